@@ -1,0 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { Init1795322106079 } from './1795322106079-Init';
+
+/** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
+export const MIGRATIONS: (new () => MigrationInterface)[] = [Init1795322106079];

@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+@Entity({ name: 'applications' })
+@Index('ix_applications_tenant', ['tenantId', 'createdAt'])
+export class Application {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'tenant_id' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  /** Credits; exact decimal text. Changed only together with a ledger entry. */
+  @Column({ type: 'numeric', precision: 38, scale: 6, default: 0 })
+  balance!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

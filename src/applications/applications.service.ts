@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { conflict, DomainError, notFound } from '../common/domain-error';
+import { CREDIT_SCALE, Money, MoneyError, parseQuantity } from '../common/money';
+import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { Application } from './application.entity';
+import { LedgerEntry } from './ledger-entry.entity';
+import { LedgerService } from './ledger.service';
+
+@Injectable()
+export class ApplicationsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  async create(tenantId: string, name: string): Promise<Application> {
+    const app = this.db.getRepository(Application).create({ id: randomUUID(), tenantId, name, balance: '0' });
+    await this.db.getRepository(Application).insert(app);
+    return this.get(tenantId, app.id);
+  }
+
+  async list(tenantId: string): Promise<Application[]> {
+    return this.db
+      .getRepository(Application)
+      .find({ where: { tenantId }, order: { createdAt: 'ASC' }, take: 1000 });
+  }
+
+  /** Another tenant's application answers 404. */
+  async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Application> {
+    const app = await m.findOne(Application, { where: { id, tenantId } });
+    if (!app) throw notFound('application');
+    return app;
+  }
+
+  async ledgerPage(
+    tenantId: string,
+    applicationId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<LedgerEntry>> {
+    await this.get(tenantId, applicationId);
+    const after = decodeCursor(cursor);
+    const qb = this.db
+      .getRepository(LedgerEntry)
+      .createQueryBuilder('l')
+      .where('l.tenant_id = :tenantId AND l.application_id = :applicationId', { tenantId, applicationId })
+      .orderBy('l.created_at', 'DESC')
+      .addOrderBy('l.id', 'DESC')
+      .take(limit + 1);
+    if (after) qb.andWhere('(l.created_at, l.id) < (:c, :i)', { c: after.createdAt, i: after.id });
+    const rows = await qb.getMany();
+    const data = rows.slice(0, limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      has_more: rows.length > limit,
+      next_cursor:
+        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Debit usage once per reference. A replay with the same reference and amount returns the first
+   * entry; the same reference with another amount is a 409; a short balance is 409 insufficient_balance.
+   */
+  async recordUsage(
+    tenantId: string,
+    applicationId: string,
+    rawAmount: unknown,
+    reference: string,
+  ): Promise<{ entry: LedgerEntry; replayed: boolean; balance: string }> {
+    let amount;
+    try {
+      amount = parseQuantity(rawAmount, CREDIT_SCALE);
+    } catch (e) {
+      if (e instanceof MoneyError)
+        throw new DomainError('invalid_amount', 400, `amount ${e.message}`, { field: 'amount' });
+      throw e;
+    }
+    return this.db.transaction(async (m) => {
+      const locked = await m.query<{ balance: string }[]>(
+        'SELECT balance FROM applications WHERE id = $1 AND tenant_id = $2 FOR UPDATE',
+        [applicationId, tenantId],
+      );
+      if (!locked[0]) throw notFound('application');
+      const previous = await m.findOne(LedgerEntry, {
+        where: { tenantId, applicationId, kind: 'usage', reference },
+      });
+      if (previous) {
+        if (!new Money(previous.amount).negated().equals(amount)) {
+          throw conflict('reference_reused', 'this reference was already used with another amount');
+        }
+        return { entry: previous, replayed: true, balance: locked[0].balance };
+      }
+      const balance = new Money(locked[0].balance);
+      if (balance.lessThan(amount)) {
+        throw conflict('insufficient_balance', 'the application does not have enough credits', {
+          balance: balance.toFixed(),
+          requested: amount.toFixed(),
+        });
+      }
+      const entry = await this.ledger.debitUsage(m, { tenantId, applicationId, amount, reference });
+      return { entry, replayed: false, balance: entry.balanceAfter };
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { forbidden, unauthenticated } from '../common/domain-error';
+import type { TenantRole } from '../tenants/membership.entity';
+import { PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
+import { AuthService } from './auth.service';
+import type { Principal } from './principal';
+
+/** Global guard: every route needs a Bearer JWT or platform token unless marked @Public(). */
+@Injectable()
+export class BearerAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const targets = [ctx.getHandler(), ctx.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
+    const req = ctx
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthenticated('a Bearer token is required');
+    const principal = await this.auth.authenticate(match[1]);
+    if (!principal) throw unauthenticated('the token is invalid, expired or revoked');
+    req.principal = principal;
+    const roles = this.reflector.getAllAndOverride<TenantRole[] | undefined>(REQUIRED_ROLES, targets);
+    if (roles && !roles.includes(principal.role) && !principal.platformAdmin) {
+      throw forbidden(`this needs the role ${roles.join(' or ')}`);
+    }
+    return true;
+  }
+}

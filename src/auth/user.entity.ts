@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+@Entity({ name: 'users' })
+@Index('uq_users_email', ['email'], { unique: true })
+export class User {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  /** Stored lower-cased. */
+  @Column({ type: 'text' })
+  email!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ name: 'password_hash', type: 'text' })
+  passwordHash!: string;
+
+  @Column({ name: 'is_platform_admin', type: 'boolean', default: false })
+  isPlatformAdmin!: boolean;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

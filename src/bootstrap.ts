@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AuthService } from './auth/auth.service';
+import { validationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { DatabaseHandle, openDatabase } from './database/embedded-database';
+import { runMigrations } from './database/migrate';
+import { DemoService } from './demo/demo.service';
+
+/** Request bodies above this get 413. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface RunningPaymux {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: DatabaseHandle;
+  /** http://127.0.0.1:<port> once listening. */
+  url: string;
+  demoSeeded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Build and start paymux: validate config, open the database (PostgreSQL or embedded PGlite), run
+ * migrations, create the Nest app on Fastify, bootstrap the admin and the demo, listen.
+ * `main.ts` and the tests share this, so tests run the same start-up as production.
+ */
+export async function startPaymux(
+  env: Record<string, string | undefined> = process.env,
+  opts: { port?: number } = {},
+): Promise<RunningPaymux> {
+  const config = AppConfig.fromEnv(env);
+  const db = await openDatabase(config.databaseUrl, config.dataDir, config.dbPoolSize);
+  let app: NestFastifyApplication | undefined;
+  try {
+    await runMigrations(db.url);
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot(config, db.url),
+      new FastifyAdapter({
+        bodyLimit: BODY_LIMIT_BYTES,
+        trustProxy: true,
+        routerOptions: { ignoreTrailingSlash: true },
+      }),
+      { rawBody: true, bufferLogs: true },
+    );
+    const logger = app.get(Logger);
+    app.useLogger(logger);
+    for (const w of config.warnings) logger.warn(w);
+    app.useGlobalPipes(validationPipe);
+    const docs = new DocumentBuilder()
+      .setTitle('paymux')
+      .setDescription('Multi-tenant payment orders: platform API (seed 000/001), webhooks, hosted checkout')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build();
+    SwaggerModule.setup(
+      'docs',
+      app,
+      () => SwaggerModule.createDocument(app as NestFastifyApplication, docs),
+      {
+        jsonDocumentUrl: 'docs-json',
+      },
+    );
+    await app.init();
+    await app.get(AuthService).bootstrapAdmin();
+    const demoSeeded = config.demoEnabled ? await app.get(DemoService).seedIfEmpty() : false;
+    await app.listen({ port: opts.port ?? config.port, host: '0.0.0.0' });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const running: RunningPaymux = {
+      app,
+      config,
+      db,
+      url: `http://127.0.0.1:${port}`,
+      demoSeeded,
+      close: async () => {
+        await running.app.close();
+        await db.stop();
+      },
+    };
+    return running;
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await db.stop().catch(() => undefined);
+    throw err;
+  }
+}

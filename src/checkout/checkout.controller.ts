@@ -1,0 +1,87 @@
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import * as QRCode from 'qrcode';
+import { Public } from '../auth/auth.decorators';
+import { notFound } from '../common/domain-error';
+import { formatAmount, Money } from '../common/money';
+import { Order } from '../orders/order.entity';
+import { OrdersService } from '../orders/orders.service';
+import { PaymentsService } from '../payments/payments.service';
+import type { PaymentAction } from '../payments/payment-provider';
+import { renderCheckout } from './checkout.page';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
+@ApiExcludeController()
+@Public()
+@Controller('checkout')
+export class CheckoutController {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly payments: PaymentsService,
+  ) {}
+
+  @Get(':order_id')
+  async page(@Param('order_id') orderId: string, @Res() res: FastifyReply): Promise<void> {
+    const order = await this.load(orderId);
+    const latest = (await this.payments.paymentsOf(order.tenantId, order.id))[0];
+    const action = latest?.action ?? null;
+    const qrText = qrTextOf(action, order.payUrl);
+    const nonce = randomBytes(16).toString('base64');
+    const html = renderCheckout({
+      orderId: order.id,
+      amount: formatAmount(order.currency, new Money(order.price)),
+      currency: order.currency,
+      method: order.payWay,
+      state: order.state,
+      expiresAt: order.expiresAt.toISOString(),
+      qrSvg: qrText
+        ? await QRCode.toString(qrText, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+        : null,
+      qrCaption:
+        action?.kind === 'crypto'
+          ? `${action.amount} ${action.token} (${action.network}) to ${action.address}`
+          : null,
+      payId: latest?.provider === 'sandbox' ? latest.providerRef : null,
+      sandbox: latest?.provider === 'sandbox',
+      redirectUrl: order.redirectUrl,
+      nonce,
+    });
+    void res
+      .header(
+        'Content-Security-Policy',
+        `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      )
+      .header('Cache-Control', 'no-store')
+      .header('Referrer-Policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(html);
+  }
+
+  @Get(':order_id/status')
+  async status(@Param('order_id') orderId: string): Promise<Record<string, unknown>> {
+    const order = await this.load(orderId);
+    return {
+      id: order.id,
+      state: order.state,
+      expires_at: order.expiresAt.toISOString(),
+      redirect_url: order.redirectUrl,
+    };
+  }
+
+  private async load(orderId: string): Promise<Order> {
+    const order = UUID.test(orderId) ? await this.orders.getForCheckout(orderId) : null;
+    if (!order) throw notFound('order');
+    return order;
+  }
+}
+
+/** What the QR encodes: the provider's code URL, a crypto address, else the payment page itself. */
+function qrTextOf(action: PaymentAction | null, payUrl: string | null): string | null {
+  if (action?.kind === 'qr') return action.codeUrl;
+  if (action?.kind === 'crypto') return action.address;
+  return payUrl;
+}

@@ -1,0 +1,118 @@
+import Decimal from 'decimal.js';
+
+/**
+ * Exact money. Every amount is a Decimal at its currency's scale; no float ever touches money.
+ * JSON numbers arrive as JS numbers, whose shortest round-trip text (String(n)) is the literal
+ * the client wrote for any amount of up to 15 significant digits, so we parse that text.
+ */
+export const Money = Decimal.clone({
+  precision: 60,
+  rounding: Decimal.ROUND_HALF_UP,
+  toExpNeg: -40,
+  toExpPos: 60,
+});
+export type Money = Decimal;
+
+/** Digits after the decimal point, per currency (DESIGN.md section 5). */
+export const CURRENCY_SCALE: Readonly<Record<string, number>> = Object.freeze({
+  USD: 2,
+  EUR: 2,
+  HKD: 2,
+  CNY: 2,
+  JPY: 0,
+  IDR: 0,
+  THB: 0,
+  VND: 0,
+  USDT: 6,
+  USDC: 6,
+  TRX: 6,
+  BTC: 8,
+  ETH: 18,
+});
+
+/** Credits (what packages sell) carry at most six decimals. */
+export const CREDIT_SCALE = 6;
+
+export const CURRENCIES = Object.freeze(Object.keys(CURRENCY_SCALE));
+
+/** The largest amount paymux accepts anywhere: 10^15 units. */
+const MAX_AMOUNT = new Money('1e15');
+
+export class MoneyError extends Error {
+  constructor(
+    readonly reason: 'not_a_number' | 'negative' | 'too_many_decimals' | 'too_large' | 'unknown_currency',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isCurrency(code: string): boolean {
+  return Object.prototype.hasOwnProperty.call(CURRENCY_SCALE, code);
+}
+
+export function scaleOf(currency: string): number {
+  const scale = CURRENCY_SCALE[currency];
+  if (scale === undefined) throw new MoneyError('unknown_currency', `currency ${currency} is not supported`);
+  return scale;
+}
+
+const DECIMAL_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+
+/** Parse a JSON number or decimal string into an exact Decimal; no scale check. */
+export function parseDecimal(value: unknown): Decimal {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new MoneyError('not_a_number', 'must be a finite number');
+    text = String(value);
+    if (/e/i.test(text)) {
+      // 1e-7 or 1e+21: exact from the number's own text, still no float arithmetic.
+      return new Money(text);
+    }
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else {
+    throw new MoneyError('not_a_number', 'must be a decimal number or a decimal string');
+  }
+  if (!DECIMAL_TEXT.test(text))
+    throw new MoneyError('not_a_number', 'must be a decimal number or a decimal string');
+  return new Money(text);
+}
+
+/** Parse an amount for `currency`: non-negative, at most the currency's scale, below the ceiling. */
+export function parseAmount(value: unknown, currency: string, opts: { allowZero?: boolean } = {}): Decimal {
+  const scale = scaleOf(currency);
+  return checkAmount(parseDecimal(value), scale, opts);
+}
+
+/** Parse a quantity (credits) with a fixed maximum scale. */
+export function parseQuantity(value: unknown, scale: number, opts: { allowZero?: boolean } = {}): Decimal {
+  return checkAmount(parseDecimal(value), scale, opts);
+}
+
+function checkAmount(d: Decimal, scale: number, opts: { allowZero?: boolean }): Decimal {
+  if (d.isNegative() || (!opts.allowZero && d.isZero())) {
+    throw new MoneyError('negative', opts.allowZero ? 'must not be negative' : 'must be greater than 0');
+  }
+  if (d.decimalPlaces() > scale) {
+    throw new MoneyError('too_many_decimals', `must have at most ${scale} decimal places`);
+  }
+  if (d.greaterThan(MAX_AMOUNT)) throw new MoneyError('too_large', 'is too large');
+  return d;
+}
+
+/** Round to the currency's scale, half up (the rounding paymux applies to discounts and conversions). */
+export function roundTo(currency: string, d: Decimal): Decimal {
+  return d.toDecimalPlaces(scaleOf(currency), Decimal.ROUND_HALF_UP);
+}
+
+/** Fixed text at the currency's scale, for storage and the string dialect: "49.90". */
+export function formatAmount(currency: string, d: Decimal): string {
+  return d.toFixed(scaleOf(currency));
+}
+
+/** A decimal rendered as a JSON number for the platform dialect (seed 000 uses numbers). */
+export function toJsonNumber(value: string | Decimal): number {
+  // Number() of a decimal's text is the closest double; it is only ever used to render, never to compute.
+  return Number(typeof value === 'string' ? value : value.toString());
+}

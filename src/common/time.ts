@@ -1,0 +1,7 @@
+/** ISO-8601 UTC with six fractional digits, as the seeds show: 2024-08-01T10:00:00.000000Z. */
+export function isoMicros(d: Date | null | undefined): string | null {
+  if (!d) return null;
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export const unixSeconds = (d: Date = new Date()): number => Math.floor(d.getTime() / 1000);

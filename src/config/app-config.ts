@@ -1,0 +1,107 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { EnvSchema, validateEnv } from './env.schema';
+
+/** The typed, resolved configuration every module reads (provided under the AppConfig class token). */
+export class AppConfig {
+  readonly production: boolean;
+  readonly port: number;
+  readonly databaseUrl: string | undefined;
+  readonly dbPoolSize: number;
+  readonly dataDir: string;
+  readonly publicBaseUrl: string | undefined;
+  readonly jwtSecret: string;
+  readonly jwtExpiresIn: number;
+  readonly masterKey: Buffer;
+  readonly sandboxEnabled: boolean;
+  readonly demoEnabled: boolean;
+  readonly logLevel: string;
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly registrationEnabled: boolean;
+  readonly orderTtlSeconds: number;
+  readonly expirySweepIntervalMs: number;
+  readonly loginRateLimit: number;
+  readonly loginRateWindowSeconds: number;
+  readonly warnings: string[];
+
+  constructor(env: EnvSchema) {
+    const warnings: string[] = [];
+    this.production = env.NODE_ENV === 'production';
+    this.port = env.PORT;
+    this.databaseUrl = env.DATABASE_URL;
+    this.dbPoolSize = env.DB_POOL_SIZE;
+    this.dataDir = resolve(env.DATA_DIR);
+    this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
+    this.jwtExpiresIn = env.JWT_EXPIRES_IN;
+    this.sandboxEnabled = env.PAYMUX_SANDBOX ? env.PAYMUX_SANDBOX === 'on' : !this.production;
+    this.demoEnabled = env.PAYMUX_DEMO ? env.PAYMUX_DEMO === 'on' : !this.production;
+    this.logLevel = env.LOG_LEVEL;
+    this.adminEmail = env.ADMIN_EMAIL;
+    this.adminPassword = env.ADMIN_PASSWORD;
+    this.registrationEnabled = env.REGISTRATION_ENABLED;
+    this.orderTtlSeconds = env.ORDER_TTL_SECONDS;
+    this.expirySweepIntervalMs = env.EXPIRY_SWEEP_INTERVAL_MS;
+    this.loginRateLimit = env.LOGIN_RATE_LIMIT;
+    this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
+
+    const bad: string[] = [];
+    const placeholder = (v: string | undefined): boolean =>
+      !!v && /change[-_ ]?me|placeholder|example/i.test(v);
+    const masterKeyText = env.PAYMUX_MASTER_KEY;
+    let masterKey: Buffer | undefined;
+    if (masterKeyText && !placeholder(masterKeyText)) {
+      masterKey = Buffer.from(masterKeyText, 'base64');
+      if (masterKey.length !== 32) bad.push('  PAYMUX_MASTER_KEY: must be 32 bytes, base64-encoded');
+    }
+    let jwtSecret = placeholder(env.JWT_SECRET) ? undefined : env.JWT_SECRET;
+
+    if (this.production) {
+      if (!jwtSecret) bad.push('  JWT_SECRET: required in production (and not a placeholder)');
+      if (!masterKeyText || placeholder(masterKeyText))
+        bad.push('  PAYMUX_MASTER_KEY: required in production (and not a placeholder)');
+    } else if (!jwtSecret || !masterKey) {
+      const kept = loadOrCreateDevSecrets(this.dataDir);
+      if (!jwtSecret) {
+        jwtSecret = kept.jwtSecret;
+        warnings.push(`JWT_SECRET is not set: using a generated one kept in ${kept.file}`);
+      }
+      if (!masterKey && !masterKeyText) {
+        masterKey = Buffer.from(kept.masterKey, 'base64');
+        warnings.push(`PAYMUX_MASTER_KEY is not set: using a generated one kept in ${kept.file}`);
+      }
+    }
+    if (bad.length > 0)
+      throw new Error(
+        `Invalid configuration (${bad.length} bad setting${bad.length > 1 ? 's' : ''}):\n${bad.join('\n')}`,
+      );
+    this.jwtSecret = jwtSecret as string;
+    this.masterKey = masterKey as Buffer;
+    this.warnings = warnings;
+  }
+
+  /** Absolute base for links we hand out (pay_url, callbacks). */
+  baseUrl(): string {
+    return this.publicBaseUrl ?? `http://localhost:${this.port}`;
+  }
+
+  static fromEnv(raw: Record<string, unknown> = process.env): AppConfig {
+    return new AppConfig(validateEnv(raw));
+  }
+}
+
+function loadOrCreateDevSecrets(dataDir: string): { jwtSecret: string; masterKey: string; file: string } {
+  const file = join(dataDir, 'secrets.json');
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret: string; masterKey: string };
+    return { ...parsed, file };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = {
+    jwtSecret: randomBytes(48).toString('base64url'),
+    masterKey: randomBytes(32).toString('base64'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return { ...secrets, file };
+}

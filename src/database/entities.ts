@@ -1,0 +1,30 @@
+import { Application } from '../applications/application.entity';
+import { LedgerEntry } from '../applications/ledger-entry.entity';
+import { PlatformToken } from '../auth/platform-token.entity';
+import { User } from '../auth/user.entity';
+import { IdempotencyKey } from '../orders/idempotency-key.entity';
+import { Order } from '../orders/order.entity';
+import { OrderTransition } from '../orders/order-transition.entity';
+import { Package } from '../packages/package.entity';
+import { Payment } from '../payments/payment.entity';
+import { ProviderEvent } from '../payments/provider-event.entity';
+import { SandboxCharge } from '../payments/providers/sandbox/sandbox-charge.entity';
+import { Membership } from '../tenants/membership.entity';
+import { Tenant } from '../tenants/tenant.entity';
+
+/** Every entity, listed once: the data source, the CLI and the migration drift check all use this. */
+export const ENTITIES = [
+  Tenant,
+  Membership,
+  User,
+  PlatformToken,
+  Application,
+  LedgerEntry,
+  Package,
+  Order,
+  OrderTransition,
+  IdempotencyKey,
+  Payment,
+  ProviderEvent,
+  SandboxCharge,
+];

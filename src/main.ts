@@ -1,0 +1,47 @@
+import { startPaymux } from './bootstrap';
+import { DEMO } from './demo/demo.service';
+
+async function main(): Promise<void> {
+  const paymux = await startPaymux(process.env);
+  const { config } = paymux;
+  const base = config.baseUrl();
+  const lines = [
+    '',
+    `paymux is listening on ${base} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'})`,
+    `  API docs: ${base}/docs    health: ${base}/health`,
+  ];
+  if (config.demoEnabled) {
+    lines.push(
+      `  demo login: ${DEMO.email} / ${DEMO.password}${paymux.demoSeeded ? ' (demo tenant just created)' : ''}`,
+      '  create an order:',
+      `    TOKEN=$(curl -s -X POST ${base}/api/v1/auth/login -H 'content-type: application/json' \\`,
+      `      -d '{"email":"${DEMO.email}","password":"${DEMO.password}"}' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
+      `    curl -s -X POST ${base}/api/v1/orders/ -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `      -d '{"application_id":"${DEMO.applicationId}","package_id":"${DEMO.packages[0].id}","pay_way":"Sandbox"}'`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: shutting down gracefully\n`);
+    const force = setTimeout(() => process.exit(1), 15000);
+    force.unref();
+    paymux
+      .close()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, Validate } from 'class-validator';
+import { IsDecimalLike } from '../../common/decimal-like.validator';
+import { ListQueryDto } from '../../common/list-query.dto';
+import { ORDER_STATES } from '../order-state';
+
+export class CreateOrderDto {
+  /** The application to recharge. */
+  @IsUUID()
+  application_id!: string;
+
+  @IsUUID()
+  package_id!: string;
+
+  /** WechatPay, AliPay, Stripe, X402, PayPal, Alchemy, TokenPay or Sandbox (any case). */
+  @IsString()
+  @MaxLength(32)
+  @Matches(/^[A-Za-z0-9_]+$/, { message: 'pay_way must be a payment method name' })
+  pay_way!: string;
+
+  /** Credits to buy, for packages that take a custom amount. */
+  @IsOptional()
+  @Validate(IsDecimalLike)
+  amount?: number | string;
+
+  /** Where the hosted checkout sends the payer once paid (extra to seed 000). */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(2048)
+  redirect_url?: string;
+}
+
+export class ListOrdersQueryDto extends ListQueryDto {
+  @IsOptional()
+  @IsUUID()
+  application_id?: string;
+
+  @IsOptional()
+  @IsIn(ORDER_STATES)
+  state?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  pay_way?: string;
+}

@@ -1,0 +1,44 @@
+/** Order states (DESIGN.md section 4) and the one table of allowed transitions. */
+export enum OrderState {
+  Pending = 'Pending',
+  Paid = 'Paid',
+  Finished = 'Finished',
+  Expired = 'Expired',
+  Cancelled = 'Cancelled',
+  Failed = 'Failed',
+  Refunded = 'Refunded',
+  PartiallyRefunded = 'PartiallyRefunded',
+}
+
+export const ORDER_STATES: readonly OrderState[] = Object.values(OrderState);
+
+/**
+ * Allowed moves. Money received is never dropped: a provider confirmation still moves an
+ * Expired, Cancelled or Failed order to Paid.
+ */
+export const ORDER_TRANSITIONS: Readonly<Record<OrderState, readonly OrderState[]>> = Object.freeze({
+  [OrderState.Pending]: [OrderState.Paid, OrderState.Expired, OrderState.Cancelled, OrderState.Failed],
+  [OrderState.Paid]: [OrderState.Finished],
+  [OrderState.Finished]: [OrderState.Refunded, OrderState.PartiallyRefunded],
+  [OrderState.PartiallyRefunded]: [OrderState.PartiallyRefunded, OrderState.Refunded],
+  [OrderState.Refunded]: [],
+  [OrderState.Expired]: [OrderState.Paid],
+  [OrderState.Cancelled]: [OrderState.Paid],
+  [OrderState.Failed]: [OrderState.Paid],
+});
+
+export function canTransition(from: OrderState, to: OrderState): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+/** Merchant API integers (DESIGN.md section 4). */
+export const ORDER_STATE_CODE: Readonly<Record<OrderState, number>> = Object.freeze({
+  [OrderState.Pending]: 1,
+  [OrderState.Paid]: 2,
+  [OrderState.Finished]: 3,
+  [OrderState.Expired]: 4,
+  [OrderState.Cancelled]: 5,
+  [OrderState.Failed]: 6,
+  [OrderState.Refunded]: 7,
+  [OrderState.PartiallyRefunded]: 8,
+});

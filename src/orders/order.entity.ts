@@ -1,0 +1,80 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { OrderState } from './order-state';
+
+@Entity({ name: 'orders' })
+@Index('ix_orders_tenant_created', ['tenantId', 'createdAt', 'id'])
+@Index('ix_orders_pending_expiry', ['expiresAt'], { where: `"state" = 'Pending'` })
+@Index('ix_orders_application_remaining', ['applicationId', 'createdAt'], {
+  where: `"remaining_amount" > 0`,
+})
+export class Order {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'tenant_id' })
+  tenantId!: string;
+
+  @Column('uuid', { name: 'user_id', nullable: true })
+  userId!: string | null;
+
+  @Column('uuid', { name: 'application_id', nullable: true })
+  applicationId!: string | null;
+
+  @Column('uuid', { name: 'package_id', nullable: true })
+  packageId!: string | null;
+
+  /** Credits bought. */
+  @Column({ type: 'numeric', precision: 38, scale: 6 })
+  amount!: string;
+
+  /** What the payer is charged, in `currency`, at the currency's scale. */
+  @Column({ type: 'numeric', precision: 38, scale: 18 })
+  price!: string;
+
+  @Column({ type: 'text' })
+  currency!: string;
+
+  @Column({ type: 'numeric', precision: 7, scale: 6, default: 1 })
+  discount!: string;
+
+  /** Canonical provider name as the seed spells it: Stripe, WechatPay, AliPay, X402, Sandbox, ... */
+  @Column({ name: 'pay_way', type: 'text' })
+  payWay!: string;
+
+  @Column({ name: 'pay_id', type: 'text', nullable: true })
+  payId!: string | null;
+
+  @Column({ name: 'pay_url', type: 'text', nullable: true })
+  payUrl!: string | null;
+
+  @Column({ type: 'text', default: OrderState.Pending })
+  state!: OrderState;
+
+  /** Credits of this order not yet consumed by usage (drawn oldest order first). */
+  @Column({ name: 'remaining_amount', type: 'numeric', precision: 38, scale: 6, default: 0 })
+  remainingAmount!: string;
+
+  @Column({ type: 'jsonb', nullable: true })
+  tags!: string[] | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  metadata!: Record<string, string> | null;
+
+  @Column({ name: 'redirect_url', type: 'text', nullable: true })
+  redirectUrl!: string | null;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  @Column({ name: 'paid_at', type: 'timestamptz', nullable: true })
+  paidAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { LedgerService } from '../applications/ledger.service';
+import { notFound } from '../common/domain-error';
+import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { Order } from './order.entity';
+import { OrderState } from './order-state';
+import { OrderTransitionsService } from './order-transitions.service';
+
+export interface OrderFilters {
+  applicationId?: string;
+  state?: string;
+  payWay?: string;
+  limit: number;
+  cursor?: string;
+}
+
+@Injectable()
+export class OrdersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly transitions: OrderTransitionsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /** Insert a new Pending order and its first history row, inside the caller's transaction. */
+  async insertPending(m: EntityManager, order: Order): Promise<Order> {
+    order.state = OrderState.Pending;
+    await m.insert(Order, order);
+    await this.transitions.created(m, order, 'order created');
+    return order;
+  }
+
+  /** Another tenant's order answers 404. */
+  async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Order> {
+    const order = await m.findOne(Order, { where: { id, tenantId } });
+    if (!order) throw notFound('order');
+    return order;
+  }
+
+  /**
+   * The hosted checkout's read: the order id (an unguessable UUID handed to the payer as pay_url)
+   * is the capability, like a provider's checkout session URL. Never used by the tenant API.
+   */
+  async getForCheckout(id: string): Promise<Order | null> {
+    return this.db.getRepository(Order).findOne({ where: { id } });
+  }
+
+  /** Lock the order row for the rest of the caller's transaction. */
+  async lock(m: EntityManager, tenantId: string, id: string): Promise<Order> {
+    const order = await m
+      .getRepository(Order)
+      .createQueryBuilder('o')
+      .setLock('pessimistic_write')
+      .where('o.id = :id AND o.tenant_id = :tenantId', { id, tenantId })
+      .getOne();
+    if (!order) throw notFound('order');
+    return order;
+  }
+
+  async list(tenantId: string, f: OrderFilters): Promise<Page<Order>> {
+    const after = decodeCursor(f.cursor);
+    const qb = this.db
+      .getRepository(Order)
+      .createQueryBuilder('o')
+      .where('o.tenant_id = :tenantId', { tenantId })
+      .orderBy('o.created_at', 'DESC')
+      .addOrderBy('o.id', 'DESC')
+      .take(f.limit + 1);
+    if (f.applicationId) qb.andWhere('o.application_id = :a', { a: f.applicationId });
+    if (f.state) qb.andWhere('o.state = :s', { s: f.state });
+    if (f.payWay) qb.andWhere('lower(o.pay_way) = lower(:w)', { w: f.payWay });
+    if (after) qb.andWhere('(o.created_at, o.id) < (:c, :i)', { c: after.createdAt, i: after.id });
+    const rows = await qb.getMany();
+    const data = rows.slice(0, f.limit);
+    const last = data[data.length - 1];
+    return {
+      data,
+      has_more: rows.length > f.limit,
+      next_cursor:
+        rows.length > f.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    };
+  }
+
+  /** Cancel a Pending order. A payment that still arrives later moves it to Paid: money is never dropped. */
+  async cancel(tenantId: string, id: string): Promise<Order> {
+    return this.db.transaction(async (m) => {
+      const order = await this.lock(m, tenantId, id);
+      await this.transitions.move(m, order, OrderState.Cancelled, 'cancelled by the merchant');
+      return order;
+    });
+  }
+
+  /**
+   * The payment of a locked order is confirmed: Paid, then credited and Finished, in the caller's
+   * transaction. Returns false (and changes nothing) when the order was already paid.
+   */
+  async confirmPaid(m: EntityManager, order: Order, reason: string): Promise<boolean> {
+    if (
+      ![OrderState.Pending, OrderState.Expired, OrderState.Cancelled, OrderState.Failed].includes(order.state)
+    )
+      return false;
+    await this.transitions.move(m, order, OrderState.Paid, reason);
+    if (order.applicationId) {
+      await this.ledger.creditOrder(m, {
+        tenantId: order.tenantId,
+        applicationId: order.applicationId,
+        orderId: order.id,
+        amount: order.amount,
+      });
+      await m.query('UPDATE orders SET remaining_amount = amount WHERE id = $1', [order.id]);
+      order.remainingAmount = order.amount;
+    }
+    await this.transitions.move(m, order, OrderState.Finished, 'credited');
+    return true;
+  }
+
+  /** Pending orders whose time is up, oldest first (candidates: the expiry sweep re-checks under lock). */
+  async dueForExpiry(limit: number): Promise<{ id: string; tenantId: string }[]> {
+    const rows = await this.db.query<{ id: string; tenant_id: string }[]>(
+      `SELECT id, tenant_id FROM orders WHERE state = 'Pending' AND expires_at < now() ORDER BY expires_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
+  }
+
+  /**
+   * Lock a due order without waiting (SKIP LOCKED), so several sweepers never work on the same one.
+   * Returns null when another process holds it or it is no longer Pending and due.
+   */
+  async lockIfDue(m: EntityManager, tenantId: string, id: string): Promise<Order | null> {
+    return m
+      .getRepository(Order)
+      .createQueryBuilder('o')
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .where(`o.id = :id AND o.tenant_id = :tenantId AND o.state = 'Pending' AND o.expires_at < now()`, {
+        id,
+        tenantId,
+      })
+      .getOne();
+  }
+
+  async expire(m: EntityManager, order: Order): Promise<void> {
+    await this.transitions.move(m, order, OrderState.Expired, 'expires_at passed');
+  }
+}

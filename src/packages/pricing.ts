@@ -1,0 +1,118 @@
+import Decimal from 'decimal.js';
+import { DomainError } from '../common/domain-error';
+import {
+  CREDIT_SCALE,
+  Money,
+  MoneyError,
+  parseAmount,
+  parseDecimal,
+  parseQuantity,
+  roundTo,
+} from '../common/money';
+import type { Package } from './package.entity';
+
+const UNIT_PRICE_SCALE = 12;
+
+/** Wrap a money parse so the error names the field. */
+export function field<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof MoneyError)
+      throw new DomainError('invalid_amount', 400, `${name} ${e.message}`, { field: name });
+    throw e;
+  }
+}
+
+export function parseDiscount(raw: unknown): Decimal {
+  const d = field('discount', () => parseDecimal(raw));
+  if (d.lte(0) || d.gt(1) || d.decimalPlaces() > 6) {
+    throw new DomainError(
+      'invalid_amount',
+      400,
+      'discount must be greater than 0 and at most 1, with at most 6 decimals',
+      {
+        field: 'discount',
+      },
+    );
+  }
+  return d;
+}
+
+export interface PackageTerms {
+  amount: Decimal;
+  price: Decimal;
+  currency: string;
+  discount: Decimal;
+  custom?: { unitPrice: Decimal; min: Decimal; max: Decimal };
+}
+
+/** Validate a package's numbers: price at the currency's scale, credits at 6 decimals, min <= max. */
+export function parseTerms(raw: {
+  amount: unknown;
+  price: unknown;
+  currency: string;
+  discount?: unknown;
+  custom_amount?: { unit_price: unknown; min: unknown; max: unknown };
+}): PackageTerms {
+  const terms: PackageTerms = {
+    amount: field('amount', () => parseQuantity(raw.amount, CREDIT_SCALE)),
+    price: field('price', () => parseAmount(raw.price, raw.currency, { allowZero: true })),
+    currency: raw.currency,
+    discount: raw.discount === undefined ? new Money(1) : parseDiscount(raw.discount),
+  };
+  if (raw.custom_amount) {
+    const c = raw.custom_amount;
+    const custom = {
+      unitPrice: field('custom_amount.unit_price', () => parseQuantity(c.unit_price, UNIT_PRICE_SCALE)),
+      min: field('custom_amount.min', () => parseQuantity(c.min, CREDIT_SCALE)),
+      max: field('custom_amount.max', () => parseQuantity(c.max, CREDIT_SCALE)),
+    };
+    if (custom.min.gt(custom.max)) {
+      throw new DomainError('invalid_amount', 400, 'custom_amount.min must not exceed custom_amount.max', {
+        field: 'custom_amount.min',
+      });
+    }
+    terms.custom = custom;
+  }
+  return terms;
+}
+
+/**
+ * What an order for this package buys and costs. Fixed: the package's credits at price x discount.
+ * Custom: the asked credits at unit_price x credits x discount. Rounded half up to the currency's scale.
+ */
+export function quote(
+  pkg: Package,
+  customAmount: unknown,
+): { amount: Decimal; price: Decimal; discount: Decimal } {
+  const discount = new Money(pkg.discount);
+  if (customAmount === undefined || customAmount === null) {
+    return {
+      amount: new Money(pkg.amount),
+      price: roundTo(pkg.currency, new Money(pkg.price).times(discount)),
+      discount,
+    };
+  }
+  if (!pkg.customUnitPrice || !pkg.customMin || !pkg.customMax) {
+    throw new DomainError('custom_amount_not_supported', 400, 'this package does not take a custom amount', {
+      field: 'amount',
+    });
+  }
+  const amount = field('amount', () => parseQuantity(customAmount, CREDIT_SCALE));
+  if (amount.lt(pkg.customMin) || amount.gt(pkg.customMax)) {
+    throw new DomainError(
+      'amount_out_of_range',
+      400,
+      `amount must be between ${new Money(pkg.customMin).toFixed()} and ${new Money(pkg.customMax).toFixed()}`,
+      {
+        field: 'amount',
+      },
+    );
+  }
+  return {
+    amount,
+    price: roundTo(pkg.currency, new Money(pkg.customUnitPrice).times(amount).times(discount)),
+    discount,
+  };
+}

@@ -1,0 +1,21 @@
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+/** Seed 001 request. */
+export class OrderPaymentDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  order_id!: string;
+
+  /** wechat, weapp, alipay, paypal, stripe (also x402, alchemy, tokenpay, sandbox). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(32)
+  pay_way!: string;
+
+  /** The payer's openid; required for weapp. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  openid?: string;
+}

@@ -1,0 +1,39 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type ProviderEventOutcome = 'applied' | 'ignored' | 'flagged';
+
+/** An inbound provider notification, verified and recorded once per (provider, event_id). */
+@Entity({ name: 'provider_events' })
+@Index('uq_provider_events_event', ['provider', 'eventId'], { unique: true })
+@Index('ix_provider_events_payment', ['paymentId'])
+export class ProviderEvent {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column('uuid', { name: 'tenant_id' })
+  tenantId!: string;
+
+  @Column({ type: 'text' })
+  provider!: string;
+
+  @Column({ name: 'event_id', type: 'text' })
+  eventId!: string;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  @Column('uuid', { name: 'payment_id', nullable: true })
+  paymentId!: string | null;
+
+  @Column({ type: 'text' })
+  outcome!: ProviderEventOutcome;
+
+  @Column({ type: 'text', nullable: true })
+  note!: string | null;
+
+  @Column({ type: 'jsonb' })
+  payload!: object;
+
+  @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
+  receivedAt!: Date;
+}

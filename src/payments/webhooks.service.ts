@@ -1,0 +1,49 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  NotificationRejected,
+  ProviderId,
+  PROVIDER_IDS,
+  RawNotification,
+  RawReply,
+} from './payment-provider';
+import { EventResult, PaymentsService } from './payments.service';
+import { ProviderRegistry } from './provider-registry';
+
+/**
+ * The one inbound path for provider callbacks: verify first (nothing in the body is trusted before),
+ * deduplicate by provider event id, apply, and answer in the provider's own acknowledgement format.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger(WebhooksService.name);
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly payments: PaymentsService,
+  ) {}
+
+  async receive(
+    providerId: string,
+    tenantId: string,
+    raw: RawNotification,
+  ): Promise<{ reply: RawReply; result?: EventResult }> {
+    const provider = (PROVIDER_IDS as readonly string[]).includes(providerId)
+      ? this.registry.get(providerId)
+      : undefined;
+    const ctx = provider ? await this.registry.contextFor(tenantId, providerId as ProviderId) : null;
+    if (!provider || !ctx)
+      return {
+        reply: { status: 404, body: { code: 'webhook_not_found', message: 'no such webhook endpoint' } },
+      };
+    let event;
+    try {
+      event = await provider.verifyNotification(ctx, raw);
+    } catch (err) {
+      const reason = err instanceof NotificationRejected ? err.message : 'unreadable notification';
+      this.logger.warn(`${providerId} callback for tenant ${tenantId} rejected: ${reason}`);
+      return { reply: provider.acknowledge(err instanceof Error ? err : new NotificationRejected(reason)) };
+    }
+    const result = await this.payments.applyEvent(tenantId, providerId, event);
+    return { reply: provider.acknowledge(event), result };
+  }
+}

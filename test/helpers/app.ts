@@ -1,0 +1,84 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { RunningPaymux, startPaymux } from '../../src/bootstrap';
+
+export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
+
+/** Start the real app (same start-up as production) on the test database, on a free port. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<RunningPaymux> {
+  return startPaymux(
+    {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      PAYMUX_DEMO: 'off',
+      EXPIRY_SWEEP_INTERVAL_MS: '0',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'paymux-test-')),
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      PAYMUX_MASTER_KEY: TEST_MASTER_KEY,
+      DB_POOL_SIZE: '10',
+      ...env,
+    },
+    { port: 0 },
+  );
+}
+
+/** Over real HTTP, against the listening server. */
+export const http = (app: RunningPaymux): request.Agent => request.agent(app.url);
+
+export const db = (app: RunningPaymux): DataSource => app.app.get(DataSource);
+
+export interface Merchant {
+  email: string;
+  password: string;
+  token: string;
+  userId: string;
+  tenantId: string;
+  applicationId: string;
+  packageId: string;
+  auth: { authorization: string };
+}
+
+/** Register a fresh tenant, log in, and create an application and a 500-credit USD 49.99 package. */
+export async function newMerchant(app: RunningPaymux, pkg: Record<string, unknown> = {}): Promise<Merchant> {
+  const email = `m-${randomUUID()}@example.test`;
+  const password = 'correct horse battery';
+  const api = http(app);
+  const reg = await api.post('/api/v1/auth/register').send({ email, password, name: 'Merchant' }).expect(201);
+  const login = await api.post('/api/v1/auth/login').send({ email, password }).expect(200);
+  const auth = { authorization: `Bearer ${login.body.access_token as string}` };
+  const application = await api.post('/api/v1/applications').set(auth).send({ name: 'App' }).expect(201);
+  const created = await api
+    .post('/api/v1/packages')
+    .set(auth)
+    .send({ name: '500 credits', amount: 500, price: 49.99, currency: 'USD', ...pkg })
+    .expect(201);
+  return {
+    email,
+    password,
+    token: login.body.access_token as string,
+    userId: reg.body.user.id as string,
+    tenantId: reg.body.tenant.id as string,
+    applicationId: application.body.id as string,
+    packageId: created.body.id as string,
+    auth,
+  };
+}
+
+/** Create a Sandbox order for the merchant's package. */
+export async function newOrder(
+  app: RunningPaymux,
+  m: Merchant,
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const res = await http(app)
+    .post('/api/v1/orders/')
+    .set(m.auth)
+    .send({ application_id: m.applicationId, package_id: m.packageId, pay_way: 'Sandbox', ...extra })
+    .expect(201);
+  return res.body as Record<string, unknown>;
+}

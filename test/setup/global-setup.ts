@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMigrations } from '../../src/database/migrate';
+
+/**
+ * Tests run on DATABASE_URL when it is set (CI: a fresh database on the local PostgreSQL), else on
+ * the embedded database served by a child process. Migrations run once here.
+ */
+export default async function globalSetup(): Promise<void> {
+  if (!process.env.DATABASE_URL) {
+    const dir = mkdtempSync(join(tmpdir(), 'paymux-test-db-'));
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, '../../dist/src/database/embedded-server.js'), dir],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /DATABASE_URL=(\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`embedded database exited with ${code}`)));
+    });
+    (globalThis as { __paymuxEmbedded?: typeof child }).__paymuxEmbedded = child;
+    process.env.DATABASE_URL = url;
+    process.env.PAYMUX_TEST_EMBEDDED = '1';
+  }
+  await runMigrations(process.env.DATABASE_URL);
+}
