@@ -1,0 +1,59 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { DEMO } from '../src/demo/demo.service';
+import { runJourney } from './helpers/journey';
+import { ServerProcess, startServerProcess } from './helpers/server-process';
+
+/**
+ * The embedded default, as a newcomer runs it: the built server with no DATABASE_URL, on PGlite in a
+ * fresh DATA_DIR, started as its own process.
+ */
+describe('embedded default (no DATABASE_URL)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'paymux-embedded-'));
+  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    server = await startServerProcess(env, 90000);
+  }, 120000);
+  afterAll(async () => {
+    if (server) await server.stop('SIGKILL');
+  });
+
+  it('migrates, seeds the demo and prints how to log in and create an order', async () => {
+    expect(server.output()).toContain('embedded PostgreSQL');
+    expect(server.output()).toContain(`demo login: ${DEMO.email} / ${DEMO.password}`);
+    expect(server.output()).toContain('/api/v1/orders/');
+    const login = await request(server.url)
+      .post('/api/v1/auth/login')
+      .send({ email: DEMO.email, password: DEMO.password })
+      .expect(200);
+    const order = await request(server.url)
+      .post('/api/v1/orders/')
+      .set('authorization', `Bearer ${login.body.access_token}`)
+      .send({ application_id: DEMO.applicationId, package_id: DEMO.packages[0].id, pay_way: 'Sandbox' })
+      .expect(201);
+    expect(order.body).toMatchObject({ amount: 500, price: 49.99, state: 'Pending', pay_way: 'Sandbox' });
+  });
+
+  it('runs the whole recharge journey', async () => {
+    const { balance } = await runJourney(server.url);
+    expect(balance).toBe(379.5);
+  });
+
+  it('answers readiness from the embedded database', async () => {
+    const ready = await request(server.url).get('/health/ready').expect(200);
+    expect(ready.body.info.database.status).toBe('up');
+  });
+
+  it('shuts down gracefully and keeps its data across a restart', async () => {
+    const { orderId } = await runJourney(server.url);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    server = await startServerProcess(env, 90000);
+    expect(server.output()).not.toContain('demo tenant just created');
+    const status = await request(server.url).get(`/checkout/${orderId}/status`).expect(200);
+    expect(status.body.state).toBe('Finished');
+  }, 150000);
+});
