@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppConfig } from './app-config';
+
+const dataDir = (): string => mkdtempSync(join(tmpdir(), 'paymux-config-'));
+
+describe('configuration', () => {
+  it('names every bad variable in one message', () => {
+    const start = (): AppConfig =>
+      AppConfig.fromEnv({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://x/y',
+        LOG_LEVEL: 'loud',
+        REGISTRATION_ENABLED: 'maybe',
+        DATA_DIR: dataDir(),
+      });
+    expect(start).toThrow(/4 bad settings/);
+    try {
+      start();
+    } catch (e) {
+      const message = (e as Error).message;
+      for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'REGISTRATION_ENABLED'])
+        expect(message).toContain(`${name}=`);
+    }
+  });
+
+  it('applies the documented defaults', () => {
+    const c = AppConfig.fromEnv({ DATA_DIR: dataDir() });
+    expect(c).toMatchObject({
+      port: 3000,
+      sandboxEnabled: true,
+      demoEnabled: true,
+      registrationEnabled: true,
+      orderTtlSeconds: 1800,
+      logLevel: 'info',
+    });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('outside production generates missing secrets once and keeps them in DATA_DIR', () => {
+    const dir = dataDir();
+    const first = AppConfig.fromEnv({ DATA_DIR: dir });
+    const second = AppConfig.fromEnv({ DATA_DIR: dir });
+    expect(first.jwtSecret).toBe(second.jwtSecret);
+    expect(first.masterKey.equals(second.masterKey)).toBe(true);
+    expect(first.masterKey).toHaveLength(32);
+    expect(first.warnings.join('\n')).toMatch(/JWT_SECRET is not set/);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toHaveProperty(
+      'jwtSecret',
+      first.jwtSecret,
+    );
+  });
+
+  it('in production refuses missing or placeholder secrets, and defaults the sandbox off', () => {
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(
+      /JWT_SECRET[\s\S]*PAYMUX_MASTER_KEY/,
+    );
+    expect(() =>
+      AppConfig.fromEnv({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'change-me-change-me-change-me-change-me',
+        PAYMUX_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+      }),
+    ).toThrow(/JWT_SECRET/);
+    const c = AppConfig.fromEnv({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(40),
+      PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    expect(c.sandboxEnabled).toBe(false);
+    expect(c.demoEnabled).toBe(false);
+  });
+
+  it('rejects a master key that is not 32 bytes', () => {
+    expect(() =>
+      AppConfig.fromEnv({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() }),
+    ).toThrow(/PAYMUX_MASTER_KEY: must be 32 bytes/);
+  });
+});
