@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -10,6 +12,8 @@ import { AppConfig } from './config/app-config';
 import { DatabaseHandle, openDatabase } from './database/embedded-database';
 import { runMigrations } from './database/migrate';
 import { DemoService } from './demo/demo.service';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Request bodies above this get 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -44,6 +48,13 @@ export async function startPaymux(
         bodyLimit: BODY_LIMIT_BYTES,
         trustProxy: true,
         routerOptions: { ignoreTrailingSlash: true },
+        // One request id per request: the caller's X-Request-Id when it is sane, else a UUID. It is in
+        // every log line of the request (pino) and echoed back in the X-Request-Id response header.
+        requestIdHeader: false,
+        genReqId: (req: IncomingMessage) => {
+          const given = req.headers['x-request-id'];
+          return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        },
       }),
       { rawBody: true, bufferLogs: true },
     );
@@ -51,6 +62,13 @@ export async function startPaymux(
     app.useLogger(logger);
     for (const w of config.warnings) logger.warn(w);
     app.useGlobalPipes(validationPipe);
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onSend', (req, reply, payload, done) => {
+        void reply.header('x-request-id', req.id);
+        done(null, payload);
+      });
     const docs = new DocumentBuilder()
       .setTitle('paymux')
       .setDescription('Multi-tenant payment orders: platform API (seed 000/001), webhooks, hosted checkout')
