@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -51,7 +51,7 @@ export async function startPaymux(
         // One request id per request: the caller's X-Request-Id when it is sane, else a UUID. It is in
         // every log line of the request (pino) and echoed back in the X-Request-Id response header.
         requestIdHeader: false,
-        genReqId: (req: IncomingMessage) => {
+        genReqId: (req: { headers: IncomingHttpHeaders }) => {
           const given = req.headers['x-request-id'];
           return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
         },
