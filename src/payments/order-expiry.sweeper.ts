@@ -76,12 +76,7 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
     );
     for (const payment of pending) {
       const provider = this.registry.get(payment.provider);
-      const ctx = provider
-        ? await this.registry.contextFor(
-            tenantId,
-            payment.provider as Parameters<ProviderRegistry['contextFor']>[1],
-          )
-        : null;
+      const ctx = await this.registry.contextFor(tenantId, payment.provider);
       if (!provider || !ctx || !payment.providerRef) continue;
       try {
         const status = await provider.queryPayment(ctx, {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { hmacSha256Hex } from '../common/crypto';
-import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext, ProviderId } from './payment-provider';
+import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext } from './payment-provider';
 
 /** Picks the adapter for a provider id at call time and builds the tenant's context for it. */
 @Injectable()
@@ -23,7 +23,7 @@ export class ProviderRegistry {
    * The tenant's context for a provider, or null when the tenant cannot use it (not configured,
    * disabled, or the Sandbox switched off on this platform).
    */
-  contextFor(tenantId: string, id: ProviderId): Promise<ProviderContext | null> {
+  contextFor(tenantId: string, id: string): Promise<ProviderContext | null> {
     if (!this.byId.has(id)) return Promise.resolve(null);
     if (id === 'sandbox') {
       if (!this.config.sandboxEnabled) return Promise.resolve(null);

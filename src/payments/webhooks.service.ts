@@ -1,11 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  NotificationRejected,
-  ProviderId,
-  PROVIDER_IDS,
-  RawNotification,
-  RawReply,
-} from './payment-provider';
+import { NotificationRejected, RawNotification, RawReply } from './payment-provider';
 import { EventResult, PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
 
@@ -27,10 +21,8 @@ export class WebhooksService {
     tenantId: string,
     raw: RawNotification,
   ): Promise<{ reply: RawReply; result?: EventResult }> {
-    const provider = (PROVIDER_IDS as readonly string[]).includes(providerId)
-      ? this.registry.get(providerId)
-      : undefined;
-    const ctx = provider ? await this.registry.contextFor(tenantId, providerId as ProviderId) : null;
+    const provider = this.registry.get(providerId);
+    const ctx = await this.registry.contextFor(tenantId, providerId);
     if (!provider || !ctx)
       return {
         reply: { status: 404, body: { code: 'webhook_not_found', message: 'no such webhook endpoint' } },
