@@ -70,8 +70,10 @@ export class PaymentsService {
         `pay_way ${input.pay_way} is not a known payment method`,
         { field: 'pay_way' },
       );
-    const app = await this.apps.get(p.tenantId, input.application_id);
-    const pkg = await this.packages.get(p.tenantId, input.package_id);
+    const [app, pkg] = await Promise.all([
+      this.apps.get(p.tenantId, input.application_id),
+      this.packages.get(p.tenantId, input.package_id),
+    ]);
     if (!pkg.active) throw new DomainError('package_inactive', 422, 'the package is no longer offered');
     if (pkg.applicationId && pkg.applicationId !== app.id) {
       throw new DomainError('package_not_for_application', 422, 'the package belongs to another application');
@@ -127,7 +129,8 @@ export class PaymentsService {
       }
       throw err;
     }
-    return { order: await this.orders.get(p.tenantId, order.id), replayed: false };
+    // The insert filled in the database defaults (created_at, updated_at, ...): no re-read needed.
+    return { order, replayed: false };
   }
 
   /**
