@@ -89,6 +89,7 @@ export async function startPaymux(
     await app.listen({ port: opts.port ?? config.port, host: '0.0.0.0' });
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
+    config.bindPort(port);
     const running: RunningPaymux = {
       app,
       config,

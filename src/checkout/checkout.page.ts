@@ -36,6 +36,7 @@ export function renderCheckout(v: CheckoutView): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Pay ${esc(v.amount)} ${esc(v.currency)} · paymux</title>
 <style nonce="${v.nonce}">
   body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; background: #f4f5f7; margin: 0; color: #1d2330; }
@@ -79,42 +80,54 @@ export function renderCheckout(v: CheckoutView): string {
   var cfg = ${config};
   var stateEl = document.getElementById('state');
   var countdownEl = document.getElementById('countdown');
-  var done = false;
+  var buttons = ['pay', 'fail'].map(function (id) { return document.getElementById(id); }).filter(Boolean);
+  var redirecting = false;
   var labels = { Pending: 'Waiting for payment', Paid: 'Paid', Finished: 'Paid', Expired: 'Expired', Cancelled: 'Cancelled', Failed: 'Failed', Refunded: 'Refunded', PartiallyRefunded: 'Partially refunded' };
+  // Paid still moves to Finished; every other non-Pending state is where this page stops.
+  function settled(state) { return state !== 'Pending' && state !== 'Paid'; }
+  function enable(on) { buttons.forEach(function (b) { b.disabled = !on; }); }
   function show(state, note) {
     stateEl.textContent = (labels[state] || state) + (note ? ' - ' + note : '');
     stateEl.className = 'state' + (state === 'Paid' || state === 'Finished' ? ' paid' : state === 'Pending' ? '' : ' bad');
     stateEl.setAttribute('data-state', state);
-    if (state !== 'Pending') {
-      done = true;
-      ['pay', 'fail'].forEach(function (id) { var b = document.getElementById(id); if (b) b.disabled = true; });
-    }
-    if ((state === 'Paid' || state === 'Finished') && cfg.redirectUrl) {
+    if (state !== 'Pending') enable(false);
+    if ((state === 'Paid' || state === 'Finished') && cfg.redirectUrl && !redirecting) {
+      redirecting = true;
       setTimeout(function () { window.location.href = cfg.redirectUrl; }, 1200);
     }
   }
+  function current() { return stateEl.getAttribute('data-state'); }
   function tick() {
+    if (current() !== 'Pending') { countdownEl.parentNode.style.visibility = 'hidden'; return; }
     var left = Math.max(0, Math.floor((Date.parse(cfg.expiresAt) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     countdownEl.textContent = (m < 10 ? '0' : '') + m + ':' + (s < 10 ? '0' : '') + s;
+    if (left === 0) { enable(false); stateEl.textContent = 'Time is up'; stateEl.className = 'state bad'; }
   }
   function poll() {
-    if (done) return;
+    if (settled(current())) return;
     fetch('/checkout/' + cfg.orderId + '/status', { cache: 'no-store' })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) { if (j && j.state !== stateEl.getAttribute('data-state')) show(j.state); })
+      .then(function (j) { if (j && j.state !== current()) show(j.state); })
       .catch(function () {});
   }
   function complete(outcome) {
+    enable(false);
     fetch('/api/v1/sandbox/payments/' + encodeURIComponent(cfg.payId) + '/complete', {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: outcome })
-    }).then(function (r) { return r.json(); }).then(function (j) {
-      if (outcome === 'failed') { stateEl.textContent = 'Payment failed - you can try again'; stateEl.className = 'state bad'; }
+    }).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).then(function () {
+      if (outcome === 'failed') { stateEl.textContent = 'Payment failed - you can try again'; stateEl.className = 'state bad'; enable(true); }
       poll();
+    }).catch(function () {
+      stateEl.textContent = 'Could not reach the payment service - please try again';
+      stateEl.className = 'state bad';
+      enable(true);
     });
   }
-  var pay = document.getElementById('pay'); if (pay) pay.addEventListener('click', function () { pay.disabled = true; complete('succeeded'); });
-  var fail = document.getElementById('fail'); if (fail) fail.addEventListener('click', function () { complete('failed'); });
+  buttons.forEach(function (b) { b.addEventListener('click', function () { complete(b.id === 'pay' ? 'succeeded' : 'failed'); }); });
   show(cfg.state);
   tick();
   setInterval(tick, 1000);

@@ -81,9 +81,16 @@ export class AppConfig {
     this.warnings = warnings;
   }
 
-  /** Absolute base for links we hand out (pay_url, callbacks). */
+  private boundPort: number | undefined;
+
+  /** The port the server actually listens on (PORT=0 picks a free one). */
+  bindPort(port: number): void {
+    this.boundPort = port;
+  }
+
+  /** Absolute base for links we hand out (pay_url, callbacks): PUBLIC_BASE_URL, else this host. */
   baseUrl(): string {
-    return this.publicBaseUrl ?? `http://localhost:${this.port}`;
+    return this.publicBaseUrl ?? `http://127.0.0.1:${this.boundPort ?? this.port}`;
   }
 
   static fromEnv(raw: Record<string, unknown> = process.env): AppConfig {
