@@ -46,7 +46,7 @@ export async function startPaymux(
       AppModule.forRoot(config, db.url),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
-        trustProxy: true,
+        trustProxy: config.trustProxy,
         routerOptions: { ignoreTrailingSlash: true },
         // One request id per request: the caller's X-Request-Id when it is sane, else a UUID. It is in
         // every log line of the request (pino) and echoed back in the X-Request-Id response header.

@@ -22,6 +22,7 @@ export class AppConfig {
   readonly registrationEnabled: boolean;
   readonly orderTtlSeconds: number;
   readonly expirySweepIntervalMs: number;
+  readonly trustProxy: boolean;
   readonly loginRateLimit: number;
   readonly loginRateWindowSeconds: number;
   readonly warnings: string[];
@@ -43,6 +44,7 @@ export class AppConfig {
     this.registrationEnabled = env.REGISTRATION_ENABLED;
     this.orderTtlSeconds = env.ORDER_TTL_SECONDS;
     this.expirySweepIntervalMs = env.EXPIRY_SWEEP_INTERVAL_MS;
+    this.trustProxy = env.TRUST_PROXY;
     this.loginRateLimit = env.LOGIN_RATE_LIMIT;
     this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
 

@@ -110,6 +110,10 @@ export class EnvSchema {
   @Min(0)
   EXPIRY_SWEEP_INTERVAL_MS = 15000;
 
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'TRUST_PROXY must be true or false' })
+  TRUST_PROXY = false;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

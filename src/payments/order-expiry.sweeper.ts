@@ -84,7 +84,7 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
           providerRef: payment.providerRef,
         });
         if (status.status === 'succeeded') {
-          await this.payments.applyEvent(tenantId, payment.provider, {
+          const applied = await this.payments.applyEvent(tenantId, payment.provider, {
             eventId: `query:${payment.id}:succeeded`,
             type: 'query.succeeded',
             outcome: 'succeeded',
@@ -93,7 +93,9 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
             currency: status.currency,
             payload: { source: 'expiry_sweep', status },
           });
-          return 'paid';
+          // A charge that was flagged (wrong amount or currency) does not pay the order: it is
+          // recorded for the operator and the order may expire like any unpaid one.
+          if (applied.outcome === 'applied') return 'paid';
         }
       } catch (err) {
         this.logger.warn(`query of payment ${payment.id} at ${payment.provider} failed: ${String(err)}`);

@@ -235,14 +235,14 @@ export class PaymentsService {
 
       switch (event.outcome) {
         case 'succeeded': {
+          if (payment.status === 'succeeded')
+            return record('ignored', 'payment already succeeded', order.state);
           const mismatch = this.mismatch(payment, event);
           if (mismatch) {
             await m.update(Payment, { id: payment.id }, { flagReason: mismatch });
             this.logger.warn(`payment ${payment.id} flagged: ${mismatch}`);
             return record('flagged', mismatch, order.state);
           }
-          if (payment.status === 'succeeded')
-            return record('ignored', 'payment already succeeded', order.state);
           const paidElsewhere = await m.count(Payment, { where: { orderId: order.id, status: 'succeeded' } });
           if (paidElsewhere > 0) {
             const note = 'order already paid by another payment: refund needed';
