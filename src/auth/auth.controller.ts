@@ -1,17 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import { isoMicros } from '../common/time';
+import { UuidParam } from '../common/uuid-param';
 import { CurrentPrincipal, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { CreateTokenDto, LoginDto, RegisterDto } from './dto/auth.dto';
@@ -82,7 +73,7 @@ export class AuthController {
   @ApiBearerAuth()
   @Delete('tokens/:id')
   @HttpCode(204)
-  async revokeToken(@CurrentPrincipal() p: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async revokeToken(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<void> {
     await this.auth.revokePlatformToken(p, id);
   }
 }

@@ -14,7 +14,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const res = ctx.getResponse<FastifyReply>();
     const e = normalise(exception);
     if (e.status >= 500) this.logger.error({ err: exception, url: req.url }, 'unhandled error');
-    if (e.status === 429 && !res.getHeader('retry-after')) void res.header('Retry-After', '60');
+    if (e.status === 429 && !res.getHeader('retry-after')) {
+      // @nestjs/throttler names the header after the throttler (Retry-After-login): expose the standard one.
+      const named = Object.entries(res.getHeaders()).find(([k]) =>
+        k.toLowerCase().startsWith('retry-after-'),
+      );
+      void res.header('Retry-After', String(named?.[1] ?? 60));
+    }
     void res
       .status(e.status)
       .type('application/json; charset=utf-8')
@@ -61,6 +67,8 @@ function isBadJson(exception: unknown): boolean {
   const status = typeof e.getStatus === 'function' ? e.getStatus() : e.statusCode;
   return (
     status === 400 &&
-    /not valid JSON|Unexpected (token|end)|JSON at position|empty JSON/i.test(String(e.message))
+    /not valid JSON|Unexpected (token|end)|JSON at position|empty JSON|Body cannot be empty/i.test(
+      String(e.message),
+    )
   );
 }

@@ -1,5 +1,7 @@
 import { badRequest } from './domain-error';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Opaque keyset cursor over (created_at, id), newest first. */
 export interface Cursor {
   createdAt: Date;
@@ -21,7 +23,10 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
       typeof parsed[1] === 'string'
     ) {
       const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
+      // Both go into SQL: an id that is not a UUID or a date PostgreSQL cannot hold would be a 500.
+      const year = createdAt.getUTCFullYear();
+      if (!Number.isNaN(createdAt.getTime()) && year >= 1 && year <= 9999 && UUID.test(parsed[1]))
+        return { createdAt, id: parsed[1] };
     }
   } catch {
     // fall through to the error below

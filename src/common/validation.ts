@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError } from './domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
@@ -9,8 +9,46 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; probl
   });
 }
 
+/** Deeper than any DTO: Nest's own recursive walk of the body overflows the stack (a 500) near 5000. */
+const MAX_DEPTH = 32;
+
+/**
+ * The first thing in a parsed body or query that cannot be valid input whatever the DTO: a string
+ * holding U+0000 (PostgreSQL text cannot store it: a 500 in SQL) or nesting deeper than MAX_DEPTH.
+ */
+function unsafeInput(value: unknown): { field: string; problem: string } | undefined {
+  // Iterative, so a deeply nested body cannot overflow the stack here.
+  const stack: [unknown, string, number][] = [[value, '', 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [v, path, depth] = next;
+    if (typeof v === 'string' && v.includes('\u0000')) {
+      return { field: path, problem: `${path || 'the request'} must not contain NUL characters` };
+    }
+    if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_DEPTH) return { field: path, problem: 'the request is nested too deeply' };
+      for (const [k, child] of Object.entries(v)) stack.push([child, path ? `${path}.${k}` : k, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** The shared pipe, refusing unsafe input (see unsafeInput) as `validation_failed` before validating. */
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const bad = metadata.type === 'body' || metadata.type === 'query' ? unsafeInput(value) : undefined;
+    if (bad) {
+      return Promise.reject(
+        new DomainError('validation_failed', 400, bad.problem, {
+          fields: [{ field: bad.field, problems: [bad.problem] }],
+        }),
+      );
+    }
+    return super.transform(value, metadata) as Promise<unknown>;
+  }
+}
+
 /** Strict input: unknown fields, wrong types and missing fields are a 400 `validation_failed` naming each field. */
-export const validationPipe = new ValidationPipe({
+export const validationPipe = new StrictValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   forbidUnknownValues: true,

@@ -70,10 +70,15 @@ export class PaymentsService {
         `pay_way ${input.pay_way} is not a known payment method`,
         { field: 'pay_way' },
       );
-    const [app, pkg] = await Promise.all([
+    // Looked up together; when both are missing the application's 404 wins, every time.
+    const [appLookup, pkgLookup] = await Promise.allSettled([
       this.apps.get(p.tenantId, input.application_id),
       this.packages.get(p.tenantId, input.package_id),
     ]);
+    if (appLookup.status === 'rejected') throw appLookup.reason;
+    if (pkgLookup.status === 'rejected') throw pkgLookup.reason;
+    const app = appLookup.value;
+    const pkg = pkgLookup.value;
     if (!pkg.active) throw new DomainError('package_inactive', 422, 'the package is no longer offered');
     if (pkg.applicationId && pkg.applicationId !== app.id) {
       throw new DomainError('package_not_for_application', 422, 'the package belongs to another application');

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -50,6 +51,7 @@ export class CreatePackageDto {
   discount?: number | string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CustomAmountDto)
   custom_amount?: CustomAmountDto;
