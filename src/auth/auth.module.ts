@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { createSecretKey } from 'node:crypto';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -13,7 +14,12 @@ import { BearerAuthGuard } from './bearer-auth.guard';
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (c: AppConfig) => ({ secret: c.jwtSecret, signOptions: { algorithm: 'HS256' } }),
+      useFactory: (c: AppConfig) => {
+        // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as
+        // a public key on every verify, a tenth of an order creation's CPU.
+        const key = createSecretKey(Buffer.from(c.jwtSecret, 'utf8'));
+        return { secretOrKeyProvider: () => key, signOptions: { algorithm: 'HS256' } };
+      },
     }),
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
