@@ -50,14 +50,45 @@ export class OrderTransitionsService {
     order.finishedAt = rows[0].finished_at;
   }
 
-  /** The first history row of a new order. */
-  async created(m: EntityManager, order: Order, reason: string): Promise<void> {
-    await m.insert(OrderTransition, {
-      tenantId: order.tenantId,
-      orderId: order.id,
-      fromState: null,
-      toState: order.state,
-      reason,
-    });
+  /**
+   * Insert a new Pending order together with its first history row, in one statement (the hot path
+   * of order creation), inside the caller's transaction. Fills in the database's timestamps.
+   */
+  async create(m: EntityManager, order: Order, reason: string): Promise<void> {
+    order.state = OrderState.Pending;
+    const rows = await m.query<{ created_at: Date; updated_at: Date }[]>(
+      `WITH o AS (
+         INSERT INTO orders (id, tenant_id, user_id, application_id, package_id, amount, price, currency, discount,
+                             pay_way, pay_id, pay_url, state, remaining_amount, tags, metadata, redirect_url, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         RETURNING created_at, updated_at),
+       h AS (
+         INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
+         VALUES ($2, $1, NULL, $13, $19))
+       SELECT created_at, updated_at FROM o`,
+      [
+        order.id,
+        order.tenantId,
+        order.userId,
+        order.applicationId,
+        order.packageId,
+        order.amount,
+        order.price,
+        order.currency,
+        order.discount,
+        order.payWay,
+        order.payId,
+        order.payUrl,
+        order.state,
+        order.remainingAmount,
+        order.tags === null ? null : JSON.stringify(order.tags),
+        order.metadata === null ? null : JSON.stringify(order.metadata),
+        order.redirectUrl,
+        order.expiresAt,
+        reason,
+      ],
+    );
+    order.createdAt = rows[0].created_at;
+    order.updatedAt = rows[0].updated_at;
   }
 }

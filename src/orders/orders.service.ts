@@ -26,9 +26,7 @@ export class OrdersService {
 
   /** Insert a new Pending order and its first history row, inside the caller's transaction. */
   async insertPending(m: EntityManager, order: Order): Promise<Order> {
-    order.state = OrderState.Pending;
-    await m.insert(Order, order);
-    await this.transitions.created(m, order, 'order created');
+    await this.transitions.create(m, order, 'order created');
     return order;
   }
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service';
-import { notFound } from '../common/domain-error';
+import { DomainError, notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
 import { Package } from './package.entity';
@@ -51,6 +51,44 @@ export class PackagesService {
     return pkg;
   }
 
+  /**
+   * The package an order for `applicationId` may buy, in one query (the order-creation hot path):
+   * 404 application_not_found first, then package_not_found; 422 when inactive or bound elsewhere.
+   */
+  async getForOrder(tenantId: string, packageId: string, applicationId: string): Promise<Package> {
+    const rows = await this.db.query<PackageRow[]>(
+      `SELECT a.id AS found_application, p.id, p.application_id, p.name, p.amount, p.price, p.currency, p.discount,
+              p.custom_unit_price, p.custom_min, p.custom_max, p.active, p.created_at, p.updated_at
+         FROM (SELECT 1) AS one
+         LEFT JOIN applications a ON a.id = $1 AND a.tenant_id = $3
+         LEFT JOIN packages p ON p.id = $2 AND p.tenant_id = $3`,
+      [applicationId, packageId, tenantId],
+    );
+    const row = rows[0];
+    if (!row.found_application) throw notFound('application');
+    if (!row.id) throw notFound('package');
+    if (!row.active) throw new DomainError('package_inactive', 422, 'the package is no longer offered');
+    if (row.application_id && row.application_id !== applicationId) {
+      throw new DomainError('package_not_for_application', 422, 'the package belongs to another application');
+    }
+    return Object.assign(new Package(), {
+      id: row.id,
+      tenantId,
+      applicationId: row.application_id,
+      name: row.name,
+      amount: row.amount,
+      price: row.price,
+      currency: row.currency,
+      discount: row.discount,
+      customUnitPrice: row.custom_unit_price,
+      customMin: row.custom_min,
+      customMax: row.custom_max,
+      active: row.active,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
+  }
+
   async update(tenantId: string, id: string, dto: UpdatePackageDto): Promise<Package> {
     const pkg = await this.get(tenantId, id);
     const t = parseTerms({
@@ -78,4 +116,21 @@ export class PackagesService {
     await this.db.getRepository(Package).update({ id, tenantId }, { active: false });
     return this.get(tenantId, id);
   }
+}
+
+interface PackageRow {
+  found_application: string | null;
+  id: string | null;
+  application_id: string | null;
+  name: string;
+  amount: string;
+  price: string;
+  currency: string;
+  discount: string;
+  custom_unit_price: string | null;
+  custom_min: string | null;
+  custom_max: string | null;
+  active: boolean;
+  created_at: Date;
+  updated_at: Date;
 }

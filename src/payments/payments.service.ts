@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { ApplicationsService } from '../applications/applications.service';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { conflict, DomainError, forbidden } from '../common/domain-error';
@@ -43,7 +42,6 @@ export class PaymentsService {
     private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
     private readonly orders: OrdersService,
-    private readonly apps: ApplicationsService,
     private readonly packages: PackagesService,
   ) {}
 
@@ -70,28 +68,16 @@ export class PaymentsService {
         `pay_way ${input.pay_way} is not a known payment method`,
         { field: 'pay_way' },
       );
-    // Looked up together; when both are missing the application's 404 wins, every time.
-    const [appLookup, pkgLookup] = await Promise.allSettled([
-      this.apps.get(p.tenantId, input.application_id),
-      this.packages.get(p.tenantId, input.package_id),
-    ]);
-    if (appLookup.status === 'rejected') throw appLookup.reason;
-    if (pkgLookup.status === 'rejected') throw pkgLookup.reason;
-    const app = appLookup.value;
-    const pkg = pkgLookup.value;
-    if (!pkg.active) throw new DomainError('package_inactive', 422, 'the package is no longer offered');
-    if (pkg.applicationId && pkg.applicationId !== app.id) {
-      throw new DomainError('package_not_for_application', 422, 'the package belongs to another application');
-    }
+    const pkg = await this.packages.getForOrder(p.tenantId, input.package_id, input.application_id);
     const q = quote(pkg, input.amount);
     const ctx = await this.requireContext(p.tenantId, way);
 
     const now = Date.now();
-    const order = this.db.getRepository(Order).create({
+    const order: Order = Object.assign(new Order(), {
       id: randomUUID(),
       tenantId: p.tenantId,
       userId: p.userId,
-      applicationId: app.id,
+      applicationId: input.application_id,
       packageId: pkg.id,
       amount: q.amount.toFixed(),
       price: formatAmount(pkg.currency, q.price),
@@ -117,14 +103,10 @@ export class PaymentsService {
     try {
       await this.db.transaction(async (m) => {
         await this.orders.insertPending(m, order);
-        if (opened) await m.insert(Payment, this.paymentRow(paymentId, order, way, opened));
-        if (idempotencyKey)
-          await m.insert(IdempotencyKey, {
-            tenantId: p.tenantId,
-            key: idempotencyKey,
-            requestHash,
-            orderId: order.id,
-          });
+        const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash } : undefined;
+        if (opened) await this.insertPayment(m, paymentId, order, way, opened, idempotency);
+        else if (idempotency)
+          await this.insertIdempotencyKey(m, p.tenantId, idempotency.key, requestHash, order.id);
       });
     } catch (err) {
       // A concurrent request with the same key won the race: answer as a replay of it.
@@ -180,7 +162,7 @@ export class PaymentsService {
       if (locked.state !== OrderState.Pending) {
         throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
       }
-      await m.insert(Payment, this.paymentRow(paymentId, locked, way, opened));
+      await this.insertPayment(m, paymentId, locked, way, opened);
       await m.update(
         Order,
         { id: orderId, tenantId: p.tenantId },
@@ -344,20 +326,49 @@ export class PaymentsService {
     }
   }
 
-  private paymentRow(id: string, order: Order, way: PayWay, opened: CreatedPayment): Partial<Payment> {
-    return {
+  /** Record a new pending payment attempt (and the request's idempotency key, if any) in one statement. */
+  private async insertPayment(
+    m: EntityManager,
+    id: string,
+    order: Order,
+    way: PayWay,
+    opened: CreatedPayment,
+    idempotency?: { key: string; requestHash: string },
+  ): Promise<void> {
+    const payment = `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, provider_ref, action)
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`;
+    const params: unknown[] = [
       id,
-      tenantId: order.tenantId,
-      orderId: order.id,
-      provider: way.provider,
-      method: way.method,
-      status: 'pending',
-      amount: order.price,
-      currency: order.currency,
-      providerRef: opened.providerRef,
-      action: opened.action,
-      flagReason: null,
-    };
+      order.tenantId,
+      order.id,
+      way.provider,
+      way.method,
+      order.price,
+      order.currency,
+      opened.providerRef,
+      JSON.stringify(opened.action),
+    ];
+    if (!idempotency) {
+      await m.query(payment, params);
+      return;
+    }
+    await m.query(
+      `WITH p AS (${payment}) INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id) VALUES ($2, $10, $11, $3)`,
+      [...params, idempotency.key, idempotency.requestHash],
+    );
+  }
+
+  private async insertIdempotencyKey(
+    m: EntityManager,
+    tenantId: string,
+    key: string,
+    requestHash: string,
+    orderId: string,
+  ): Promise<void> {
+    await m.query(
+      'INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id) VALUES ($1, $2, $3, $4)',
+      [tenantId, key, requestHash, orderId],
+    );
   }
 
   checkoutUrl(orderId: string): string {
