@@ -51,6 +51,65 @@ export class OrderTransitionsService {
   }
 
   /**
+   * Several moves in a row (Paid then Finished), each checked against the table, applied with one
+   * guarded UPDATE and one history row per move, in a single statement. `fillRemaining` sets the
+   * order's remaining credits to its amount in the same UPDATE (the credit).
+   */
+  async moveThrough(
+    m: EntityManager,
+    order: Order,
+    steps: readonly { to: OrderState; reason: string }[],
+    opts: { fillRemaining?: boolean } = {},
+  ): Promise<void> {
+    let state = order.state;
+    for (const step of steps) {
+      if (!canTransition(state, step.to)) {
+        throw new DomainError(
+          'invalid_state_transition',
+          409,
+          `an order cannot go from ${state} to ${step.to}`,
+          {
+            from: state,
+            to: step.to,
+          },
+        );
+      }
+      state = step.to;
+    }
+    const targets = steps.map((s) => s.to);
+    const sets = [
+      'state = $3',
+      'updated_at = now()',
+      ...(targets.includes(OrderState.Paid) ? ['paid_at = now()'] : []),
+      ...(targets.includes(OrderState.Finished) ? ['finished_at = now()'] : []),
+      ...(opts.fillRemaining ? ['remaining_amount = amount'] : []),
+    ];
+    const froms = [order.state, ...targets.slice(0, -1)];
+    const rows = await m.query<
+      { updated_at: Date; paid_at: Date | null; finished_at: Date | null; remaining_amount: string }[]
+    >(
+      `WITH u AS (
+         UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND tenant_id = $2 AND state = $4
+         RETURNING id, tenant_id, updated_at, paid_at, finished_at, remaining_amount),
+       h AS (
+         INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
+         SELECT u.tenant_id, u.id, s.from_state, s.to_state, s.reason
+           FROM u, unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS s(from_state, to_state, reason, n)
+          ORDER BY s.n)
+       SELECT updated_at, paid_at, finished_at, remaining_amount FROM u`,
+      [order.id, order.tenantId, state, order.state, froms, targets, steps.map((s) => s.reason)],
+    );
+    if (rows.length !== 1) {
+      throw new DomainError('concurrent_state_change', 409, 'the order changed state meanwhile; retry');
+    }
+    order.state = state;
+    order.updatedAt = rows[0].updated_at;
+    order.paidAt = rows[0].paid_at;
+    order.finishedAt = rows[0].finished_at;
+    order.remainingAmount = rows[0].remaining_amount;
+  }
+
+  /**
    * Insert a new Pending order together with its first history row, in one statement (the hot path
    * of order creation), inside the caller's transaction. Fills in the database's timestamps.
    */

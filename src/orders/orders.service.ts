@@ -8,6 +8,13 @@ import { Order } from './order.entity';
 import { OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
 
+const PAYABLE_STATES: readonly OrderState[] = [
+  OrderState.Pending,
+  OrderState.Expired,
+  OrderState.Cancelled,
+  OrderState.Failed,
+];
+
 export interface OrderFilters {
   applicationId?: string;
   state?: string;
@@ -90,16 +97,28 @@ export class OrdersService {
     });
   }
 
+  /** Whether a confirmed payment moves this order to Paid (money received is never dropped). */
+  isPayable(order: Order): boolean {
+    return PAYABLE_STATES.includes(order.state);
+  }
+
   /**
    * The payment of a locked order is confirmed: Paid, then credited and Finished, in the caller's
    * transaction. Returns false (and changes nothing) when the order was already paid.
    */
   async confirmPaid(m: EntityManager, order: Order, reason: string): Promise<boolean> {
-    if (
-      ![OrderState.Pending, OrderState.Expired, OrderState.Cancelled, OrderState.Failed].includes(order.state)
-    )
-      return false;
-    await this.transitions.move(m, order, OrderState.Paid, reason);
+    if (!this.isPayable(order)) return false;
+    const credits = order.applicationId !== null;
+    await this.transitions.moveThrough(
+      m,
+      order,
+      [
+        { to: OrderState.Paid, reason },
+        { to: OrderState.Finished, reason: credits ? 'credited' : 'fulfilled' },
+      ],
+      { fillRemaining: credits },
+    );
+    // Last, so the application's balance row is locked only for the end of the transaction.
     if (order.applicationId) {
       await this.ledger.creditOrder(m, {
         tenantId: order.tenantId,
@@ -107,10 +126,7 @@ export class OrdersService {
         orderId: order.id,
         amount: order.amount,
       });
-      await m.query('UPDATE orders SET remaining_amount = amount WHERE id = $1', [order.id]);
-      order.remainingAmount = order.amount;
     }
-    await this.transitions.move(m, order, OrderState.Finished, 'credited');
     return true;
   }
 

@@ -13,7 +13,7 @@ import { OrderState } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
 import { quote } from '../packages/pricing';
-import { Payment } from './payment.entity';
+import { Payment, PaymentStatus } from './payment.entity';
 import type { CreatedPayment, PaymentAction, ProviderContext, VerifiedEvent } from './payment-provider';
 import { parsePayWay, PayWay } from './pay-way';
 import { ProviderEvent, ProviderEventOutcome } from './provider-event.entity';
@@ -189,7 +189,7 @@ export class PaymentsService {
       const eventRowId = randomUUID();
       const inserted = await m.query<{ id: string }[]>(
         `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, 'ignored', $7)
+         VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7)
          ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
         [
           eventRowId,
@@ -202,23 +202,28 @@ export class PaymentsService {
         ],
       );
       if (inserted.length === 0) return { outcome: 'duplicate' };
+      // Recorded as 'applied' (the common case); any other outcome is written over it.
       const record = async (
         outcome: ProviderEventOutcome,
         note?: string,
         orderState?: OrderState,
       ): Promise<EventResult> => {
-        await m.update(ProviderEvent, { id: eventRowId }, { outcome, note: note ?? null });
+        if (outcome !== 'applied')
+          await m.update(ProviderEvent, { id: eventRowId }, { outcome, note: note ?? null });
         return { outcome, note, orderState };
       };
       if (!found) return record('ignored', 'no payment with this reference');
 
       const order = await this.orders.lock(m, tenantId, found.orderId);
-      const payment = await m
-        .getRepository(Payment)
-        .createQueryBuilder('p')
-        .setLock('pessimistic_write')
-        .where('p.id = :id', { id: found.id })
-        .getOneOrFail();
+      const [payment] = await m.query<Pick<Payment, 'id' | 'status' | 'amount' | 'currency'>[]>(
+        'SELECT id, status, amount, currency FROM payments WHERE id = $1 FOR UPDATE',
+        [found.id],
+      );
+      const setPayment = (values: { status?: PaymentStatus; flag_reason?: string }): Promise<unknown> =>
+        m.query(
+          `UPDATE payments SET status = COALESCE($2, status), flag_reason = COALESCE($3, flag_reason), updated_at = now() WHERE id = $1`,
+          [payment.id, values.status ?? null, values.flag_reason ?? null],
+        );
 
       switch (event.outcome) {
         case 'succeeded': {
@@ -226,17 +231,17 @@ export class PaymentsService {
             return record('ignored', 'payment already succeeded', order.state);
           const mismatch = this.mismatch(payment, event);
           if (mismatch) {
-            await m.update(Payment, { id: payment.id }, { flagReason: mismatch });
+            await setPayment({ flag_reason: mismatch });
             this.logger.warn(`payment ${payment.id} flagged: ${mismatch}`);
             return record('flagged', mismatch, order.state);
           }
-          const paidElsewhere = await m.count(Payment, { where: { orderId: order.id, status: 'succeeded' } });
-          if (paidElsewhere > 0) {
+          // Paid, Finished or refunded: another attempt of this order already succeeded.
+          if (!this.orders.isPayable(order)) {
             const note = 'order already paid by another payment: refund needed';
-            await m.update(Payment, { id: payment.id }, { flagReason: note });
+            await setPayment({ flag_reason: note });
             return record('flagged', note, order.state);
           }
-          await m.update(Payment, { id: payment.id }, { status: 'succeeded' });
+          await setPayment({ status: 'succeeded' });
           await this.orders.confirmPaid(m, order, `${providerId} ${event.type}`);
           return record('applied', undefined, order.state);
         }
@@ -244,7 +249,7 @@ export class PaymentsService {
         case 'expired': {
           if (payment.status !== 'pending')
             return record('ignored', `payment already ${payment.status}`, order.state);
-          await m.update(Payment, { id: payment.id }, { status: event.outcome });
+          await setPayment({ status: event.outcome });
           return record('applied', undefined, order.state);
         }
         case 'pending':
@@ -253,7 +258,7 @@ export class PaymentsService {
     });
   }
 
-  private mismatch(payment: Payment, event: VerifiedEvent): string | null {
+  private mismatch(payment: Pick<Payment, 'amount' | 'currency'>, event: VerifiedEvent): string | null {
     if (event.currency !== undefined && event.currency.toUpperCase() !== payment.currency) {
       return `currency mismatch: expected ${payment.currency}, got ${event.currency}`;
     }
