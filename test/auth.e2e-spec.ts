@@ -1,8 +1,7 @@
 import { JwtService } from '@nestjs/jwt';
-import * as argon2 from 'argon2';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { db, http, newMerchant, startTestApp } from './helpers/app';
+import { db, http, newMember, newMerchant, startTestApp } from './helpers/app';
 
 const sha256Hex = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -215,23 +214,7 @@ describe('authentication and roles', () => {
   describe('roles', () => {
     it('a member cannot create a package but can list packages and create orders', async () => {
       const m = await newMerchant(app);
-      const userId = randomUUID();
-      const email = `member-${randomUUID()}@example.test`;
-      const password = 'member-password-1';
-      const hash = await argon2.hash(password, { type: argon2.argon2id });
-      await db(app).query(
-        `INSERT INTO users (id, email, name, password_hash, is_platform_admin) VALUES ($1, $2, 'Member', $3, false)`,
-        [userId, email, hash],
-      );
-      await db(app).query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
-        m.tenantId,
-        userId,
-      ]);
-
-      const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
-      const auth = { authorization: `Bearer ${login.body.access_token as string}` };
-      const me = await http(app).get('/api/v1/auth/me').set(auth).expect(200);
-      expect(me.body).toMatchObject({ user: { id: userId }, tenant: { id: m.tenantId }, role: 'member' });
+      const { userId, auth } = await newMember(app, m);
 
       const denied = await http(app)
         .post('/api/v1/packages')

@@ -1,8 +1,15 @@
-import * as argon2 from 'argon2';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMember as newMemberOf,
+  newMerchant,
+  newOrder,
+  startTestApp,
+} from './helpers/app';
 
 /**
  * Seed 001 "Order Creation Payment Interface": `POST /api/order/payment`, its `{code, msg, data}`
@@ -47,37 +54,7 @@ describe('POST /api/order/payment (seed 001)', () => {
     return rows[0];
   };
 
-  /**
-   * A `member` of m's tenant who owns no tenant of their own (so login lands in m's tenant): the
-   * users and memberships rows are inserted directly, as there is no invite API.
-   */
-  async function newMember(): Promise<{ userId: string; auth: { authorization: string } }> {
-    const userId = randomUUID();
-    const email = `member-${userId}@example.test`;
-    const password = 'member password 1';
-    await db(app).query(
-      `INSERT INTO users (id, email, name, password_hash, is_platform_admin) VALUES ($1, $2, 'Member', $3, false)`,
-      [
-        userId,
-        email,
-        await argon2.hash(password, {
-          type: argon2.argon2id,
-          memoryCost: 19456,
-          timeCost: 2,
-          parallelism: 1,
-        }),
-      ],
-    );
-    await db(app).query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
-      m.tenantId,
-      userId,
-    ]);
-    const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
-    const auth = { authorization: `Bearer ${login.body.access_token as string}` };
-    const me = await http(app).get('/api/v1/auth/me').set(auth).expect(200);
-    expect(me.body).toMatchObject({ tenant: { id: m.tenantId }, role: 'member', user: { id: userId } });
-    return { userId, auth };
-  }
+  const newMember = (): ReturnType<typeof newMemberOf> => newMemberOf(app, m);
 
   describe('success', () => {
     it('answers code 0 with the sandbox jump_url, and reuses the open payment on a repeat', async () => {

@@ -1,3 +1,4 @@
+import * as argon2 from 'argon2';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,4 +82,30 @@ export async function newOrder(
     .send({ application_id: m.applicationId, package_id: m.packageId, pay_way: 'Sandbox', ...extra })
     .expect(201);
   return res.body as Record<string, unknown>;
+}
+
+/**
+ * A `member` of m's tenant who owns no tenant of their own (so login lands in m's tenant), logged in.
+ * The users and memberships rows are inserted directly: there is no invite API yet.
+ */
+export async function newMember(
+  app: RunningPaymux,
+  m: Merchant,
+): Promise<{ userId: string; auth: { authorization: string } }> {
+  const userId = randomUUID();
+  const email = `member-${userId}@example.test`;
+  const password = 'member password 1';
+  await db(app).query(
+    `INSERT INTO users (id, email, name, password_hash, is_platform_admin) VALUES ($1, $2, 'Member', $3, false)`,
+    [userId, email, await argon2.hash(password, { type: argon2.argon2id })],
+  );
+  await db(app).query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
+    m.tenantId,
+    userId,
+  ]);
+  const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
+  const auth = { authorization: `Bearer ${login.body.access_token as string}` };
+  const me = await http(app).get('/api/v1/auth/me').set(auth).expect(200);
+  expect(me.body).toMatchObject({ user: { id: userId }, tenant: { id: m.tenantId }, role: 'member' });
+  return { userId, auth };
 }
