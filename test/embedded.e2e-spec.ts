@@ -43,6 +43,26 @@ describe('embedded default (no DATABASE_URL)', () => {
     expect(balance).toBe(379.5);
   });
 
+  it('serves concurrent requests from many connections without mixing their statements', async () => {
+    // PGlite has one backend: statements from different pool connections must not interleave.
+    const login = await request(server.url)
+      .post('/api/v1/auth/login')
+      .send({ email: DEMO.email, password: DEMO.password })
+      .expect(200);
+    const auth = { authorization: `Bearer ${login.body.access_token}` };
+    const body = { application_id: DEMO.applicationId, package_id: DEMO.packages[1].id, pay_way: 'Sandbox' };
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 2 === 0
+          ? request(server.url).post('/api/v1/orders/').set(auth).send(body)
+          : request(server.url).get(`/api/v1/orders?limit=5&pay_way=Sandbox`).set(auth),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(30).fill(200), ...Array(30).fill(201)]);
+    for (const r of results.filter((x) => x.status === 201))
+      expect(r.body).toMatchObject({ price: 159.2, amount: 2000 });
+  });
+
   it('answers readiness from the embedded database', async () => {
     const ready = await request(server.url).get('/health/ready').expect(200);
     expect(ready.body.info.database.status).toBe('up');

@@ -1,5 +1,8 @@
+import type { PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import { mkdirSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { SerialQueryQueue } from './serial-query-queue';
 
 /** Handle to a database paymux runs on: its URL and how to let go of it. */
 export interface DatabaseHandle {
@@ -22,16 +25,38 @@ export async function startEmbeddedDatabase(
   mkdirSync(dir, { recursive: true });
   // Loaded on demand: production on PostgreSQL never pays for the WebAssembly module.
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { PGLiteSocketHandler } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-  await server.start();
-  const conn = server.getServerConn();
+  await db.waitReady;
+  // pglite-socket's handlers, with our queue: see SerialQueryQueue for why not its own.
+  const queue = new SerialQueryQueue(db) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
+  const handlers = new Set<InstanceType<typeof PGLiteSocketHandler>>();
+  const server = createServer((socket) => {
+    if (handlers.size >= maxConnections) {
+      socket.destroy();
+      return;
+    }
+    const handler = new PGLiteSocketHandler({ queryQueue: queue, closeOnDetach: true });
+    handlers.add(handler);
+    const forget = (): void => void handlers.delete(handler);
+    handler.addEventListener('close', forget);
+    handler.addEventListener('error', forget);
+    void handler.attach(socket).catch(() => {
+      forget();
+      socket.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
   return {
-    url: `postgres://postgres:postgres@${conn}/postgres`,
+    url: `postgres://postgres:postgres@127.0.0.1:${address.port}/postgres`,
     embedded: true,
     async stop(): Promise<void> {
-      await server.stop();
+      await Promise.all([...handlers].map((h) => h.detach(true)));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };
