@@ -116,7 +116,7 @@ export class PaymentsService {
       }
       throw err;
     }
-    // The insert filled in the database defaults (created_at, updated_at, ...): no re-read needed.
+    // insertPending filled in the database timestamps: no re-read needed.
     return { order, replayed: false };
   }
 
