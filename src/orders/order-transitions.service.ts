@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
-import { updateReturning } from '../common/sql';
+import { InsertBatch, updateReturning } from '../common/sql';
 import type { Order } from './order.entity';
 import { canTransition, OrderState } from './order-state';
 import { OrderTransition } from './order-transition.entity';
@@ -110,44 +110,38 @@ export class OrderTransitionsService {
   }
 
   /**
-   * Insert a new Pending order together with its first history row, in one statement (the hot path
-   * of order creation), inside the caller's transaction. Fills in the database's timestamps.
+   * Add a new Pending order and its first history row to an insert batch (order creation's one
+   * statement). The batch returns the database's timestamps; pass its first row to `created`.
    */
-  async create(m: EntityManager, order: Order, reason: string): Promise<void> {
+  addCreate(batch: InsertBatch, order: Order, reason: string): void {
     order.state = OrderState.Pending;
-    const rows = await m.query<{ created_at: Date; updated_at: Date }[]>(
-      `WITH o AS (
-         INSERT INTO orders (id, tenant_id, user_id, application_id, package_id, amount, price, currency, discount,
+    const v = (value: unknown): string => batch.param(value);
+    const id = v(order.id);
+    const tenantId = v(order.tenantId);
+    const state = v(order.state);
+    batch
+      .add(
+        'new_order',
+        `INSERT INTO orders (id, tenant_id, user_id, application_id, package_id, amount, price, currency, discount,
                              pay_way, pay_id, pay_url, state, remaining_amount, tags, metadata, redirect_url, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-         RETURNING created_at, updated_at),
-       h AS (
-         INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
-         VALUES ($2, $1, NULL, $13, $19))
-       SELECT created_at, updated_at FROM o`,
-      [
-        order.id,
-        order.tenantId,
-        order.userId,
-        order.applicationId,
-        order.packageId,
-        order.amount,
-        order.price,
-        order.currency,
-        order.discount,
-        order.payWay,
-        order.payId,
-        order.payUrl,
-        order.state,
-        order.remainingAmount,
-        order.tags === null ? null : JSON.stringify(order.tags),
-        order.metadata === null ? null : JSON.stringify(order.metadata),
-        order.redirectUrl,
-        order.expiresAt,
-        reason,
-      ],
-    );
-    order.createdAt = rows[0].created_at;
-    order.updatedAt = rows[0].updated_at;
+         VALUES (${id}, ${tenantId}, ${v(order.userId)}, ${v(order.applicationId)}, ${v(order.packageId)}, ${v(order.amount)},
+                 ${v(order.price)}, ${v(order.currency)}, ${v(order.discount)}, ${v(order.payWay)}, ${v(order.payId)},
+                 ${v(order.payUrl)}, ${state}, ${v(order.remainingAmount)},
+                 ${v(order.tags === null ? null : JSON.stringify(order.tags))},
+                 ${v(order.metadata === null ? null : JSON.stringify(order.metadata))}, ${v(order.redirectUrl)}, ${v(order.expiresAt)})
+         RETURNING created_at, updated_at`,
+      )
+      .add(
+        'new_order_history',
+        `INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
+         VALUES (${tenantId}, ${id}, NULL, ${state}, ${v(reason)})`,
+      )
+      .returning('SELECT created_at, updated_at FROM new_order');
+  }
+
+  /** Take the timestamps an addCreate batch returned. */
+  created(order: Order, row: { created_at: Date; updated_at: Date }): void {
+    order.createdAt = row.created_at;
+    order.updatedAt = row.updated_at;
   }
 }

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../applications/ledger.service';
 import { notFound } from '../common/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
 import { OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
@@ -31,9 +32,14 @@ export class OrdersService {
     private readonly ledger: LedgerService,
   ) {}
 
-  /** Insert a new Pending order and its first history row, inside the caller's transaction. */
-  async insertPending(m: EntityManager, order: Order): Promise<Order> {
-    await this.transitions.create(m, order, 'order created');
+  /**
+   * Write a new Pending order and its first history row, together with whatever else the caller put in
+   * `batch` (its payment attempt, its idempotency key), as one atomic statement.
+   */
+  async insertPending(order: Order, batch: InsertBatch = new InsertBatch()): Promise<Order> {
+    this.transitions.addCreate(batch, order, 'order created');
+    const [row] = await batch.run<{ created_at: Date; updated_at: Date }>(this.db.manager);
+    this.transitions.created(order, row);
     return order;
   }
 

@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { conflict, DomainError, forbidden } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
+import { InsertBatch } from '../common/sql';
 import { IdempotencyKey } from '../orders/idempotency-key.entity';
 import { Order } from '../orders/order.entity';
 import { OrderState } from '../orders/order-state';
@@ -100,14 +101,18 @@ export class PaymentsService {
       order.payId = opened.providerRef;
       order.payUrl = payUrlOf(opened.action, this.checkoutUrl(order.id));
     }
+    // The order, its history row, its payment attempt and the idempotency key: one atomic statement.
+    const batch = new InsertBatch();
+    if (opened) this.addPayment(batch, paymentId, order, way, opened);
+    if (idempotencyKey) {
+      batch.add(
+        'new_idempotency_key',
+        `INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id)
+         VALUES (${batch.param(p.tenantId)}, ${batch.param(idempotencyKey)}, ${batch.param(requestHash)}, ${batch.param(order.id)})`,
+      );
+    }
     try {
-      await this.db.transaction(async (m) => {
-        await this.orders.insertPending(m, order);
-        const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash } : undefined;
-        if (opened) await this.insertPayment(m, paymentId, order, way, opened, idempotency);
-        else if (idempotency)
-          await this.insertIdempotencyKey(m, p.tenantId, idempotency.key, requestHash, order.id);
-      });
+      await this.orders.insertPending(order, batch);
     } catch (err) {
       // A concurrent request with the same key won the race: answer as a replay of it.
       if (idempotencyKey && isUniqueViolation(err)) {
@@ -162,7 +167,7 @@ export class PaymentsService {
       if (locked.state !== OrderState.Pending) {
         throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
       }
-      await this.insertPayment(m, paymentId, locked, way, opened);
+      await this.addPayment(new InsertBatch(), paymentId, locked, way, opened).run(m);
       await m.update(
         Order,
         { id: orderId, tenantId: p.tenantId },
@@ -331,48 +336,20 @@ export class PaymentsService {
     }
   }
 
-  /** Record a new pending payment attempt (and the request's idempotency key, if any) in one statement. */
-  private async insertPayment(
-    m: EntityManager,
+  /** Add a new pending payment attempt to an insert batch. */
+  private addPayment(
+    batch: InsertBatch,
     id: string,
     order: Order,
     way: PayWay,
     opened: CreatedPayment,
-    idempotency?: { key: string; requestHash: string },
-  ): Promise<void> {
-    const payment = `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, provider_ref, action)
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`;
-    const params: unknown[] = [
-      id,
-      order.tenantId,
-      order.id,
-      way.provider,
-      way.method,
-      order.price,
-      order.currency,
-      opened.providerRef,
-      JSON.stringify(opened.action),
-    ];
-    if (!idempotency) {
-      await m.query(payment, params);
-      return;
-    }
-    await m.query(
-      `WITH p AS (${payment}) INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id) VALUES ($2, $10, $11, $3)`,
-      [...params, idempotency.key, idempotency.requestHash],
-    );
-  }
-
-  private async insertIdempotencyKey(
-    m: EntityManager,
-    tenantId: string,
-    key: string,
-    requestHash: string,
-    orderId: string,
-  ): Promise<void> {
-    await m.query(
-      'INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id) VALUES ($1, $2, $3, $4)',
-      [tenantId, key, requestHash, orderId],
+  ): InsertBatch {
+    const v = (value: unknown): string => batch.param(value);
+    return batch.add(
+      'new_payment',
+      `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, provider_ref, action)
+       VALUES (${v(id)}, ${v(order.tenantId)}, ${v(order.id)}, ${v(way.provider)}, ${v(way.method)}, 'pending',
+               ${v(order.price)}, ${v(order.currency)}, ${v(opened.providerRef)}, ${v(JSON.stringify(opened.action))})`,
     );
   }
 
