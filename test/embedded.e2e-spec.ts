@@ -63,6 +63,18 @@ describe('embedded default (no DATABASE_URL)', () => {
       expect(r.body).toMatchObject({ price: 159.2, amount: 2000 });
   });
 
+  it('documents the DTOs in OpenAPI (swagger CLI plugin, in the built server)', async () => {
+    const doc = await request(server.url).get('/docs-json').expect(200);
+    const schema = doc.body.components.schemas.CreateOrderDto as {
+      properties: Record<string, unknown>;
+      required: string[];
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['application_id', 'package_id', 'pay_way', 'amount']),
+    );
+    expect(schema.required).toEqual(expect.arrayContaining(['application_id', 'package_id', 'pay_way']));
+  });
+
   it('answers readiness from the embedded database', async () => {
     const ready = await request(server.url).get('/health/ready').expect(200);
     expect(ready.body.info.database.status).toBe('up');
