@@ -72,6 +72,22 @@ describe('configuration', () => {
     expect(c.demoEnabled).toBe(false);
   });
 
+  it('reads provider base URLs (operator settings) and previous master keys', () => {
+    const c = AppConfig.fromEnv({
+      DATA_DIR: dataDir(),
+      PAYMUX_STRIPE_BASE_URL: 'http://127.0.0.1:4010/',
+      PAYMUX_MASTER_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('base64')}, ${Buffer.alloc(32, 2).toString('base64')}`,
+    });
+    expect(c.providerBaseUrls).toEqual({ stripe: 'http://127.0.0.1:4010' });
+    expect(c.previousMasterKeys.map((k) => k[0])).toEqual([1, 2]);
+    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_PAYPAL_BASE_URL: 'ftp://x' })).toThrow(
+      /PAYMUX_PAYPAL_BASE_URL=/,
+    );
+    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_MASTER_KEY_PREVIOUS: 'c2hvcnQ=' })).toThrow(
+      /PAYMUX_MASTER_KEY_PREVIOUS/,
+    );
+  });
+
   it('rejects a master key that is not 32 bytes', () => {
     expect(() =>
       AppConfig.fromEnv({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() }),

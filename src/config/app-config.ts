@@ -14,6 +14,10 @@ export class AppConfig {
   readonly jwtSecret: string;
   readonly jwtExpiresIn: number;
   readonly masterKey: Buffer;
+  /** Earlier master keys, to open values sealed before a rotation. */
+  readonly previousMasterKeys: Buffer[];
+  /** Provider API bases (PAYMUX_<PROVIDER>_BASE_URL), where set: operator settings, never tenant input. */
+  readonly providerBaseUrls: Readonly<Record<string, string>>;
   readonly sandboxEnabled: boolean;
   readonly demoEnabled: boolean;
   readonly logLevel: string;
@@ -49,6 +53,27 @@ export class AppConfig {
     this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
 
     const bad: string[] = [];
+    this.previousMasterKeys = (env.PAYMUX_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k.length > 0)
+      .map((k) => Buffer.from(k, 'base64'));
+    if (this.previousMasterKeys.some((k) => k.length !== 32)) {
+      bad.push('  PAYMUX_MASTER_KEY_PREVIOUS: each key must be 32 bytes, base64-encoded');
+    }
+    const urls: Record<string, string> = {};
+    for (const [id, url] of Object.entries({
+      stripe: env.PAYMUX_STRIPE_BASE_URL,
+      paypal: env.PAYMUX_PAYPAL_BASE_URL,
+      alipay: env.PAYMUX_ALIPAY_BASE_URL,
+      wechat: env.PAYMUX_WECHAT_BASE_URL,
+      x402: env.PAYMUX_X402_BASE_URL,
+      alchemy: env.PAYMUX_ALCHEMY_BASE_URL,
+      tokenpay: env.PAYMUX_TOKENPAY_BASE_URL,
+    })) {
+      if (url) urls[id] = url.replace(/\/+$/, '');
+    }
+    this.providerBaseUrls = urls;
     const placeholder = (v: string | undefined): boolean =>
       !!v && /change[-_ ]?me|placeholder|example/i.test(v);
     const masterKeyText = env.PAYMUX_MASTER_KEY;

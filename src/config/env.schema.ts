@@ -24,6 +24,8 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+const URL_OPTIONS = { protocols: ['http', 'https'], require_tld: false, require_protocol: true };
+
 /** Every environment setting paymux reads. `.env.example` documents each one. */
 export class EnvSchema {
   @IsIn(['development', 'production', 'test'])
@@ -71,10 +73,51 @@ export class EnvSchema {
   @IsString()
   PAYMUX_MASTER_KEY?: string;
 
+  /** Earlier master keys (comma-separated, base64), still able to open values until rotated. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PAYMUX_MASTER_KEY_PREVIOUS?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsIn(['on', 'off'])
   PAYMUX_SANDBOX?: 'on' | 'off';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_STRIPE_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_PAYPAL_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_ALIPAY_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_WECHAT_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_X402_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_ALCHEMY_BASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_TOKENPAY_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()

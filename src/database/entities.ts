@@ -10,6 +10,7 @@ import { Payment } from '../payments/payment.entity';
 import { ProviderEvent } from '../payments/provider-event.entity';
 import { SandboxCharge } from '../payments/providers/sandbox/sandbox-charge.entity';
 import { Membership } from '../tenants/membership.entity';
+import { ProviderAccount } from '../tenants/provider-account.entity';
 import { Tenant } from '../tenants/tenant.entity';
 
 /** Every entity, listed once: the data source, the CLI and the migration drift check all use this. */
@@ -27,4 +28,5 @@ export const ENTITIES = [
   Payment,
   ProviderEvent,
   SandboxCharge,
+  ProviderAccount,
 ];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
 import { OrdersModule } from '../orders/orders.module';
 import { PackagesModule } from '../packages/packages.module';
+import { TenantsModule } from '../tenants/tenants.module';
 import { CreateOrderController } from './create-order.controller';
 import { OrderExpirySweeper } from './order-expiry.sweeper';
 import { OrderPaymentController } from './order-payment.controller';
@@ -16,7 +17,7 @@ import { WebhooksService } from './webhooks.service';
 const ADAPTERS = [SandboxProvider];
 
 @Module({
-  imports: [OrdersModule, ApplicationsModule, PackagesModule],
+  imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule],
   controllers: [CreateOrderController, OrderPaymentController, WebhooksController, SandboxController],
   providers: [
     ...ADAPTERS,

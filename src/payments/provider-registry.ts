@@ -1,7 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { ProviderAccountsService } from '../tenants/provider-accounts.service';
 import { hmacSha256Hex } from '../common/crypto';
 import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext } from './payment-provider';
+
+/** Production API bases (PROVIDERS.md); PAYMUX_<PROVIDER>_BASE_URL overrides each. */
+export const PRODUCTION_BASE_URLS: Readonly<Record<string, string>> = {
+  stripe: 'https://api.stripe.com',
+  paypal: 'https://api-m.paypal.com',
+  alipay: 'https://openapi.alipay.com/gateway.do',
+  wechat: 'https://api.mch.weixin.qq.com',
+  x402: 'https://x402.org/facilitator',
+  alchemy: 'https://crypto-payment.alchemytech.cc',
+  tokenpay: 'https://api.tokenpay.me',
+};
 
 /** Picks the adapter for a provider id at call time and builds the tenant's context for it. */
 @Injectable()
@@ -11,6 +23,7 @@ export class ProviderRegistry {
   constructor(
     @Inject(PAYMENT_PROVIDERS) providers: PaymentProvider[],
     private readonly config: AppConfig,
+    private readonly accounts: ProviderAccountsService,
   ) {
     this.byId = new Map(providers.map((p) => [p.id, p]));
   }
@@ -35,8 +48,22 @@ export class ProviderRegistry {
         notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/sandbox/${tenantId}`,
       });
     }
-    // Tenant provider accounts (encrypted credentials) arrive with the card-and-wallet providers.
-    return Promise.resolve(null);
+    return this.accountContext(tenantId, id);
+  }
+
+  private async accountContext(tenantId: string, id: string): Promise<ProviderContext | null> {
+    const account = await this.accounts.unsealed(tenantId, id);
+    if (!account?.enabled) return null;
+    const credentials: Record<string, string> = {};
+    for (const [k, v] of Object.entries(account.credentials))
+      credentials[k] = Array.isArray(v) ? v.join(',') : v;
+    return {
+      tenantId,
+      mode: account.mode,
+      baseUrl: this.config.providerBaseUrls[id] ?? PRODUCTION_BASE_URLS[id],
+      credentials,
+      notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/${id}/${tenantId}`,
+    };
   }
 
   /** The Sandbox's per-tenant webhook secret, derived from the master key (nothing stored). */

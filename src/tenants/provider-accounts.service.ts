@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DomainError, notFound } from '../common/domain-error';
+import { SecretBox } from '../common/secret-box';
+import { AppConfig } from '../config/app-config';
+import { ProviderAccount } from './provider-account.entity';
+import {
+  Credentials,
+  CredentialsError,
+  maskCredentials,
+  PROVIDER_CREDENTIALS,
+  validateCredentials,
+} from './provider-credentials';
+
+export interface ProviderAccountInput {
+  enabled?: boolean;
+  mode?: 'live' | 'test';
+  credentials: Record<string, unknown>;
+}
+
+/** What a provider adapter gets for one call: the tenant's decrypted credentials. */
+export interface UnsealedAccount {
+  provider: string;
+  enabled: boolean;
+  mode: 'live' | 'test';
+  credentials: Credentials;
+}
+
+/** Per-tenant provider accounts; credentials sealed with AES-256-GCM under the master key. */
+@Injectable()
+export class ProviderAccountsService {
+  private readonly box: SecretBox;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: AppConfig,
+  ) {
+    this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
+  }
+
+  static knows(provider: string): boolean {
+    return Object.prototype.hasOwnProperty.call(PROVIDER_CREDENTIALS, provider);
+  }
+
+  async put(tenantId: string, provider: string, input: ProviderAccountInput): Promise<ProviderAccount> {
+    if (!ProviderAccountsService.knows(provider)) throw notFound('provider');
+    let creds: Credentials;
+    try {
+      creds = validateCredentials(provider, input.credentials);
+    } catch (e) {
+      if (e instanceof CredentialsError)
+        throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });
+      throw e;
+    }
+    const sealed = this.box.seal(JSON.stringify(creds), aad(tenantId, provider));
+    await this.db.query(
+      `INSERT INTO provider_accounts (id, tenant_id, provider, enabled, mode, key_id, credentials_sealed, credentials_masked)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (tenant_id, provider) DO UPDATE SET enabled = EXCLUDED.enabled, mode = EXCLUDED.mode,
+         key_id = EXCLUDED.key_id, credentials_sealed = EXCLUDED.credentials_sealed,
+         credentials_masked = EXCLUDED.credentials_masked, updated_at = now()`,
+      [
+        randomUUID(),
+        tenantId,
+        provider,
+        input.enabled ?? true,
+        input.mode ?? 'test',
+        sealed.keyId,
+        sealed.ciphertext,
+        JSON.stringify(maskCredentials(provider, creds)),
+      ],
+    );
+    return this.db.getRepository(ProviderAccount).findOneOrFail({ where: { tenantId, provider } });
+  }
+
+  async list(tenantId: string): Promise<ProviderAccount[]> {
+    return this.db.getRepository(ProviderAccount).find({ where: { tenantId }, order: { provider: 'ASC' } });
+  }
+
+  /** The tenant's account with its credentials opened, or null when there is none. */
+  async unsealed(tenantId: string, provider: string): Promise<UnsealedAccount | null> {
+    const row = await this.db.getRepository(ProviderAccount).findOne({ where: { tenantId, provider } });
+    if (!row) return null;
+    const creds = JSON.parse(
+      this.box.open({ keyId: row.keyId, ciphertext: row.credentialsSealed }, aad(tenantId, provider)),
+    ) as Credentials;
+    return { provider, enabled: row.enabled, mode: row.mode, credentials: creds };
+  }
+
+  /**
+   * Re-seal every account not yet under the current master key. Rows sealed under a key that is not
+   * configured (neither current nor previous) are left alone and counted as unreadable.
+   */
+  async rotate(): Promise<{ resealed: number; unreadable: number }> {
+    const stale = await this.db.query<
+      { id: string; tenant_id: string; provider: string; key_id: string; credentials_sealed: string }[]
+    >(
+      'SELECT id, tenant_id, provider, key_id, credentials_sealed FROM provider_accounts WHERE key_id <> $1',
+      [this.box.currentKeyId],
+    );
+    let resealed = 0;
+    for (const row of stale) {
+      if (!this.box.knows(row.key_id)) continue;
+      const context = aad(row.tenant_id, row.provider);
+      const sealed = this.box.seal(
+        this.box.open({ keyId: row.key_id, ciphertext: row.credentials_sealed }, context),
+        context,
+      );
+      await this.db.query(
+        'UPDATE provider_accounts SET key_id = $2, credentials_sealed = $3 WHERE id = $1 AND key_id = $4',
+        [row.id, sealed.keyId, sealed.ciphertext, row.key_id],
+      );
+      resealed++;
+    }
+    return { resealed, unreadable: stale.length - resealed };
+  }
+}
+
+/** A sealed value opens only for its own tenant and provider. */
+const aad = (tenantId: string, provider: string): string => `provider_account:${tenantId}:${provider}`;

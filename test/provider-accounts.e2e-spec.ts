@@ -1,0 +1,181 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { RunningPaymux } from '../src/bootstrap';
+import { ProviderRegistry } from '../src/payments/provider-registry';
+import { ProviderAccountsService } from '../src/tenants/provider-accounts.service';
+import { db, http, Merchant, newMember, newMerchant, startTestApp, TEST_MASTER_KEY } from './helpers/app';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const PRIVATE_PEM = pem.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const PUBLIC_PEM = pem.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const PUBLIC_DER_B64 = pem.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+
+/** PUT/GET /api/v1/providers: per-tenant credentials, validated, sealed at rest, never returned. */
+describe('provider accounts', () => {
+  let app: RunningPaymux;
+  let m: Merchant;
+  const stripe = {
+    secret_key: 'sk_test_51abcdefghijklmnopqrstu',
+    webhook_secret: 'whsec_test_secret_value_1234',
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      LOGIN_RATE_LIMIT: '1000',
+      PAYMUX_STRIPE_BASE_URL: 'http://127.0.0.1:9/stripe-fake',
+    });
+    m = await newMerchant(app);
+  });
+  afterAll(() => app.close());
+
+  const put = (provider: string, body: Record<string, unknown>, auth = m.auth) =>
+    http(app).put(`/api/v1/providers/${provider}`).set(auth).send(body);
+
+  it('stores Stripe credentials sealed in the database and returns them masked', async () => {
+    const res = await put('stripe', { enabled: true, mode: 'test', credentials: stripe }).expect(200);
+    expect(res.body).toMatchObject({
+      provider: 'stripe',
+      enabled: true,
+      mode: 'test',
+      key_id: expect.any(String),
+    });
+    expect(res.body.credentials.secret_key).toMatch(/^••••/);
+    expect(JSON.stringify(res.body)).not.toContain(stripe.secret_key);
+    expect(JSON.stringify(res.body)).not.toContain(stripe.webhook_secret);
+
+    const list = await http(app).get('/api/v1/providers').set(m.auth).expect(200);
+    expect(list.body.data).toHaveLength(1);
+    expect(JSON.stringify(list.body)).not.toContain(stripe.secret_key);
+
+    const rows = await db(app).query<Record<string, unknown>[]>(
+      'SELECT * FROM provider_accounts WHERE tenant_id = $1',
+      [m.tenantId],
+    );
+    expect(rows).toHaveLength(1);
+    const raw = JSON.stringify(rows[0]);
+    expect(raw).not.toContain(stripe.secret_key);
+    expect(raw).not.toContain(stripe.webhook_secret);
+    expect(rows[0].credentials_sealed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('opens the credentials for the adapters (no Stripe adapter is registered yet)', async () => {
+    const account = await app.app.get(ProviderAccountsService).unsealed(m.tenantId, 'stripe');
+    expect(account?.credentials).toEqual(stripe);
+    // No Stripe adapter is registered yet, so the registry offers no context for it (422 on orders).
+    expect(await app.app.get(ProviderRegistry).contextFor(m.tenantId, 'stripe')).toBeNull();
+  });
+
+  it('replaces an account on a second PUT (one row per tenant and provider)', async () => {
+    await put('stripe', {
+      enabled: false,
+      credentials: { ...stripe, secret_key: 'sk_test_other_key_0000000' },
+    }).expect(200);
+    const rows = await db(app).query<{ enabled: boolean }[]>(
+      'SELECT enabled FROM provider_accounts WHERE tenant_id = $1',
+      [m.tenantId],
+    );
+    expect(rows).toEqual([{ enabled: false }]);
+    const account = await app.app.get(ProviderAccountsService).unsealed(m.tenantId, 'stripe');
+    expect(account?.credentials.secret_key).toBe('sk_test_other_key_0000000');
+  });
+
+  it('validates per provider and names the bad field, writing nothing', async () => {
+    const before = await db(app).query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM provider_accounts WHERE tenant_id = $1',
+      [m.tenantId],
+    );
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        'alipay',
+        { app_id: '2021', private_key: 'not a pem', alipay_public_key: PUBLIC_PEM },
+        'credentials.private_key',
+      ],
+      [
+        'alipay',
+        { app_id: '2021', private_key: PRIVATE_PEM, alipay_public_key: 'garbage' },
+        'credentials.alipay_public_key',
+      ],
+      ['stripe', { secret_key: 'sk_test_x' }, 'credentials.webhook_secret'],
+      ['stripe', { ...stripe, extra: 'x' }, 'credentials.extra'],
+      ['x402', { networks: ['base'], pay_to_evm: '0x123' }, 'credentials.pay_to_evm'],
+      ['x402', { networks: ['base'] }, 'credentials.pay_to_evm'],
+      ['x402', { networks: [], pay_to_evm: `0x${'a'.repeat(40)}` }, 'credentials.networks'],
+    ];
+    for (const [provider, credentials, field] of cases) {
+      const res = await put(provider, { credentials }).expect(400);
+      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+    }
+    const after = await db(app).query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM provider_accounts WHERE tenant_id = $1',
+      [m.tenantId],
+    );
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('accepts Alipay keys as PEM or bare base64 DER, and WeChat and x402 accounts', async () => {
+    await put('alipay', {
+      credentials: { app_id: '2021000', private_key: PRIVATE_PEM, alipay_public_key: PUBLIC_DER_B64 },
+    }).expect(200);
+    await put('wechat', {
+      credentials: {
+        mchid: '1900000001',
+        appid: 'wx0000000000000001',
+        serial_no: 'ABC123',
+        private_key: PRIVATE_PEM,
+        apiv3_key: randomBytes(16).toString('hex'),
+        platform_serial: 'PLAT1',
+        platform_public_key: PUBLIC_PEM,
+      },
+    }).expect(200);
+    const x = await put('x402', {
+      credentials: { networks: ['base', 'solana'], pay_to_evm: `0x${'b'.repeat(40)}` },
+    }).expect(200);
+    expect(x.body.credentials).toEqual({ networks: ['base', 'solana'], pay_to_evm: `0x${'b'.repeat(40)}` });
+    const list = await http(app).get('/api/v1/providers').set(m.auth).expect(200);
+    expect(JSON.stringify(list.body)).not.toContain('PRIVATE KEY');
+  });
+
+  it('answers 404 for an unknown provider and 403 to a member', async () => {
+    const unknown = await put('bitcoinpay', { credentials: {} }).expect(404);
+    expect(unknown.body.code).toBe('provider_not_found');
+    const member = await newMember(app, m);
+    const denied = await put('stripe', { credentials: stripe }, member.auth).expect(403);
+    expect(denied.body.code).toBe('forbidden');
+  });
+
+  it('keeps tenants apart', async () => {
+    const other = await newMerchant(app);
+    const list = await http(app).get('/api/v1/providers').set(other.auth).expect(200);
+    expect(list.body.data).toEqual([]);
+    expect(await app.app.get(ProviderAccountsService).unsealed(other.tenantId, 'stripe')).toBeNull();
+  });
+
+  it('rotates the master key: old values open with the previous key, then are re-sealed under the new one', async () => {
+    const newKey = randomBytes(32).toString('base64');
+    const rotated = await startTestApp({
+      PAYMUX_MASTER_KEY: newKey,
+      PAYMUX_MASTER_KEY_PREVIOUS: TEST_MASTER_KEY,
+    });
+    try {
+      const accounts = rotated.app.get(ProviderAccountsService);
+      expect((await accounts.unsealed(m.tenantId, 'alipay'))?.credentials.app_id).toBe('2021000');
+      // Exactly this tenant's four accounts were under the previous key (other runs may have left others).
+      expect((await accounts.rotate()).resealed).toBe(4);
+      const keys = await db(rotated).query<{ key_id: string }[]>(
+        'SELECT DISTINCT key_id FROM provider_accounts WHERE tenant_id = $1',
+        [m.tenantId],
+      );
+      expect(keys).toHaveLength(1);
+      const onlyNew = await startTestApp({ PAYMUX_MASTER_KEY: newKey });
+      try {
+        expect(
+          (await onlyNew.app.get(ProviderAccountsService).unsealed(m.tenantId, 'stripe'))?.credentials
+            .secret_key,
+        ).toBe('sk_test_other_key_0000000');
+      } finally {
+        await onlyNew.close();
+      }
+    } finally {
+      await rotated.close();
+    }
+  });
+});
