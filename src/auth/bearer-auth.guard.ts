@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { forbidden, unauthenticated } from '../common/domain-error';
 import type { TenantRole } from '../tenants/membership.entity';
-import { PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
+import { PLATFORM_ADMIN_ONLY, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
 import { AuthService } from './auth.service';
 import type { Principal } from './principal';
 
@@ -26,6 +26,9 @@ export class BearerAuthGuard implements CanActivate {
     const principal = await this.auth.authenticate(match[1]);
     if (!principal) throw unauthenticated('the token is invalid, expired or revoked');
     req.principal = principal;
+    if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.platformAdmin) {
+      throw forbidden('this needs a platform admin');
+    }
     const roles = this.reflector.getAllAndOverride<TenantRole[] | undefined>(REQUIRED_ROLES, targets);
     if (roles && !roles.includes(principal.role) && !principal.platformAdmin) {
       throw forbidden(`this needs the role ${roles.join(' or ')}`);

@@ -27,6 +27,8 @@ export class AppConfig {
   readonly orderTtlSeconds: number;
   readonly expirySweepIntervalMs: number;
   readonly trustProxy: boolean;
+  /** An FX rate older than this is refused (422 fx_rate_stale), never used. */
+  readonly fxRateMaxAgeSeconds: number;
   readonly loginRateLimit: number;
   readonly loginRateWindowSeconds: number;
   readonly warnings: string[];
@@ -49,6 +51,7 @@ export class AppConfig {
     this.orderTtlSeconds = env.ORDER_TTL_SECONDS;
     this.expirySweepIntervalMs = env.EXPIRY_SWEEP_INTERVAL_MS;
     this.trustProxy = env.TRUST_PROXY;
+    this.fxRateMaxAgeSeconds = env.FX_RATE_MAX_AGE_SECONDS;
     this.loginRateLimit = env.LOGIN_RATE_LIMIT;
     this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
 

@@ -153,6 +153,11 @@ export class EnvSchema {
   @Min(0)
   EXPIRY_SWEEP_INTERVAL_MS = 15000;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  FX_RATE_MAX_AGE_SECONDS = 86400;
+
   @Transform(toBool)
   @IsIn([true, false], { message: 'TRUST_PROXY must be true or false' })
   TRUST_PROXY = false;

@@ -1,3 +1,5 @@
+import { AuditEntry } from '../admin/audit-entry.entity';
+import { FxRate } from '../admin/fx-rate.entity';
 import { Application } from '../applications/application.entity';
 import { LedgerEntry } from '../applications/ledger-entry.entity';
 import { PlatformToken } from '../auth/platform-token.entity';
@@ -29,4 +31,6 @@ export const ENTITIES = [
   ProviderEvent,
   SandboxCharge,
   ProviderAccount,
+  FxRate,
+  AuditEntry,
 ];
