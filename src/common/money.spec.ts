@@ -65,7 +65,7 @@ describe('money', () => {
     expect(roundTo('JPY', new Money('100.5')).toFixed()).toBe('101');
   });
 
-  it('property: any amount printed at its scale parses back to itself', () => {
+  it('property: every amount printed at its scale parses back to itself', () => {
     const currency = fc.constantFrom(...Object.keys(CURRENCY_SCALE));
     fc.assert(
       fc.property(currency, fc.bigInt({ min: 0n, max: 10n ** 20n }), (cur, minor) => {

@@ -60,7 +60,7 @@ describe('order transition table', () => {
     expect(canTransition(OrderState.Refunded, OrderState.Paid)).toBe(false);
   });
 
-  it('property: any random walk writes one history row per accepted move and rejects the rest untouched', async () => {
+  it('property: every random walk writes one history row per accepted move and rejects the rest untouched', async () => {
     const service = new OrderTransitionsService();
     await fc.assert(
       fc.asyncProperty(fc.array(fc.constantFrom(...ORDER_STATES), { maxLength: 25 }), async (targets) => {
