@@ -49,7 +49,7 @@ export class PaymentsService {
   /**
    * Seed 000: create a recharge order and open its payment. The provider is called before anything
    * is written, so a provider failure leaves no row; the order, its first payment attempt, its
-   * history row and the idempotency key then commit in one transaction.
+   * history row and the idempotency key are then written as one atomic statement.
    */
   async createOrder(
     p: Principal,
