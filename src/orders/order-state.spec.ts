@@ -99,6 +99,53 @@ describe('order transition table', () => {
     );
   });
 
+  it('moveThrough checks every step against the table and writes one history row per step', async () => {
+    const service = new OrderTransitionsService();
+    const calls: unknown[][] = [];
+    const m = {
+      query: (_sql: string, params: unknown[]) => {
+        calls.push(params);
+        return Promise.resolve([
+          { updated_at: new Date(), paid_at: new Date(), finished_at: new Date(), remaining_amount: '5' },
+        ]);
+      },
+    } as unknown as EntityManager;
+    const order = orderIn(OrderState.Expired);
+    await service.moveThrough(m, order, [
+      { to: OrderState.Paid, reason: 'paid late' },
+      { to: OrderState.Finished, reason: 'credited' },
+    ]);
+    expect(order.state).toBe(OrderState.Finished);
+    // [id, tenant, final state, expected current state, from states, to states, reasons]
+    expect(calls).toEqual([
+      [
+        'o1',
+        't1',
+        'Finished',
+        'Expired',
+        ['Expired', 'Paid'],
+        ['Paid', 'Finished'],
+        ['paid late', 'credited'],
+      ],
+    ]);
+
+    for (const [from, steps] of [
+      [OrderState.Pending, [OrderState.Finished]],
+      [OrderState.Finished, [OrderState.Paid]],
+      [OrderState.Pending, [OrderState.Paid, OrderState.Pending]],
+    ] as const) {
+      const before = calls.length;
+      await expect(
+        service.moveThrough(
+          m,
+          orderIn(from),
+          steps.map((to) => ({ to, reason: 'x' })),
+        ),
+      ).rejects.toMatchObject({ code: 'invalid_state_transition' });
+      expect(calls).toHaveLength(before);
+    }
+  });
+
   it('refuses a move that a concurrent transaction already made (guarded UPDATE)', async () => {
     const service = new OrderTransitionsService();
     const row = { state: OrderState.Cancelled };
