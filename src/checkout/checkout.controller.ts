@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -11,8 +12,6 @@ import { OrdersService } from '../orders/orders.service';
 import { PaymentsService } from '../payments/payments.service';
 import type { PaymentAction } from '../payments/payment-provider';
 import { renderCheckout } from './checkout.page';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
 @ApiExcludeController()
@@ -73,7 +72,7 @@ export class CheckoutController {
   }
 
   private async load(orderId: string): Promise<Order> {
-    const order = UUID.test(orderId) ? await this.orders.getForCheckout(orderId) : null;
+    const order = isUUID(orderId) ? await this.orders.getForCheckout(orderId) : null;
     if (!order) throw notFound('order');
     return order;
   }

@@ -1,6 +1,5 @@
+import { isUUID } from 'class-validator';
 import { badRequest } from './domain-error';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Opaque keyset cursor over (created_at, id), newest first. */
 export interface Cursor {
@@ -25,7 +24,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
       const createdAt = new Date(parsed[0]);
       // Both go into SQL: an id that is not a UUID or a date PostgreSQL cannot hold would be a 500.
       const year = createdAt.getUTCFullYear();
-      if (!Number.isNaN(createdAt.getTime()) && year >= 1 && year <= 9999 && UUID.test(parsed[1]))
+      if (!Number.isNaN(createdAt.getTime()) && year >= 1 && year <= 9999 && isUUID(parsed[1]))
         return { createdAt, id: parsed[1] };
     }
   } catch {

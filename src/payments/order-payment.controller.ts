@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
@@ -6,8 +7,6 @@ import { notFound } from '../common/domain-error';
 import { OrderPaymentDto } from './dto/order-payment.dto';
 import type { PaymentAction } from './payment-provider';
 import { PaymentsService } from './payments.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
@@ -25,7 +24,7 @@ export class OrderPaymentController {
     @CurrentPrincipal() p: Principal,
     @Body() dto: OrderPaymentDto,
   ): Promise<{ code: 0; msg: ''; data: Record<string, unknown> }> {
-    if (!UUID.test(dto.order_id)) throw notFound('order');
+    if (!isUUID(dto.order_id)) throw notFound('order');
     const { way, action } = await this.payments.payOrder(p, dto.order_id, dto.pay_way, dto.openid);
     return { code: 0, msg: '', data: { pay_way: way.name, ...seed001Data(action) } };
   }

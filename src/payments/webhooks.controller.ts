@@ -2,10 +2,7 @@ import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators';
-import type { RawReply } from './payment-provider';
 import { WebhooksService } from './webhooks.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `POST /api/v1/webhooks/:provider/:tenant_id`, answered in each provider's own format. */
 @ApiExcludeController()
@@ -22,14 +19,10 @@ export class WebhooksController {
     @Req() req: FastifyRequest & { rawBody?: Buffer },
     @Res() res: FastifyReply,
   ): Promise<void> {
-    const reply: RawReply = UUID.test(tenantId)
-      ? (
-          await this.webhooks.receive(provider, tenantId, {
-            headers: req.headers,
-            body: req.rawBody ?? Buffer.alloc(0),
-          })
-        ).reply
-      : { status: 404, body: { code: 'webhook_not_found', message: 'no such webhook endpoint' } };
+    const { reply } = await this.webhooks.receive(provider, tenantId, {
+      headers: req.headers,
+      body: req.rawBody ?? Buffer.alloc(0),
+    });
     const body = reply.body;
     void res
       .status(reply.status)

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { NotificationRejected, RawNotification, RawReply } from './payment-provider';
 import { EventResult, PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
@@ -22,7 +23,7 @@ export class WebhooksService {
     raw: RawNotification,
   ): Promise<{ reply: RawReply; result?: EventResult }> {
     const provider = this.registry.get(providerId);
-    const ctx = await this.registry.contextFor(tenantId, providerId);
+    const ctx = isUUID(tenantId) ? await this.registry.contextFor(tenantId, providerId) : null;
     if (!provider || !ctx)
       return {
         reply: { status: 404, body: { code: 'webhook_not_found', message: 'no such webhook endpoint' } },
