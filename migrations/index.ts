@@ -2,10 +2,20 @@ import type { MigrationInterface } from 'typeorm';
 import { Init1795322106079 } from './1795322106079-Init';
 import { ProviderAccounts1795326475988 } from './1795326475988-ProviderAccounts';
 import { FxRatesAndAuditLog1795327041835 } from './1795327041835-FxRatesAndAuditLog';
+import { RefundsAndCharges1795514158930 } from './1795514158930-RefundsAndCharges';
+import { Routing1795515018000 } from './1795515018000-Routing';
+import { MerchantApi1795515496212 } from './1795515496212-MerchantApi';
+import { RateLimits1795515782279 } from './1795515782279-RateLimits';
+import { Notifications1795516171542 } from './1795516171542-Notifications';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Init1795322106079,
   ProviderAccounts1795326475988,
   FxRatesAndAuditLog1795327041835,
+  RefundsAndCharges1795514158930,
+  Routing1795515018000,
+  MerchantApi1795515496212,
+  RateLimits1795515782279,
+  Notifications1795516171542,
 ];

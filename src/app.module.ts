@@ -11,6 +11,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoService } from './demo/demo.service';
 import { HealthModule } from './health/health.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
 import { PackagesModule } from './packages/packages.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -38,6 +39,7 @@ export class AppModule {
         PackagesModule,
         OrdersModule,
         PaymentsModule,
+        NotificationsModule,
         CheckoutModule,
         AdminModule,
         HealthModule,

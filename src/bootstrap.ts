@@ -62,13 +62,18 @@ export async function startPaymux(
     app.useLogger(logger);
     for (const w of config.warnings) logger.warn(w);
     app.useGlobalPipes(validationPipe);
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onSend', (req, reply, payload, done) => {
-        void reply.header('x-request-id', req.id);
-        done(null, payload);
-      });
+    const fastify = app.getHttpAdapter().getInstance();
+    // A POST with no body at all (`curl -X POST -H 'Content-Type: application/json'`) is a request
+    // without a body, not malformed JSON: drop the content type so no parser runs.
+    fastify.addHook('onRequest', (req, _reply, done) => {
+      if (req.headers['content-length'] === '0' && req.headers['content-type'] !== undefined)
+        delete req.headers['content-type'];
+      done();
+    });
+    fastify.addHook('onSend', (req, reply, payload, done) => {
+      void reply.header('x-request-id', req.id);
+      done(null, payload);
+    });
     const docs = new DocumentBuilder()
       .setTitle('paymux')
       .setDescription('Multi-tenant payment orders: platform API (seed 000/001), webhooks, hosted checkout')

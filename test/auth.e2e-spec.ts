@@ -95,6 +95,30 @@ describe('authentication and roles', () => {
       }
     });
 
+    it('rate-limits login per client address across accounts (password spraying), behind a trusted proxy', async () => {
+      const spray = await startTestApp({ LOGIN_IP_RATE_LIMIT: '3', TRUST_PROXY: 'true' });
+      try {
+        // A client address of its own: the limit's window is shared by every process on the database.
+        const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
+        const attempt = (n: number) =>
+          http(spray)
+            .post('/api/v1/auth/login')
+            .set('x-forwarded-for', ip)
+            .send({ email: `nobody-${n}-${randomUUID()}@example.test`, password: 'guess guess guess' });
+        for (let i = 0; i < 3; i++) expect((await attempt(i)).status).toBe(401);
+        const blocked = await attempt(3).expect(429);
+        expect(blocked.body.code).toBe('rate_limited');
+        // Another address is not affected.
+        await http(spray)
+          .post('/api/v1/auth/login')
+          .set('x-forwarded-for', `${ip}1`)
+          .send({ email: `nobody-${randomUUID()}@example.test`, password: 'guess guess guess' })
+          .expect(401);
+      } finally {
+        await spray.close();
+      }
+    });
+
     it('stores passwords as argon2id', async () => {
       const m = await newMerchant(app);
       const rows = await db(app).query<{ password_hash: string }[]>(

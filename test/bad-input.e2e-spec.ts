@@ -143,12 +143,13 @@ describe('bad input', () => {
       code: 'invalid_json',
     },
     {
+      // No body at all is a request without a body (every required field missing), not bad JSON.
       name: 'order: empty JSON body',
       method: 'post',
       path: ORDERS,
       raw: () => '',
       status: 400,
-      code: 'invalid_json',
+      code: 'validation_failed',
     },
     {
       name: 'order: NaN literal',

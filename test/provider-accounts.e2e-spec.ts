@@ -57,11 +57,16 @@ describe('provider accounts', () => {
     expect(rows[0].credentials_sealed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
-  it('opens the credentials for the adapters (no Stripe adapter is registered yet)', async () => {
+  it('opens the credentials for the adapters', async () => {
     const account = await app.app.get(ProviderAccountsService).unsealed(m.tenantId, 'stripe');
     expect(account?.credentials).toEqual(stripe);
-    // No Stripe adapter is registered yet, so the registry offers no context for it (422 on orders).
-    expect(await app.app.get(ProviderRegistry).contextFor(m.tenantId, 'stripe')).toBeNull();
+    // The registry hands the Stripe adapter the opened credentials, the configured base and our callback URL.
+    expect(await app.app.get(ProviderRegistry).contextFor(m.tenantId, 'stripe')).toMatchObject({
+      tenantId: m.tenantId,
+      credentials: stripe,
+      baseUrl: 'http://127.0.0.1:9/stripe-fake',
+      notifyUrl: expect.stringMatching(new RegExp(`/api/v1/webhooks/stripe/${m.tenantId}$`)),
+    });
   });
 
   it('replaces an account on a second PUT (one row per tenant and provider)', async () => {

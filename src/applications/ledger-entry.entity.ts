@@ -3,11 +3,13 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 export type LedgerKind = 'credit' | 'usage' | 'refund';
 
 /**
- * One movement of an application's credits. `(order_id, kind)` is unique, so an order is
- * credited once whatever races; `(application_id, reference)` is unique for usage debits.
+ * One movement of an application's credits. One credit per order, so an order is credited once
+ * whatever races; `(application_id, reference)` is unique for usage debits and `reference` (the
+ * refund id) for refund debits.
  */
 @Entity({ name: 'ledger_entries' })
-@Index('uq_ledger_order_kind', ['orderId', 'kind'], { unique: true, where: '"order_id" IS NOT NULL' })
+@Index('uq_ledger_order_credit', ['orderId'], { unique: true, where: `"kind" = 'credit'` })
+@Index('uq_ledger_refund_reference', ['reference'], { unique: true, where: `"kind" = 'refund'` })
 @Index('uq_ledger_usage_reference', ['applicationId', 'reference'], {
   unique: true,
   where: `"kind" = 'usage'`,

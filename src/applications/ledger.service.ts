@@ -60,6 +60,24 @@ export class LedgerService {
     return entry;
   }
 
+  /**
+   * Take a refund's credits back from the application, once per refund id (a unique index on the
+   * refund entry's reference). The caller holds the order lock and has settled the refund.
+   */
+  async debitRefund(
+    m: EntityManager,
+    r: { tenantId: string; applicationId: string; orderId: string; refundId: string; credits: Decimal },
+  ): Promise<void> {
+    await m.query(
+      `WITH bal AS (
+         UPDATE applications SET balance = balance - $4::numeric, updated_at = now()
+          WHERE id = $2 AND tenant_id = $1 RETURNING balance)
+       INSERT INTO ledger_entries (id, tenant_id, application_id, order_id, kind, reference, amount, balance_after)
+       SELECT $6, $1, $2, $3, 'refund', $5, -$4::numeric, bal.balance FROM bal`,
+      [r.tenantId, r.applicationId, r.orderId, r.credits.toFixed(), r.refundId, randomUUID()],
+    );
+  }
+
   /** Usage draws on the oldest finished orders' remaining credits first (FIFO). */
   private async drawFromOrders(
     m: EntityManager,

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { isoMicros } from '../common/time';
 import { UuidParam } from '../common/uuid-param';
 import { CurrentPrincipal, Public } from './auth.decorators';
@@ -27,7 +27,6 @@ export class AuthController {
 
   @Public()
   @UseGuards(ThrottlerGuard)
-  @Throttle({ login: {} })
   @Post('login')
   @HttpCode(200)
   login(@Body() dto: LoginDto): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {

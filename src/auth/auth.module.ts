@@ -5,7 +5,13 @@ import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { TenantsModule } from '../tenants/tenants.module';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+import { ApiRateLimiter } from './api-rate-limiter';
 import { AuthController } from './auth.controller';
+import { PgThrottlerStorage } from './pg-throttler.storage';
+import { DataSource } from 'typeorm';
+import { MerchantAuthGuard } from './merchant-auth.guard';
 import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './bearer-auth.guard';
 
@@ -22,14 +28,37 @@ import { BearerAuthGuard } from './bearer-auth.guard';
       },
     }),
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (c: AppConfig) => [
-        { name: 'login', ttl: c.loginRateWindowSeconds * 1000, limit: c.loginRateLimit },
-      ],
+      inject: [AppConfig, DataSource],
+      useFactory: (c: AppConfig, db: DataSource) => ({
+        throttlers: [
+          // Per client address and account: guessing one account's password is slowed down ...
+          {
+            name: 'login',
+            ttl: c.loginRateWindowSeconds * 1000,
+            limit: c.loginRateLimit,
+            getTracker: (req: Record<string, unknown>) => {
+              const body = req.body as { email?: unknown } | undefined;
+              const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+              return `${String(req.ip)}|${email}`;
+            },
+          },
+          // ... and per client address: so is trying one password on many accounts.
+          { name: 'login-ip', ttl: c.loginRateWindowSeconds * 1000, limit: c.loginIpRateLimit },
+        ],
+        // Shared by every process (the database), not per-process memory.
+        storage: new PgThrottlerStorage(db),
+      }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: BearerAuthGuard }],
-  exports: [AuthService],
+  controllers: [AuthController, ApiKeysController],
+  providers: [
+    AuthService,
+    PgThrottlerStorage,
+    ApiRateLimiter,
+    ApiKeysService,
+    MerchantAuthGuard,
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+  ],
+  exports: [AuthService, ApiKeysService, MerchantAuthGuard, ApiRateLimiter],
 })
 export class AuthModule {}

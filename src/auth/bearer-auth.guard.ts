@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { forbidden, unauthenticated } from '../common/domain-error';
 import type { TenantRole } from '../tenants/membership.entity';
 import { PLATFORM_ADMIN_ONLY, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
+import { ApiRateLimiter } from './api-rate-limiter';
 import { AuthService } from './auth.service';
 import type { Principal } from './principal';
 
@@ -12,6 +13,7 @@ export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly limiter: ApiRateLimiter,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -26,6 +28,7 @@ export class BearerAuthGuard implements CanActivate {
     const principal = await this.auth.authenticate(match[1]);
     if (!principal) throw unauthenticated('the token is invalid, expired or revoked');
     req.principal = principal;
+    await this.limiter.hit(principal, undefined, ctx.switchToHttp().getResponse());
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.platformAdmin) {
       throw forbidden('this needs a platform admin');
     }

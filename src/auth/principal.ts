@@ -6,5 +6,7 @@ export interface Principal {
   tenantId: string;
   role: TenantRole;
   platformAdmin: boolean;
-  via: 'jwt' | 'platform_token';
+  via: 'jwt' | 'platform_token' | 'api_key';
+  /** The merchant API key that signed the request (via `api_key`). */
+  apiKeyId?: string;
 }

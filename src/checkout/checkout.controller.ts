@@ -34,6 +34,14 @@ export class CheckoutController {
       orderId: order.id,
       amount: formatAmount(order.currency, new Money(order.price)),
       currency: order.currency,
+      charge:
+        latest?.fxRate && latest.currency !== order.currency
+          ? {
+              amount: formatAmount(latest.currency, new Money(latest.amount)),
+              currency: latest.currency,
+              rate: new Money(latest.fxRate).toFixed(),
+            }
+          : null,
       method: order.payWay,
       state: order.state,
       expiresAt: order.expiresAt.toISOString(),

@@ -6,6 +6,8 @@ export interface CheckoutView {
   orderId: string;
   amount: string;
   currency: string;
+  /** What the provider charges when it charges another currency (WeChat Pay, Alipay: CNY), and at what rate. */
+  charge: { amount: string; currency: string; rate: string } | null;
   method: string;
   state: string;
   expiresAt: string;
@@ -64,6 +66,11 @@ export function renderCheckout(v: CheckoutView): string {
   ${v.sandbox ? '<div class="sandbox">Sandbox: no real money moves.</div>' : ''}
   <h1>Order ${esc(v.orderId)}</h1>
   <p class="amount" data-testid="amount">${esc(v.amount)} ${esc(v.currency)}</p>
+  ${
+    v.charge
+      ? `<div class="meta" data-testid="charge">Charged as ${esc(v.charge.amount)} ${esc(v.charge.currency)} (1 ${esc(v.currency)} = ${esc(v.charge.rate)} ${esc(v.charge.currency)})</div>`
+      : ''
+  }
   <div class="meta">Pay with <span data-testid="method">${esc(v.method)}</span></div>
   ${v.qrSvg ? `<div class="qr" data-testid="qr">${v.qrSvg}</div>` : ''}
   ${v.qrCaption ? `<div class="caption">${esc(v.qrCaption)}</div>` : ''}

@@ -116,3 +116,27 @@ export function toJsonNumber(value: string | Decimal): number {
   // Number() of a decimal's text is the closest double; it is only ever used to render, never to compute.
   return Number(typeof value === 'string' ? value : value.toString());
 }
+
+/**
+ * An amount in the currency's smallest unit as integer text (USD 10.50 -> "1050", JPY 500 -> "500",
+ * USDC 1.5 -> "1500000"): Stripe's `unit_amount`, WeChat's fen, x402's atomic units. Throws when the
+ * amount has more decimals than the currency allows (never rounds silently).
+ */
+export function toMinorUnits(currency: string, amount: string | Decimal): string {
+  const minor = new Money(amount).times(new Money(10).pow(scaleOf(currency)));
+  if (!minor.isInteger())
+    throw new MoneyError(
+      'too_many_decimals',
+      `${amount.toString()} has more decimals than ${currency} allows`,
+    );
+  return minor.toFixed(0);
+}
+
+/** The inverse of toMinorUnits: integer minor units to decimal text at the currency's scale. */
+export function fromMinorUnits(currency: string, minor: string | number | bigint): string {
+  const text = String(minor);
+  if (!/^-?\d+$/.test(text))
+    throw new MoneyError('not_a_number', `${text} is not an integer amount of minor units`);
+  const scale = scaleOf(currency);
+  return new Money(text).dividedBy(new Money(10).pow(scale)).toFixed(scale);
+}

@@ -29,8 +29,19 @@ export class AppConfig {
   readonly trustProxy: boolean;
   /** An FX rate older than this is refused (422 fx_rate_stale), never used. */
   readonly fxRateMaxAgeSeconds: number;
+  readonly providerTimeoutMs: number;
+  readonly reconcileDelaySeconds: number;
+  readonly reconcileIntervalMs: number;
   readonly loginRateLimit: number;
   readonly loginRateWindowSeconds: number;
+  readonly loginIpRateLimit: number;
+  readonly apiRateLimit: number;
+  readonly notifyWorker: boolean;
+  /** A time factor (not money): scales the notification retry schedule. */
+  readonly notifyRetryScale: number;
+  readonly notifyAllowPrivate: boolean;
+  readonly notifyTimeoutMs: number;
+  readonly apiRateWindowSeconds: number;
   readonly warnings: string[];
 
   constructor(env: EnvSchema) {
@@ -52,8 +63,18 @@ export class AppConfig {
     this.expirySweepIntervalMs = env.EXPIRY_SWEEP_INTERVAL_MS;
     this.trustProxy = env.TRUST_PROXY;
     this.fxRateMaxAgeSeconds = env.FX_RATE_MAX_AGE_SECONDS;
+    this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
+    this.reconcileDelaySeconds = env.RECONCILE_DELAY_SECONDS;
+    this.reconcileIntervalMs = env.RECONCILE_INTERVAL_MS;
     this.loginRateLimit = env.LOGIN_RATE_LIMIT;
     this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
+    this.loginIpRateLimit = env.LOGIN_IP_RATE_LIMIT;
+    this.apiRateLimit = env.API_RATE_LIMIT;
+    this.notifyWorker = env.NOTIFY_WORKER;
+    this.notifyRetryScale = Number(env.NOTIFY_RETRY_SCALE);
+    this.notifyAllowPrivate = env.NOTIFY_ALLOW_PRIVATE;
+    this.notifyTimeoutMs = env.NOTIFY_TIMEOUT_MS;
+    this.apiRateWindowSeconds = env.API_RATE_WINDOW_SECONDS;
 
     const bad: string[] = [];
     this.previousMasterKeys = (env.PAYMUX_MASTER_KEY_PREVIOUS ?? '')

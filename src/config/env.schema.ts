@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  Matches,
   Max,
   Min,
   MinLength,
@@ -114,6 +115,14 @@ export class EnvSchema {
   @IsUrl(URL_OPTIONS)
   PAYMUX_ALCHEMY_BASE_URL?: string;
 
+  /** Alchemy Pay's `orderAmount` unit: its docs say cents in one place and decimals in another. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['decimal', 'cent', 'DECIMAL', 'CENT', 'Decimal', 'Cent'], {
+    message: 'PAYMUX_ALCHEMY_AMOUNT_UNIT must be decimal or cent',
+  })
+  PAYMUX_ALCHEMY_AMOUNT_UNIT?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsUrl(URL_OPTIONS)
@@ -158,6 +167,25 @@ export class EnvSchema {
   @Min(60)
   FX_RATE_MAX_AGE_SECONDS = 86400;
 
+  /** Bound on every call to a provider's API. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  PROVIDER_TIMEOUT_MS = 10000;
+
+  /** A payment still pending this long after it was opened is asked about at its provider. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_DELAY_SECONDS = 600;
+
+  /** How often the reconciliation job runs; 0 switches it off in this process. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  RECONCILE_INTERVAL_MS = 60000;
+
   @Transform(toBool)
   @IsIn([true, false], { message: 'TRUST_PROXY must be true or false' })
   TRUST_PROXY = false;
@@ -171,6 +199,44 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   LOGIN_RATE_WINDOW_SECONDS = 60;
+
+  /** Login attempts per client address per window, whatever the account. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LOGIN_IP_RATE_LIMIT = 100;
+
+  /** Requests per window per tenant (Bearer) or per API key (merchant API); 0 switches it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  API_RATE_LIMIT = 1200;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  API_RATE_WINDOW_SECONDS = 60;
+
+  /** Whether this process delivers merchant notifications (every process queues them). */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'NOTIFY_WORKER must be true or false' })
+  NOTIFY_WORKER = true;
+
+  /** Multiplies the retry schedule (15 s ... 6 h); tests compress time with e.g. 0.001. */
+  @IsOptional()
+  @Matches(/^(0|[1-9]\d*)(\.\d+)?$/, { message: 'NOTIFY_RETRY_SCALE must be a non-negative decimal' })
+  NOTIFY_RETRY_SCALE = '1';
+
+  /** Allow notify URLs that resolve to private or loopback addresses (tests, private deployments). */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'NOTIFY_ALLOW_PRIVATE must be true or false' })
+  NOTIFY_ALLOW_PRIVATE = false;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  NOTIFY_TIMEOUT_MS = 10000;
 }
 
 /**

@@ -2,14 +2,21 @@ import { AuditEntry } from '../admin/audit-entry.entity';
 import { FxRate } from '../admin/fx-rate.entity';
 import { Application } from '../applications/application.entity';
 import { LedgerEntry } from '../applications/ledger-entry.entity';
+import { ApiKey } from '../auth/api-key.entity';
+import { ApiNonce } from '../auth/api-nonce.entity';
 import { PlatformToken } from '../auth/platform-token.entity';
+import { RateLimit } from '../auth/rate-limit.entity';
 import { User } from '../auth/user.entity';
+import { Notification } from '../notifications/notification.entity';
+import { NotificationAttempt } from '../notifications/notification-attempt.entity';
 import { IdempotencyKey } from '../orders/idempotency-key.entity';
 import { Order } from '../orders/order.entity';
 import { OrderTransition } from '../orders/order-transition.entity';
 import { Package } from '../packages/package.entity';
 import { Payment } from '../payments/payment.entity';
 import { ProviderEvent } from '../payments/provider-event.entity';
+import { Refund } from '../payments/refund.entity';
+import { RoutingPreference } from '../payments/routing-preference.entity';
 import { SandboxCharge } from '../payments/providers/sandbox/sandbox-charge.entity';
 import { Membership } from '../tenants/membership.entity';
 import { ProviderAccount } from '../tenants/provider-account.entity';
@@ -21,6 +28,9 @@ export const ENTITIES = [
   Membership,
   User,
   PlatformToken,
+  ApiKey,
+  ApiNonce,
+  RateLimit,
   Application,
   LedgerEntry,
   Package,
@@ -29,8 +39,12 @@ export const ENTITIES = [
   IdempotencyKey,
   Payment,
   ProviderEvent,
+  Refund,
+  RoutingPreference,
   SandboxCharge,
   ProviderAccount,
   FxRate,
   AuditEntry,
+  Notification,
+  NotificationAttempt,
 ];

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { InsertBatch, updateReturning } from '../common/sql';
 import type { Order } from './order.entity';
 import { canTransition, OrderState } from './order-state';
+import { ORDER_STATE_LISTENER, OrderStateListener } from './order-state-listener';
 import { OrderTransition } from './order-transition.entity';
 
 /**
@@ -13,6 +14,8 @@ import { OrderTransition } from './order-transition.entity';
  */
 @Injectable()
 export class OrderTransitionsService {
+  constructor(@Optional() @Inject(ORDER_STATE_LISTENER) private readonly listener?: OrderStateListener) {}
+
   async move(m: EntityManager, order: Order, to: OrderState, reason: string): Promise<void> {
     const from = order.state;
     if (!canTransition(from, to)) {
@@ -48,6 +51,7 @@ export class OrderTransitionsService {
     order.updatedAt = rows[0].updated_at;
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
+    await this.listener?.onTransition(m, order, to);
   }
 
   /**
@@ -107,6 +111,7 @@ export class OrderTransitionsService {
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
     order.remainingAmount = rows[0].remaining_amount;
+    if (this.listener) for (const to of targets) await this.listener.onTransition(m, order, to);
   }
 
   /**
@@ -123,12 +128,15 @@ export class OrderTransitionsService {
       .add(
         'new_order',
         `INSERT INTO orders (id, tenant_id, user_id, application_id, package_id, amount, price, currency, discount,
-                             pay_way, pay_id, pay_url, state, remaining_amount, tags, metadata, redirect_url, expires_at)
+                             pay_way, pay_id, pay_url, pay_currency, chain, charge_amount, charge_currency, fx_rate, state, remaining_amount, tags,
+                             metadata, redirect_url, expires_at, merchant_order_no, notify_url, product_name, meta)
          VALUES (${id}, ${tenantId}, ${v(order.userId)}, ${v(order.applicationId)}, ${v(order.packageId)}, ${v(order.amount)},
                  ${v(order.price)}, ${v(order.currency)}, ${v(order.discount)}, ${v(order.payWay)}, ${v(order.payId)},
-                 ${v(order.payUrl)}, ${state}, ${v(order.remainingAmount)},
+                 ${v(order.payUrl)}, ${v(order.payCurrency)}, ${v(order.chain)}, ${v(order.chargeAmount)}, ${v(order.chargeCurrency)}, ${v(order.fxRate)},
+                 ${state}, ${v(order.remainingAmount)},
                  ${v(order.tags === null ? null : JSON.stringify(order.tags))},
-                 ${v(order.metadata === null ? null : JSON.stringify(order.metadata))}, ${v(order.redirectUrl)}, ${v(order.expiresAt)})
+                 ${v(order.metadata === null ? null : JSON.stringify(order.metadata))}, ${v(order.redirectUrl)}, ${v(order.expiresAt)},
+                 ${v(order.merchantOrderNo ?? null)}, ${v(order.notifyUrl ?? null)}, ${v(order.productName ?? null)}, ${v(order.meta ?? null)})
          RETURNING created_at, updated_at`,
       )
       .add(

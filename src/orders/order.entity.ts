@@ -2,6 +2,10 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 import { OrderState } from './order-state';
 
 @Entity({ name: 'orders' })
+@Index('uq_orders_merchant_order_no', ['tenantId', 'merchantOrderNo'], {
+  unique: true,
+  where: '"merchant_order_no" IS NOT NULL',
+})
 @Index('ix_orders_tenant_created', ['tenantId', 'createdAt', 'id'])
 @Index('ix_orders_pending_expiry', ['expiresAt'], { where: `"state" = 'Pending'` })
 @Index('ix_orders_application_remaining', ['applicationId', 'createdAt'], {
@@ -46,6 +50,39 @@ export class Order {
 
   @Column({ name: 'pay_url', type: 'text', nullable: true })
   payUrl!: string | null;
+
+  /** Merchant API orders (seed 004): the merchant's own order number, unique per tenant. */
+  @Column({ name: 'merchant_order_no', type: 'text', nullable: true })
+  merchantOrderNo!: string | null;
+
+  /** Merchant API orders: where signed notifications of every state change go. */
+  @Column({ name: 'notify_url', type: 'text', nullable: true })
+  notifyUrl!: string | null;
+
+  @Column({ name: 'product_name', type: 'text', nullable: true })
+  productName!: string | null;
+
+  /** Merchant API `meta`, kept as given and sent back in notifications. */
+  @Column({ type: 'text', nullable: true })
+  meta!: string | null;
+
+  /** Crypto: the token and chain the order is paid with (`USDT` on `TRON`), when it asked for one. */
+  @Column({ name: 'pay_currency', type: 'text', nullable: true })
+  payCurrency!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  chain!: string | null;
+
+  /** What the current payment attempt charges when the provider charges another currency (FX). */
+  @Column({ name: 'charge_amount', type: 'numeric', precision: 38, scale: 18, nullable: true })
+  chargeAmount!: string | null;
+
+  @Column({ name: 'charge_currency', type: 'text', nullable: true })
+  chargeCurrency!: string | null;
+
+  /** 1 `currency` = fx_rate `charge_currency`, from the FX table when the attempt was opened. */
+  @Column({ name: 'fx_rate', type: 'numeric', precision: 38, scale: 18, nullable: true })
+  fxRate!: string | null;
 
   @Column({ type: 'text', default: OrderState.Pending })
   state!: OrderState;

@@ -24,4 +24,11 @@ export const toOrderResponse = (o: Order): Record<string, unknown> => ({
   expires_at: isoMicros(o.expiresAt),
   paid_at: isoMicros(o.paidAt),
   finished_at: isoMicros(o.finishedAt),
+  // Set when the provider charges another currency (WeChat Pay, Alipay: CNY): what it charges and
+  // the FX rate used (1 `currency` = fx_rate `charge_currency`).
+  pay_currency: o.payCurrency,
+  chain: o.chain,
+  charge_amount: o.chargeAmount === null ? null : toJsonNumber(o.chargeAmount),
+  charge_currency: o.chargeCurrency,
+  fx_rate: o.fxRate === null ? null : toJsonNumber(o.fxRate),
 });

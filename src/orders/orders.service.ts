@@ -162,6 +162,11 @@ export class OrdersService {
       .getOne();
   }
 
+  /** A settled refund: Refunded when the whole price is back with the payer, else PartiallyRefunded. */
+  async recordRefund(m: EntityManager, order: Order, whole: boolean, reason: string): Promise<void> {
+    await this.transitions.move(m, order, whole ? OrderState.Refunded : OrderState.PartiallyRefunded, reason);
+  }
+
   async expire(m: EntityManager, order: Order): Promise<void> {
     await this.transitions.move(m, order, OrderState.Expired, 'expires_at passed');
   }

@@ -4,12 +4,14 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { OrdersService } from '../orders/orders.service';
 import { Payment } from './payment.entity';
-import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
+import { PendingPayment, ReconciliationService, refOf } from './reconciliation.service';
 
 /**
  * Moves Pending orders past `expires_at` to Expired. Before expiring it asks the provider about each
- * pending attempt: one the provider reports paid is confirmed instead (through the same event path).
+ * pending attempt: one the provider reports paid is confirmed instead (through the same event path),
+ * an unpaid one is closed at the provider; when a provider cannot be asked or refuses to close, the
+ * order waits for a later pass.
  * Safe with many processes: each order is taken with FOR UPDATE SKIP LOCKED and re-checked.
  */
 @Injectable()
@@ -22,7 +24,7 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
-    private readonly payments: PaymentsService,
+    private readonly reconciliation: ReconciliationService,
     private readonly registry: ProviderRegistry,
   ) {}
 
@@ -70,38 +72,35 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
     return { expired, paid };
   }
 
+  /**
+   * Ask the provider about each pending attempt; an unpaid one is closed at the provider, so the payer
+   * cannot pay an order that is about to expire. `unknown` when a provider could not be asked.
+   */
   private async askProviders(tenantId: string, orderId: string): Promise<'paid' | 'unpaid' | 'unknown'> {
-    const pending = (await this.payments.paymentsOf(tenantId, orderId)).filter(
-      (p) => p.status === 'pending' && p.providerRef,
+    const pending = await this.db.query<PendingPayment[]>(
+      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
+        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
+      [tenantId, orderId],
     );
     for (const payment of pending) {
-      const provider = this.registry.get(payment.provider);
-      const ctx = await this.registry.contextFor(tenantId, payment.provider);
-      if (!provider || !ctx || !payment.providerRef) continue;
-      try {
-        const status = await provider.queryPayment(ctx, {
-          paymentId: payment.id,
-          providerRef: payment.providerRef,
-        });
-        if (status.status === 'succeeded') {
-          const applied = await this.payments.applyEvent(tenantId, payment.provider, {
-            eventId: `query:${payment.id}:succeeded`,
-            type: 'query.succeeded',
-            outcome: 'succeeded',
-            providerRef: payment.providerRef,
-            amount: status.amount,
-            currency: status.currency,
-            payload: { source: 'expiry_sweep', status },
-          });
-          // A charge that was flagged (wrong amount or currency) does not pay the order: it is
-          // recorded for the operator and the order may expire like any unpaid one.
-          if (applied.outcome === 'applied') return 'paid';
-        }
-      } catch (err) {
-        this.logger.warn(`query of payment ${payment.id} at ${payment.provider} failed: ${String(err)}`);
-        return 'unknown';
-      }
+      const verdict = await this.reconciliation.checkPayment(payment, 'expiry_sweep');
+      if (verdict === 'paid') return 'paid';
+      if (verdict === 'unknown') return 'unknown';
+      if (verdict === 'pending' && !(await this.closeAtProvider(payment))) return 'unknown';
     }
     return 'unpaid';
+  }
+
+  private async closeAtProvider(p: PendingPayment): Promise<boolean> {
+    const provider = this.registry.get(p.provider);
+    const ctx = await this.registry.contextFor(p.tenant_id, p.provider);
+    if (!provider?.close || !ctx) return true;
+    try {
+      await provider.close(ctx, refOf(p));
+      return true;
+    } catch (err) {
+      this.logger.warn(`close of payment ${p.id} at ${p.provider} failed: ${String(err)}`);
+      return false;
+    }
   }
 }

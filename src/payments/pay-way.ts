@@ -26,3 +26,8 @@ const WAYS: Record<string, PayWay> = {
 export function parsePayWay(raw: string): PayWay | undefined {
   return Object.prototype.hasOwnProperty.call(WAYS, raw.toLowerCase()) ? WAYS[raw.toLowerCase()] : undefined;
 }
+
+/** The pay way that opens a provider's default method (routing picks providers, not methods). */
+export function payWayOfProvider(provider: string): PayWay | undefined {
+  return Object.values(WAYS).find((w) => w.provider === provider);
+}

@@ -35,13 +35,20 @@ export interface ProviderContext {
   credentials: Readonly<Record<string, string>>;
   /** Where the provider must send its callbacks for this tenant. */
   notifyUrl: string;
+  /** Where a payer returning from the provider's page lands (`/api/v1/return/<provider>/<tenant>`). */
+  returnBaseUrl: string;
+  /** Bound on every provider call (PROVIDER_TIMEOUT_MS): a slower answer is `ProviderError('timeout')`. */
+  timeoutMs: number;
 }
 
 export interface CreatePaymentInput {
   paymentId: string;
   orderId: string;
   method: PayMethod;
-  /** Decimal text at the currency's scale. */
+  /**
+   * What to charge, decimal text at `currency`'s scale. Already converted with the FX table when the
+   * provider charges another currency than the order's (see `chargeCurrency`).
+   */
   amount: string;
   currency: string;
   description: string;
@@ -50,6 +57,14 @@ export interface CreatePaymentInput {
   checkoutUrl: string;
   returnUrl?: string;
   openid?: string;
+  /** Crypto: the token and chain the payer asked for (routing); absent: the account's defaults. */
+  route?: PaymentRoute;
+}
+
+/** A crypto payment's token and chain, as routing names them: `{currency: 'USDT', chain: 'TRON'}`. */
+export interface PaymentRoute {
+  currency: string;
+  chain: string;
 }
 
 export type PaymentAction =
@@ -92,24 +107,79 @@ export interface RawReply {
 export interface PaymentRef {
   paymentId: string;
   providerRef: string;
+  /** What the attempt charges (decimal text, `currency`'s scale), for providers that need it back. */
+  amount: string;
+  currency: string;
 }
 
 export interface ProviderStatus {
+  /** Only an explicit success or failure is final; anything the adapter does not recognise is `pending`. */
   status: 'succeeded' | 'failed' | 'expired' | 'pending';
   amount?: string;
   currency?: string;
+}
+
+export interface RefundInput {
+  /** Our refund id: the provider's idempotency key / out_refund_no / out_request_no. */
+  refundId: string;
+  /** What to give back, decimal text in the payment's currency at its scale. */
+  amount: string;
+  currency: string;
+  reason: string;
+}
+
+export interface RefundResult {
+  /** `pending` when the provider has not settled it yet; reconciliation asks again with queryRefund. */
+  status: 'succeeded' | 'pending' | 'failed';
+  /** The provider's refund number, when it gives one. */
+  providerRefundId?: string;
+  message?: string;
+}
+
+/**
+ * A provider call that failed. `unavailable` (5xx, connection refused) and `timeout` answer 502;
+ * `credentials` (401/403, a signature the provider refused) and `rejected` (the provider refused the
+ * request, 4xx) answer 422. `message` carries the provider's own message.
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: 'unavailable' | 'timeout' | 'credentials' | 'rejected',
+    message: string,
+    readonly providerCode?: string,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
 }
 
 export interface PaymentProvider {
   readonly id: ProviderId;
   readonly methods: readonly PayMethod[];
   supports(q: { method: PayMethod; currency: string; network?: string }): boolean;
+  /**
+   * The currency the provider charges for an order in `orderCurrency` (WeChat Pay and Alipay: CNY).
+   * When it differs, the core converts with the FX table before createPayment. Default: the same.
+   */
+  chargeCurrency?(orderCurrency: string, route?: PaymentRoute, ctx?: ProviderContext): string;
   createPayment(ctx: ProviderContext, input: CreatePaymentInput): Promise<CreatedPayment>;
   /** Throws NotificationRejected on a bad signature, before anything in the body is trusted. */
   verifyNotification(ctx: ProviderContext, raw: RawNotification): Promise<VerifiedEvent>;
   acknowledge(result: VerifiedEvent | Error): RawReply;
   queryPayment(ctx: ProviderContext, ref: PaymentRef): Promise<ProviderStatus>;
   close?(ctx: ProviderContext, ref: PaymentRef): Promise<void>;
+  /** Give money back; idempotent by `input.refundId`. An unknown outcome (timeout) throws ProviderError. */
+  refund?(ctx: ProviderContext, ref: PaymentRef, input: RefundInput): Promise<RefundResult>;
+  /** Ask how a refund ended (reconciliation of `pending` refunds). */
+  queryRefund?(
+    ctx: ProviderContext,
+    ref: PaymentRef,
+    refund: { refundId: string; providerRefundId?: string },
+  ): Promise<RefundResult>;
+  /**
+   * A payer came back from the provider's page (PayPal's return URL): finish what the provider needs
+   * (PayPal: capture) and report the outcome like a notification. Optional.
+   */
+  handleReturn?(ctx: ProviderContext, query: Readonly<Record<string, string>>): Promise<VerifiedEvent | null>;
 }
 
 /** A callback that failed verification. */

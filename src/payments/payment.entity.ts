@@ -35,6 +35,14 @@ export class Payment {
   @Column({ type: 'text' })
   currency!: string;
 
+  /** 1 order currency = fx_rate `currency`, when this attempt charges another currency than the order's. */
+  @Column({ name: 'fx_rate', type: 'numeric', precision: 38, scale: 18, nullable: true })
+  fxRate!: string | null;
+
+  /** When the reconciliation job may next ask the provider about this pending attempt (a lease). */
+  @Column({ name: 'next_check_at', type: 'timestamptz', nullable: true })
+  nextCheckAt!: Date | null;
+
   /** The provider's own id for the payment (session, trade no, ...). */
   @Column({ name: 'provider_ref', type: 'text', nullable: true })
   providerRef!: string | null;
@@ -42,6 +50,10 @@ export class Payment {
   /** What the payer is shown: redirect URL, QR code, crypto address, ... */
   @Column({ type: 'jsonb', nullable: true })
   action!: PaymentAction | null;
+
+  /** Routed payments: the token and chain, the provider chosen, and the providers that failed first. */
+  @Column({ type: 'jsonb', nullable: true })
+  route!: Record<string, unknown> | null;
 
   /** Set when a confirmation disagreed with this attempt (amount, currency); never credited. */
   @Column({ name: 'flag_reason', type: 'text', nullable: true })

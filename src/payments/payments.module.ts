@@ -1,24 +1,59 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module';
+import { AuthModule } from '../auth/auth.module';
 import { ApplicationsModule } from '../applications/applications.module';
 import { OrdersModule } from '../orders/orders.module';
 import { PackagesModule } from '../packages/packages.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { CreateOrderController } from './create-order.controller';
+import { MerchantPaymentsController } from './merchant-payments.controller';
+import { MerchantPaymentsService } from './merchant-payments.service';
 import { OrderExpirySweeper } from './order-expiry.sweeper';
 import { OrderPaymentController } from './order-payment.controller';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
+import { AlipayProvider } from './providers/alipay/alipay.provider';
+import { PayPalProvider } from './providers/paypal/paypal.provider';
+import { StripeProvider } from './providers/stripe/stripe.provider';
+import { WechatProvider } from './providers/wechat/wechat.provider';
+import { AlchemyProvider } from './providers/alchemy/alchemy.provider';
+import { TokenPayProvider } from './providers/tokenpay/tokenpay.provider';
+import { X402Controller } from './providers/x402/x402.controller';
+import { X402Provider } from './providers/x402/x402.provider';
 import { SandboxController } from './providers/sandbox/sandbox.controller';
 import { SandboxProvider } from './providers/sandbox/sandbox.provider';
+import { ReconciliationService } from './reconciliation.service';
+import { RefundsController } from './refunds.controller';
+import { RefundsService } from './refunds.service';
+import { RoutingController } from './routing.controller';
+import { RoutingService } from './routing.service';
 import { WebhooksController } from './webhooks.controller';
 import { WebhooksService } from './webhooks.service';
 
-const ADAPTERS = [SandboxProvider];
+const ADAPTERS = [
+  SandboxProvider,
+  StripeProvider,
+  PayPalProvider,
+  AlipayProvider,
+  WechatProvider,
+  X402Provider,
+  AlchemyProvider,
+  TokenPayProvider,
+];
 
 @Module({
-  imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule],
-  controllers: [CreateOrderController, OrderPaymentController, WebhooksController, SandboxController],
+  imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule, AdminModule, AuthModule],
+  controllers: [
+    CreateOrderController,
+    OrderPaymentController,
+    RefundsController,
+    MerchantPaymentsController,
+    RoutingController,
+    WebhooksController,
+    SandboxController,
+    X402Controller,
+  ],
   providers: [
     ...ADAPTERS,
     {
@@ -30,6 +65,10 @@ const ADAPTERS = [SandboxProvider];
     PaymentsService,
     WebhooksService,
     OrderExpirySweeper,
+    RefundsService,
+    ReconciliationService,
+    RoutingService,
+    MerchantPaymentsService,
   ],
   exports: [PaymentsService, ProviderRegistry],
 })

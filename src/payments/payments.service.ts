@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
+import { FxService } from '../admin/fx.service';
 import { conflict, DomainError, forbidden } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
@@ -15,10 +16,19 @@ import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
 import { quote } from '../packages/pricing';
 import { Payment, PaymentStatus } from './payment.entity';
-import type { CreatedPayment, PaymentAction, ProviderContext, VerifiedEvent } from './payment-provider';
+import { ProviderError } from './payment-provider';
+import type {
+  CreatedPayment,
+  PaymentAction,
+  PaymentRoute,
+  ProviderContext,
+  VerifiedEvent,
+} from './payment-provider';
 import { parsePayWay, PayWay } from './pay-way';
 import { ProviderEvent, ProviderEventOutcome } from './provider-event.entity';
 import { ProviderRegistry } from './provider-registry';
+import { parseRoute } from './routing';
+import { RoutingService } from './routing.service';
 
 export interface NewOrderInput {
   application_id: string;
@@ -26,6 +36,29 @@ export interface NewOrderInput {
   pay_way: string;
   amount?: number | string;
   redirect_url?: string;
+  /** Crypto: the token and chain to pay with (required with pay_way `Crypto`, which routes). */
+  pay_currency?: string;
+  chain?: string;
+}
+
+/** How routing chose the provider of an attempt: the route, the provider chosen, and who failed first. */
+export interface RouteLog extends PaymentRoute {
+  chosen: string;
+  fallbacks: { provider: string; code: string; message: string }[];
+}
+
+interface Attempt {
+  way: PayWay;
+  charge: Charge;
+  opened: CreatedPayment;
+  routeLog: RouteLog | null;
+}
+
+/** What one payment attempt charges; `fxRate` set when converted from the order's currency. */
+interface Charge {
+  amount: string;
+  currency: string;
+  fxRate: string | null;
 }
 
 export type EventResult = {
@@ -44,6 +77,8 @@ export class PaymentsService {
     private readonly registry: ProviderRegistry,
     private readonly orders: OrdersService,
     private readonly packages: PackagesService,
+    private readonly fx: FxService,
+    private readonly routing: RoutingService,
   ) {}
 
   /**
@@ -61,17 +96,20 @@ export class PaymentsService {
       const replay = await this.replay(p.tenantId, idempotencyKey, requestHash);
       if (replay) return { order: replay, replayed: true };
     }
-    const way = parsePayWay(input.pay_way);
-    if (!way)
+    // `Crypto` asks routing to pick the provider from pay_currency and chain.
+    const routed = input.pay_way.trim().toLowerCase() === 'crypto';
+    const way = routed ? undefined : parsePayWay(input.pay_way);
+    if (!routed && !way)
       throw new DomainError(
         'invalid_pay_way',
         400,
         `pay_way ${input.pay_way} is not a known payment method`,
         { field: 'pay_way' },
       );
+    const route = routeOf(input, routed);
     const pkg = await this.packages.getForOrder(p.tenantId, input.package_id, input.application_id);
     const q = quote(pkg, input.amount);
-    const ctx = await this.requireContext(p.tenantId, way);
+    if (way) await this.requireContext(p.tenantId, way);
 
     const now = Date.now();
     const order: Order = Object.assign(new Order(), {
@@ -84,9 +122,14 @@ export class PaymentsService {
       price: formatAmount(pkg.currency, q.price),
       currency: pkg.currency,
       discount: q.discount.toFixed(),
-      payWay: way.display,
+      payWay: way?.display ?? 'Crypto',
       payId: null,
       payUrl: null,
+      payCurrency: route?.currency ?? null,
+      chain: route?.chain ?? null,
+      chargeAmount: null,
+      chargeCurrency: null,
+      fxRate: null,
       remainingAmount: '0',
       tags: null,
       metadata: null,
@@ -96,14 +139,20 @@ export class PaymentsService {
       finishedAt: null,
     });
     const paymentId = randomUUID();
-    const opened = q.price.isZero() ? null : await this.callProvider(ctx, way, order, paymentId);
-    if (opened) {
-      order.payId = opened.providerRef;
-      order.payUrl = payUrlOf(opened.action, this.checkoutUrl(order.id));
+    const attempt = q.price.isZero() ? null : await this.open(p.tenantId, way, order, paymentId, route);
+    if (attempt) {
+      order.payWay = attempt.way.display;
+      order.payId = attempt.opened.providerRef;
+      order.payUrl = this.payUrlOf(attempt.opened.action, order.id);
+      if (attempt.charge.fxRate) {
+        order.chargeAmount = attempt.charge.amount;
+        order.chargeCurrency = attempt.charge.currency;
+        order.fxRate = attempt.charge.fxRate;
+      }
     }
     // The order, its history row, its payment attempt and the idempotency key: one atomic statement.
     const batch = new InsertBatch();
-    if (opened) this.addPayment(batch, paymentId, order, way, opened);
+    if (attempt) this.addPayment(batch, paymentId, order, attempt);
     if (idempotencyKey) {
       batch.add(
         'new_idempotency_key',
@@ -123,6 +172,81 @@ export class PaymentsService {
     }
     // insertPending filled in the database timestamps: no re-read needed.
     return { order, replayed: false };
+  }
+
+  /**
+   * A direct payment (merchant API, seed 004): no application or package, the merchant's own order
+   * number, the price as given, routed by token and chain. Like createOrder, the provider is called
+   * before anything is written, and the order and its attempt are one atomic statement; a second
+   * order with the same number is a 409 `duplicate_order_no`, whatever races.
+   */
+  async createDirectOrder(
+    p: Principal,
+    d: {
+      orderNo: string;
+      currency: string;
+      price: Money;
+      route: PaymentRoute;
+      notifyUrl: string;
+      redirectUrl: string | null;
+      productName: string | null;
+      meta: string | null;
+    },
+  ): Promise<Order> {
+    const duplicate = (): DomainError =>
+      conflict('duplicate_order_no', `order_no ${d.orderNo} was already used`, { field: 'order_no' });
+    const exists = await this.db.query<unknown[]>(
+      'SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2',
+      [p.tenantId, d.orderNo],
+    );
+    if (exists.length > 0) throw duplicate();
+    const order: Order = Object.assign(new Order(), {
+      id: randomUUID(),
+      tenantId: p.tenantId,
+      userId: null,
+      applicationId: null,
+      packageId: null,
+      amount: '0',
+      price: formatAmount(d.currency, d.price),
+      currency: d.currency,
+      discount: '1',
+      payWay: 'Crypto',
+      payId: null,
+      payUrl: null,
+      merchantOrderNo: d.orderNo,
+      notifyUrl: d.notifyUrl,
+      productName: d.productName,
+      meta: d.meta,
+      payCurrency: d.route.currency,
+      chain: d.route.chain,
+      chargeAmount: null,
+      chargeCurrency: null,
+      fxRate: null,
+      remainingAmount: '0',
+      tags: null,
+      metadata: null,
+      redirectUrl: d.redirectUrl,
+      expiresAt: new Date(Date.now() + this.config.orderTtlSeconds * 1000),
+      paidAt: null,
+      finishedAt: null,
+    });
+    const paymentId = randomUUID();
+    const attempt = await this.open(p.tenantId, undefined, order, paymentId, d.route);
+    order.payWay = attempt.way.display;
+    order.payId = attempt.opened.providerRef;
+    order.payUrl = this.payUrlOf(attempt.opened.action, order.id);
+    if (attempt.charge.fxRate) {
+      order.chargeAmount = attempt.charge.amount;
+      order.chargeCurrency = attempt.charge.currency;
+      order.fxRate = attempt.charge.fxRate;
+    }
+    try {
+      await this.orders.insertPending(order, this.addPayment(new InsertBatch(), paymentId, order, attempt));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicate();
+      throw err;
+    }
+    return order;
   }
 
   /**
@@ -152,7 +276,7 @@ export class PaymentsService {
         field: 'openid',
       });
     }
-    const ctx = await this.requireContext(p.tenantId, way);
+    await this.requireContext(p.tenantId, way);
 
     const reusable = await this.db.getRepository(Payment).findOne({
       where: { tenantId: p.tenantId, orderId, provider: way.provider, method: way.method, status: 'pending' },
@@ -161,20 +285,26 @@ export class PaymentsService {
     if (reusable?.action && way.method !== 'wechat_jsapi') return { way, action: reusable.action };
 
     const paymentId = randomUUID();
-    const opened = await this.callProvider(ctx, way, order, paymentId, openid);
+    const route =
+      order.payCurrency && order.chain ? { currency: order.payCurrency, chain: order.chain } : undefined;
+    const attempt = await this.open(p.tenantId, way, order, paymentId, route, openid);
+    const { opened, charge } = attempt;
     await this.db.transaction(async (m) => {
       const locked = await this.orders.lock(m, p.tenantId, orderId);
       if (locked.state !== OrderState.Pending) {
         throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
       }
-      await this.addPayment(new InsertBatch(), paymentId, locked, way, opened).run(m);
+      await this.addPayment(new InsertBatch(), paymentId, locked, attempt).run(m);
       await m.update(
         Order,
         { id: orderId, tenantId: p.tenantId },
         {
           payWay: way.display,
           payId: opened.providerRef,
-          payUrl: payUrlOf(opened.action, this.checkoutUrl(orderId)),
+          payUrl: this.payUrlOf(opened.action, orderId),
+          chargeAmount: charge.fxRate ? charge.amount : null,
+          chargeCurrency: charge.fxRate ? charge.currency : null,
+          fxRate: charge.fxRate,
         },
       );
     });
@@ -301,12 +431,112 @@ export class PaymentsService {
     return ctx;
   }
 
+  /**
+   * Open a payment attempt at the provider, before anything is written. With a pay way, at that
+   * provider (which must support the route, if any); without one, routing tries the tenant's
+   * providers for the route in priority order and falls back to the next on failure. The choice and
+   * every fallback are kept for the payment row.
+   */
+  private async open(
+    tenantId: string,
+    way: PayWay | undefined,
+    order: Order,
+    paymentId: string,
+    route?: PaymentRoute,
+    openid?: string,
+  ): Promise<Attempt> {
+    const price = new Money(order.price);
+    if (way) {
+      const ctx = await this.requireContext(tenantId, way);
+      if (
+        route &&
+        !this.registry
+          .get(way.provider)
+          ?.supports({ method: way.method, currency: route.currency, network: route.chain })
+      )
+        throw new DomainError(
+          'route_unsupported',
+          422,
+          `${way.display} does not take ${route.currency} on ${route.chain}`,
+          { pay_way: way.display, pay_currency: route.currency, chain: route.chain },
+        );
+      const charge = await this.chargeFor(way, order.currency, price, route, ctx);
+      const opened = await this.callProvider(ctx, way, order, charge, paymentId, openid, route);
+      return {
+        way,
+        charge,
+        opened,
+        routeLog: route ? { ...route, chosen: way.provider, fallbacks: [] } : null,
+      };
+    }
+    if (!route)
+      throw new DomainError('route_required', 400, 'pay_currency and chain are required', {
+        field: 'pay_currency',
+      });
+    const candidates = await this.routing.candidates(tenantId, route);
+    if (candidates.length === 0)
+      throw new DomainError(
+        'no_provider_for_route',
+        422,
+        `no enabled provider takes ${route.currency} on ${route.chain}`,
+        { pay_currency: route.currency, chain: route.chain },
+      );
+    const fallbacks: RouteLog['fallbacks'] = [];
+    const errors: DomainError[] = [];
+    for (const c of candidates) {
+      try {
+        const charge = await this.chargeFor(c.way, order.currency, price, route, c.ctx);
+        const opened = await this.callProvider(c.ctx, c.way, order, charge, paymentId, undefined, route);
+        return { way: c.way, charge, opened, routeLog: { ...route, chosen: c.way.provider, fallbacks } };
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        this.logger.warn(
+          `route ${route.currency}/${route.chain}: ${c.way.provider} failed (${err.code}), trying the next`,
+        );
+        fallbacks.push({ provider: c.way.provider, code: err.code, message: err.message });
+        errors.push(err);
+      }
+    }
+    // One reason for every provider (no FX rate, say) is clearer as itself.
+    if (errors.length > 0 && errors.every((e) => e.code === errors[0].code)) throw errors[0];
+    throw new DomainError(
+      'route_exhausted',
+      502,
+      `every provider for ${route.currency} on ${route.chain} failed: ${fallbacks.map((f) => `${f.provider}: ${f.message}`).join('; ')}`,
+      { pay_currency: route.currency, chain: route.chain, attempts: fallbacks },
+    );
+  }
+
+  /**
+   * What an attempt charges: the order's price, or its conversion with the FX table when the provider
+   * charges another currency (WeChat Pay and Alipay charge CNY). A missing or stale rate is a 422.
+   */
+  private async chargeFor(
+    way: PayWay,
+    currency: string,
+    price: Money,
+    route?: PaymentRoute,
+    ctx?: ProviderContext,
+  ): Promise<Charge> {
+    const provider = this.registry.get(way.provider);
+    const target = provider?.chargeCurrency?.(currency, route, ctx) ?? currency;
+    if (target === currency) return { amount: formatAmount(currency, price), currency, fxRate: null };
+    const converted = await this.fx.convert(price, currency, target);
+    return {
+      amount: formatAmount(target, converted.amount),
+      currency: target,
+      fxRate: converted.rate.toFixed(),
+    };
+  }
+
   private async callProvider(
     ctx: ProviderContext,
     way: PayWay,
     order: Order,
+    charge: Charge,
     paymentId: string,
     openid?: string,
+    route?: PaymentRoute,
   ): Promise<CreatedPayment> {
     const provider = this.registry.get(way.provider);
     if (!provider) throw new DomainError('pay_way_unavailable', 422, `${way.display} is not available`);
@@ -315,24 +545,17 @@ export class PaymentsService {
         paymentId,
         orderId: order.id,
         method: way.method,
-        amount: formatAmount(order.currency, new Money(order.price)),
-        currency: order.currency,
+        amount: charge.amount,
+        currency: charge.currency,
         description: `Order ${order.id}`,
         expiresAt: order.expiresAt,
         checkoutUrl: this.checkoutUrl(order.id),
         returnUrl: order.redirectUrl ?? undefined,
         openid,
+        route,
       });
     } catch (err) {
-      if (err instanceof DomainError) throw err;
-      this.logger.warn(
-        `${way.provider} createPayment failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
-      throw new DomainError(
-        'provider_error',
-        502,
-        `${way.display} could not open the payment: ${err instanceof Error ? err.message : 'unknown error'}`,
-      );
+      throw providerFailure(way.display, err, this.logger);
     }
   }
 
@@ -341,20 +564,48 @@ export class PaymentsService {
     batch: InsertBatch,
     id: string,
     order: Order,
-    way: PayWay,
-    opened: CreatedPayment,
+    { way, charge, opened, routeLog }: Attempt,
   ): InsertBatch {
     const v = (value: unknown): string => batch.param(value);
     return batch.add(
       'new_payment',
-      `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, provider_ref, action)
+      `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, fx_rate, provider_ref, action, route)
        VALUES (${v(id)}, ${v(order.tenantId)}, ${v(order.id)}, ${v(way.provider)}, ${v(way.method)}, 'pending',
-               ${v(order.price)}, ${v(order.currency)}, ${v(opened.providerRef)}, ${v(JSON.stringify(opened.action))})`,
+               ${v(charge.amount)}, ${v(charge.currency)}, ${v(charge.fxRate)}, ${v(opened.providerRef)},
+               ${v(JSON.stringify(opened.action))}, ${v(routeLog === null ? null : JSON.stringify(routeLog))})`,
     );
+  }
+
+  /**
+   * The URL a payer follows for an action: the redirect target; x402's own endpoint (a client pays it
+   * by answering its 402); else our checkout (QR, crypto address, mini-program).
+   */
+  payUrlOf(action: PaymentAction, orderId: string): string {
+    if (action.kind === 'redirect') return action.url;
+    if (action.kind === 'x402') return `${this.config.baseUrl()}/api/v1/x402/orders/${orderId}`;
+    return this.checkoutUrl(orderId);
   }
 
   checkoutUrl(orderId: string): string {
     return `${this.config.baseUrl()}/checkout/${orderId}`;
+  }
+
+  /** The order a payment attempt belongs to, found by our id or the provider's reference. */
+  async orderOfPayment(
+    tenantId: string,
+    provider: string,
+    by: { paymentId?: string; providerRef?: string },
+  ): Promise<Order | null> {
+    const where = by.paymentId
+      ? { tenantId, provider, id: by.paymentId }
+      : by.providerRef
+        ? { tenantId, provider, providerRef: by.providerRef }
+        : null;
+    if (!where) return null;
+    const payment = await this.db.getRepository(Payment).findOne({ where });
+    return payment
+      ? this.db.getRepository(Order).findOne({ where: { tenantId, id: payment.orderId } })
+      : null;
   }
 
   /** Latest payment attempts of an order, newest first (for the checkout and reconciliation). */
@@ -367,11 +618,6 @@ export class PaymentsService {
   }
 }
 
-/** The URL a payer follows for an action: the redirect target, else our checkout (QR, crypto, ...). */
-export function payUrlOf(action: PaymentAction, checkoutUrl: string): string {
-  return action.kind === 'redirect' ? action.url : checkoutUrl;
-}
-
 function hashRequest(input: NewOrderInput): string {
   const canonical = JSON.stringify({
     application_id: input.application_id,
@@ -379,6 +625,60 @@ function hashRequest(input: NewOrderInput): string {
     pay_way: input.pay_way.toLowerCase(),
     amount: input.amount === undefined ? null : String(input.amount),
     redirect_url: input.redirect_url ?? null,
+    pay_currency: input.pay_currency?.toUpperCase() ?? null,
+    chain: input.chain?.toUpperCase() ?? null,
   });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * The stable answer for a failed provider call: 502 provider_timeout / provider_unavailable /
+ * provider_error, or 422 provider_credentials_rejected / provider_rejected, with the provider's message.
+ */
+export function providerFailure(what: string, err: unknown, logger?: Logger): DomainError {
+  if (err instanceof DomainError) return err;
+  const message = err instanceof Error ? err.message : 'unknown error';
+  logger?.warn(`${what}: provider call failed: ${message}`);
+  if (err instanceof ProviderError) {
+    const details = { provider_code: err.providerCode ?? null };
+    switch (err.kind) {
+      case 'timeout':
+        return new DomainError(
+          'provider_timeout',
+          502,
+          `${what} did not answer in time: ${message}`,
+          details,
+        );
+      case 'unavailable':
+        return new DomainError('provider_unavailable', 502, `${what} is unavailable: ${message}`, details);
+      case 'credentials':
+        return new DomainError(
+          'provider_credentials_rejected',
+          422,
+          `${what} refused the tenant's credentials: ${message}`,
+          details,
+        );
+      case 'rejected':
+        return new DomainError('provider_rejected', 422, `${what} refused the request: ${message}`, details);
+    }
+  }
+  return new DomainError('provider_error', 502, `${what} could not open the payment: ${message}`);
+}
+
+/** The token and chain an order asks for: both or neither (400 naming the missing one). */
+function routeOf(input: NewOrderInput, routed: boolean): PaymentRoute | undefined {
+  if (input.pay_currency === undefined && input.chain === undefined) {
+    if (routed)
+      throw new DomainError('route_required', 400, 'pay_way Crypto needs pay_currency and chain', {
+        field: 'pay_currency',
+      });
+    return undefined;
+  }
+  if (input.pay_currency === undefined)
+    throw new DomainError('route_required', 400, 'pay_currency is required with chain', {
+      field: 'pay_currency',
+    });
+  if (input.chain === undefined)
+    throw new DomainError('route_required', 400, 'chain is required with pay_currency', { field: 'chain' });
+  return parseRoute(input.pay_currency, input.chain);
 }

@@ -46,6 +46,8 @@ export class ProviderRegistry {
         baseUrl: this.config.baseUrl(),
         credentials: { webhook_secret: this.sandboxSecret(tenantId) },
         notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/sandbox/${tenantId}`,
+        returnBaseUrl: `${this.config.baseUrl()}/api/v1/return/sandbox/${tenantId}`,
+        timeoutMs: this.config.providerTimeoutMs,
       });
     }
     return this.accountContext(tenantId, id);
@@ -63,6 +65,8 @@ export class ProviderRegistry {
       baseUrl: this.config.providerBaseUrls[id] ?? PRODUCTION_BASE_URLS[id],
       credentials,
       notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/${id}/${tenantId}`,
+      returnBaseUrl: `${this.config.baseUrl()}/api/v1/return/${id}/${tenantId}`,
+      timeoutMs: this.config.providerTimeoutMs,
     };
   }
 

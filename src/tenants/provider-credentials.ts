@@ -5,7 +5,8 @@ interface FieldSpec {
   required: boolean;
   /** Never returned; shown masked. */
   secret: boolean;
-  kind: 'text' | 'private_pem' | 'public_key' | 'url' | 'evm_address' | 'solana_address' | 'list';
+  kind:
+    'text' | 'private_pem' | 'public_key' | 'url' | 'evm_address' | 'solana_address' | 'list' | 'amount_unit';
 }
 
 const text = (required = true, secret = false): FieldSpec => ({ required, secret, kind: 'text' });
@@ -41,6 +42,8 @@ export const PROVIDER_CREDENTIALS: Readonly<Record<string, Readonly<Record<strin
     to_address: text(false),
     chain: text(false),
     currency: text(false),
+    // *Unsure* in TokenPay's docs: `atomic` (default) or `decimal` amounts on the wire.
+    amount_unit: { required: false, secret: false, kind: 'amount_unit' },
   },
 };
 
@@ -108,6 +111,7 @@ const describe: Record<FieldSpec['kind'], string> = {
   evm_address: '0x address',
   solana_address: 'base58 address',
   list: 'list',
+  amount_unit: 'amount unit (atomic or decimal)',
 };
 
 const checks: Record<FieldSpec['kind'], (v: string) => boolean> = {
@@ -121,6 +125,7 @@ const checks: Record<FieldSpec['kind'], (v: string) => boolean> = {
   evm_address: (v) => /^0x[0-9a-fA-F]{40}$/.test(v),
   solana_address: (v) => /^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(v),
   list: () => true,
+  amount_unit: (v) => v === 'atomic' || v === 'decimal',
 };
 
 function attempt(fn: () => unknown): boolean {

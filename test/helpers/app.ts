@@ -9,7 +9,11 @@ import { RunningPaymux, startPaymux } from '../../src/bootstrap';
 
 export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
 
-/** Start the real app (same start-up as production) on the test database, on a free port. */
+/**
+ * Start the real app (same start-up as production) on the test database, on a free port. The
+ * background sweeps are off: suites share one database, and a timer in one suite's app would claim
+ * another suite's rows; tests run the passes themselves, scoped to their tenant.
+ */
 export async function startTestApp(env: Record<string, string> = {}): Promise<RunningPaymux> {
   return startPaymux(
     {
@@ -18,6 +22,13 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       LOG_LEVEL: 'silent',
       PAYMUX_DEMO: 'off',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
+      RECONCILE_INTERVAL_MS: '0',
+      // Rate-limit windows live in the shared database, so every suite's logins from 127.0.0.1 count
+      // together: the per-address limits are lifted here (suites that test them set their own).
+      LOGIN_IP_RATE_LIMIT: '1000000',
+      // Notification workers would pick up other suites' jobs: only the suites that test them run one.
+      NOTIFY_WORKER: 'false',
+      API_RATE_LIMIT: '1000000',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'paymux-test-')),
       JWT_SECRET: randomBytes(32).toString('hex'),
       PAYMUX_MASTER_KEY: TEST_MASTER_KEY,

@@ -22,6 +22,18 @@ export class CreateOrderDto {
   @Validate(IsDecimalLike)
   amount?: number | string;
 
+  /** Crypto token to pay with (USDT, USDC, ETH, BTC, TRX); with `chain`. `pay_way: Crypto` routes on the pair. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9]{2,10}$/, { message: 'pay_currency must be a token symbol' })
+  pay_currency?: string;
+
+  /** Chain for pay_currency: TRON, BSC, ETH, SOL, BASE, BTC (aliases TRC20, BEP20, ERC20, SOLANA accepted). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9]{2,16}$/, { message: 'chain must be a chain name' })
+  chain?: string;
+
   /** Where the hosted checkout sends the payer once paid (extra to seed 000). */
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })

@@ -15,9 +15,13 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
+  PaymentRoute,
+  ProviderError,
   ProviderContext,
   ProviderStatus,
   RawNotification,
+  RefundInput,
+  RefundResult,
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
@@ -48,6 +52,11 @@ export class SandboxProvider implements PaymentProvider {
 
   supports(): boolean {
     return true;
+  }
+
+  /** Test mode pretends to collect the token a routed payment asks for (converted like a real one). */
+  chargeCurrency(orderCurrency: string, route?: PaymentRoute): string {
+    return route?.currency ?? orderCurrency;
   }
 
   createPayment(_ctx: ProviderContext, input: CreatePaymentInput): Promise<CreatedPayment> {
@@ -99,5 +108,23 @@ export class SandboxProvider implements PaymentProvider {
       .findOne({ where: { payId: ref.providerRef, tenantId: ctx.tenantId } });
     if (!charge) return { status: 'pending' };
     return { status: charge.outcome, amount: charge.amount, currency: charge.currency };
+  }
+
+  /**
+   * Test-mode refunds succeed at once, like Stripe's test mode; the refund number is derived from our
+   * refund id, so a retried refund is the same refund. Only a succeeded charge can be refunded.
+   */
+  async refund(ctx: ProviderContext, ref: PaymentRef, input: RefundInput): Promise<RefundResult> {
+    const status = await this.queryPayment(ctx, ref);
+    if (status.status !== 'succeeded')
+      throw new ProviderError('rejected', `sandbox payment ${ref.providerRef} was not paid`);
+    return { status: 'succeeded', providerRefundId: `sbx_re_${input.refundId.replace(/-/g, '')}` };
+  }
+
+  queryRefund(_ctx: ProviderContext, _ref: PaymentRef, r: { refundId: string }): Promise<RefundResult> {
+    return Promise.resolve({
+      status: 'succeeded',
+      providerRefundId: `sbx_re_${r.refundId.replace(/-/g, '')}`,
+    });
   }
 }

@@ -1,0 +1,209 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { safeEqual } from '../common/crypto';
+import { DomainError, notFound } from '../common/domain-error';
+import { SecretBox } from '../common/secret-box';
+import { isoMicros } from '../common/time';
+import { AppConfig } from '../config/app-config';
+import { ApiKey } from './api-key.entity';
+import { merchantSignature, SIGNATURE_WINDOW_SECONDS } from './merchant-signature';
+import type { Principal } from './principal';
+
+/** A signed merchant request, as the guard reads it. */
+export interface SignedRequest {
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  method: string;
+  /** Path with query, exactly as sent. */
+  url: string;
+  rawBody: Buffer;
+}
+
+/** 401 with merchant code 10001 (authentication) or 10002 (stale timestamp, reused nonce). */
+const authFailed = (message: string): DomainError => new DomainError('unauthenticated', 401, message);
+const stale = (message: string): DomainError => new DomainError('stale_request', 401, message);
+
+const aadOf = (tenantId: string, keyId: string): string => `api-key:${tenantId}:${keyId}`;
+const header = (h: SignedRequest['headers'], name: string): string | undefined => {
+  const v = h[name];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+};
+
+/** Merchant API keys: created, listed, revoked, rotated with an overlap, and checked per request. */
+@Injectable()
+export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ApiKeysService.name);
+  private readonly box: SecretBox;
+  private pruner: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    config: AppConfig,
+  ) {
+    this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
+  }
+
+  onApplicationBootstrap(): void {
+    // Nonces older than the window can never be accepted again: forget them every minute.
+    this.pruner = setInterval(() => {
+      this.pruneNonces().catch((err: unknown) => this.logger.warn(`nonce prune failed: ${String(err)}`));
+    }, 60_000);
+    this.pruner.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.pruner) clearInterval(this.pruner);
+  }
+
+  /** A new key; the secret is returned this once and stored sealed. */
+  async create(
+    p: Principal,
+    name: string,
+    expiresAt: Date | null = null,
+  ): Promise<{ key: ApiKey; secret: string }> {
+    const keyId = `mk_${randomBytes(12).toString('hex')}`;
+    const secret = `msk_${randomBytes(32).toString('base64url')}`;
+    const sealed = this.box.seal(secret, aadOf(p.tenantId, keyId));
+    const key = this.db.getRepository(ApiKey).create({
+      id: randomUUID(),
+      tenantId: p.tenantId,
+      keyId,
+      name,
+      masterKeyId: sealed.keyId,
+      secretSealed: sealed.ciphertext,
+      createdBy: p.via === 'api_key' ? null : p.userId,
+      expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await this.db.getRepository(ApiKey).insert(key);
+    return { key: await this.get(p.tenantId, key.id), secret };
+  }
+
+  list(tenantId: string): Promise<ApiKey[]> {
+    return this.db
+      .getRepository(ApiKey)
+      .find({ where: { tenantId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async get(tenantId: string, id: string): Promise<ApiKey> {
+    const key = await this.db.getRepository(ApiKey).findOne({ where: { tenantId, id } });
+    if (!key) throw notFound('api_key');
+    return key;
+  }
+
+  async revoke(tenantId: string, id: string): Promise<ApiKey> {
+    const key = await this.get(tenantId, id);
+    if (!key.revokedAt)
+      await this.db.getRepository(ApiKey).update({ id, tenantId }, { revokedAt: new Date() });
+    return this.get(tenantId, id);
+  }
+
+  /**
+   * Rotate: a new key now, and the old one keeps working for `overlapSeconds` (default one day), so
+   * a merchant can deploy the new secret without a failed request.
+   */
+  async rotate(
+    p: Principal,
+    id: string,
+    overlapSeconds = 86400,
+  ): Promise<{ key: ApiKey; secret: string; old: ApiKey }> {
+    const old = await this.get(p.tenantId, id);
+    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now()))
+      throw new DomainError('api_key_inactive', 409, 'this key is revoked or expired; create a new one');
+    const until = new Date(Date.now() + overlapSeconds * 1000);
+    const expires = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
+    await this.db.getRepository(ApiKey).update({ id, tenantId: p.tenantId }, { expiresAt: expires });
+    const fresh = await this.create(p, old.name);
+    return { ...fresh, old: await this.get(p.tenantId, id) };
+  }
+
+  /** The tenant's newest usable key (it signs outbound notifications), or null. */
+  async newestActive(tenantId: string): Promise<ApiKey | null> {
+    const [row] = await this.db.query<{ id: string }[]>(
+      `SELECT id FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+        ORDER BY created_at DESC LIMIT 1`,
+      [tenantId],
+    );
+    return row ? this.db.getRepository(ApiKey).findOne({ where: { id: row.id } }) : null;
+  }
+
+  /** The secret of a key, for signing outbound notifications. */
+  secretOf(key: ApiKey): string {
+    return this.box.open(
+      { keyId: key.masterKeyId, ciphertext: key.secretSealed },
+      aadOf(key.tenantId, key.keyId),
+    );
+  }
+
+  /**
+   * Check a signed merchant request: key, timestamp window, signature (timing-safe), then the nonce
+   * (only after the signature, so nobody can burn a merchant's nonces). Returns the caller.
+   */
+  async authenticate(req: SignedRequest): Promise<Principal> {
+    const keyId = header(req.headers, 'x-api-key');
+    const timestamp = header(req.headers, 'x-timestamp');
+    const nonce = header(req.headers, 'x-nonce');
+    const signature = header(req.headers, 'x-signature');
+    if (!keyId || !timestamp || !nonce || !signature)
+      throw authFailed('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
+    if (keyId.length > 64 || nonce.length > 128 || signature.length > 128)
+      throw authFailed('malformed authentication headers');
+    const key = await this.db.getRepository(ApiKey).findOne({ where: { keyId } });
+    const now = Date.now();
+    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now))
+      throw authFailed('unknown, revoked or expired API key');
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS)
+      throw stale(`X-Timestamp must be unix seconds within ${SIGNATURE_WINDOW_SECONDS} s of now`);
+    const expected = merchantSignature(this.secretOf(key), {
+      timestamp,
+      nonce,
+      method: req.method,
+      pathWithQuery: req.url,
+      body: req.rawBody,
+    });
+    if (!safeEqual(expected, signature.toLowerCase())) throw authFailed('signature mismatch');
+    const fresh = await this.db.query<{ nonce: string }[]>(
+      `INSERT INTO api_nonces (api_key_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING nonce`,
+      [key.id, nonce],
+    );
+    if (fresh.length === 0) throw stale('X-Nonce was already used with this key');
+    void this.db
+      .query(
+        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [key.id],
+      )
+      .catch(() => undefined);
+    return {
+      userId: key.createdBy ?? key.id,
+      tenantId: key.tenantId,
+      role: 'admin',
+      platformAdmin: false,
+      via: 'api_key',
+      apiKeyId: key.id,
+    };
+  }
+
+  /** Forget nonces older than twice the window (a timestamp that old is refused anyway). */
+  async pruneNonces(): Promise<number> {
+    const rows = await this.db.query<{ n: number }[]>(
+      `WITH gone AS (DELETE FROM api_nonces WHERE created_at < now() - make_interval(secs => $1) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [SIGNATURE_WINDOW_SECONDS * 2],
+    );
+    return rows[0].n;
+  }
+}
+
+/** The public view of a key: never the secret. */
+export const toApiKeyResponse = (k: ApiKey): Record<string, unknown> => ({
+  id: k.id,
+  key_id: k.keyId,
+  name: k.name,
+  created_at: isoMicros(k.createdAt),
+  expires_at: isoMicros(k.expiresAt),
+  revoked_at: isoMicros(k.revokedAt),
+  last_used_at: isoMicros(k.lastUsedAt),
+  active: !k.revokedAt && !(k.expiresAt && k.expiresAt.getTime() <= Date.now()),
+});

@@ -1,0 +1,51 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+import { DataSource } from 'typeorm';
+
+/**
+ * @nestjs/throttler's storage on PostgreSQL, so every process counts against the same limits (the
+ * embedded default has no Redis; production has the database anyway). A fixed window per key: one
+ * UPSERT per request; a key over its limit stays blocked until its window ends. Expired windows are
+ * pruned every minute.
+ */
+@Injectable()
+export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(PgThrottlerStorage.name);
+  private pruner: NodeJS.Timeout | undefined;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    this.pruner = setInterval(() => {
+      this.db
+        .query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`)
+        .catch((err: unknown) => this.logger.warn(`rate limit prune failed: ${String(err)}`));
+    }, 60_000);
+    this.pruner.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.pruner) clearInterval(this.pruner);
+  }
+
+  async increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {
+    const [row] = await this.db.query<{ hits: number; ms: string }[]>(
+      `INSERT INTO rate_limits AS r (key, hits, expires_at) VALUES ($1, 1, now() + make_interval(secs => $2))
+       ON CONFLICT (key) DO UPDATE SET
+         hits = CASE WHEN r.expires_at <= now() THEN 1 ELSE r.hits + 1 END,
+         expires_at = CASE WHEN r.expires_at <= now() THEN EXCLUDED.expires_at ELSE r.expires_at END
+       RETURNING hits, (extract(epoch FROM expires_at - now()) * 1000)::bigint::text AS ms`,
+      [key, ttlMs / 1000],
+    );
+    const seconds = Math.max(1, Math.ceil(Number(row.ms) / 1000));
+    const blocked = row.hits > limit;
+    return {
+      totalHits: row.hits,
+      timeToExpire: seconds,
+      isBlocked: blocked,
+      timeToBlockExpire: blocked ? seconds : 0,
+    };
+  }
+}

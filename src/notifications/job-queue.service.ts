@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { EntityManager } from 'typeorm';
+import { DATABASE_URL } from '../database/database.module';
+
+/**
+ * The durable job queue (pg-boss on the same PostgreSQL, schema `pgboss`). Jobs are sent inside the
+ * caller's transaction when one is given, so a job exists exactly when the change that caused it
+ * committed. Handlers are registered by the modules that own the work.
+ */
+@Injectable()
+export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(JobQueue.name);
+  private readonly boss: PgBoss;
+  private readonly handlers = new Map<string, (data: Record<string, unknown>) => Promise<void>>();
+  private started: Promise<void> | undefined;
+
+  constructor(@Inject(DATABASE_URL) url: string) {
+    this.boss = new PgBoss({
+      connectionString: url,
+      max: 3,
+      application_name: 'paymux-jobs',
+      schedule: false,
+      // A job whose process died mid-way is retried after this long (deliveries are at-least-once).
+      expireInSeconds: 120,
+      retryLimit: 10,
+      retryDelay: 5,
+    });
+    this.boss.on('error', (err: Error) => this.logger.warn(`job queue: ${err.message}`));
+  }
+
+  /** Register a handler before the application starts; it runs on every process. */
+  handle(queue: string, handler: (data: Record<string, unknown>) => Promise<void>): void {
+    this.handlers.set(queue, handler);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.started = (async () => {
+      await this.boss.start();
+      for (const [queue, handler] of this.handlers) {
+        await this.boss.createQueue(queue);
+        await this.boss.work<Record<string, unknown>>(
+          queue,
+          { batchSize: 5, pollingIntervalSeconds: 0.5 },
+          async (jobs) => {
+            for (const job of jobs) await handler(job.data);
+          },
+        );
+      }
+    })();
+    await this.started;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.started?.catch(() => undefined);
+    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /**
+   * Queue a job, inside `m`'s transaction when given (rolled back with it). `startAfterSeconds`
+   * delays it (retries on a schedule).
+   */
+  async send(
+    queue: string,
+    data: Record<string, unknown>,
+    opts: { m?: EntityManager; startAfterSeconds?: number } = {},
+  ): Promise<void> {
+    const m = opts.m;
+    await this.boss.send(queue, data, {
+      startAfter: opts.startAfterSeconds && opts.startAfterSeconds > 0 ? opts.startAfterSeconds : undefined,
+      db: m
+        ? {
+            executeSql: async (text: string, values: unknown[]) => ({
+              rows: await m.query<unknown[]>(text, values),
+            }),
+          }
+        : undefined,
+    });
+  }
+}

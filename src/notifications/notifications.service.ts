@@ -1,0 +1,195 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { merchantSignature } from '../auth/merchant-signature';
+import { notFound } from '../common/domain-error';
+import { AppConfig } from '../config/app-config';
+import { toMerchantOrder } from '../orders/merchant-order.response';
+import type { Order } from '../orders/order.entity';
+import type { OrderState } from '../orders/order-state';
+import type { OrderStateListener } from '../orders/order-state-listener';
+import { JobQueue } from './job-queue.service';
+import { Notification } from './notification.entity';
+import { NotificationAttempt } from './notification-attempt.entity';
+import { isAcknowledged, RETRY_SCHEDULE_SECONDS } from './notify-schedule';
+import { receiverRefusal } from './receiver-address';
+
+type AttemptResult = Pick<
+  NotificationAttempt,
+  'attemptedAt' | 'statusCode' | 'latencyMs' | 'bodyExcerpt' | 'error' | 'success'
+>;
+
+export const NOTIFY_QUEUE = 'merchant-notification';
+/** How long a notification waits behind an earlier undelivered one of the same order before looking again. */
+const ORDER_WAIT_SECONDS = 2;
+
+/**
+ * Merchant notifications: every state change of an order with a notify_url writes a notification
+ * and its delivery job in the change's own transaction. Delivery POSTs the order signed like a
+ * merchant request (X-API-Key, X-Timestamp, X-Nonce, X-Signature over the receiver's path), records
+ * every attempt, ends on a 2xx `success`, retries on RETRY_SCHEDULE_SECONDS (scaled by
+ * NOTIFY_RETRY_SCALE for tests), and keeps one order's notifications in order.
+ */
+@Injectable()
+export class NotificationsService implements OrderStateListener, OnModuleInit {
+  private readonly logger = new Logger(NotificationsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly queue: JobQueue,
+    private readonly keys: ApiKeysService,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.notifyWorker)
+      this.queue.handle(NOTIFY_QUEUE, (data) => this.deliver(String(data.notificationId)));
+  }
+
+  async onTransition(m: EntityManager, order: Order, to: OrderState): Promise<void> {
+    if (!order.notifyUrl) return;
+    const id = randomUUID();
+    const body = JSON.stringify({
+      notification_id: id,
+      event: `order.${to.toLowerCase()}`,
+      ...toMerchantOrder(order, to),
+      product_name: order.productName,
+      meta: order.meta,
+    });
+    await m.query(
+      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [id, order.tenantId, order.id, to, order.notifyUrl, body],
+    );
+    await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+  }
+
+  /** One delivery attempt; schedules the next one when it fails. */
+  async deliver(id: string): Promise<void> {
+    const n = await this.db.getRepository(Notification).findOne({ where: { id } });
+    if (!n || n.status !== 'pending') return;
+    const [earlier] = await this.db.query<unknown[]>(
+      `SELECT 1 FROM notifications WHERE order_id = $1 AND seq < $2 AND status = 'pending' LIMIT 1`,
+      [n.orderId, n.seq],
+    );
+    if (earlier) {
+      await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { startAfterSeconds: ORDER_WAIT_SECONDS });
+      return;
+    }
+    const attempt = await this.post(n);
+    const number = n.attempts + 1;
+    const retryIn = RETRY_SCHEDULE_SECONDS[number - 1];
+    const status = attempt.success ? 'delivered' : retryIn === undefined ? 'failed' : 'pending';
+    const delay = retryIn === undefined ? 0 : retryIn * this.config.notifyRetryScale;
+    await this.db.transaction(async (m) => {
+      await m.insert(NotificationAttempt, {
+        ...attempt,
+        id: randomUUID(),
+        notificationId: n.id,
+        tenantId: n.tenantId,
+        attempt: number,
+      });
+      await m.query(
+        `UPDATE notifications SET attempts = $2, status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4) END
+          WHERE id = $1`,
+        [n.id, number, status, delay],
+      );
+      if (status === 'pending')
+        await this.queue.send(NOTIFY_QUEUE, { notificationId: n.id }, { m, startAfterSeconds: delay });
+    });
+  }
+
+  private async post(n: Notification): Promise<AttemptResult> {
+    const attemptedAt = new Date();
+    const started = performance.now();
+    const done = (r: {
+      statusCode?: number;
+      body?: string;
+      error?: string;
+      success?: boolean;
+    }): AttemptResult => ({
+      attemptedAt,
+      statusCode: r.statusCode ?? null,
+      latencyMs: Math.round(performance.now() - started),
+      bodyExcerpt: r.body === undefined ? null : r.body.slice(0, 512),
+      error: r.error ?? null,
+      success: r.success ?? false,
+    });
+    const refusal = await receiverRefusal(n.url, this.config.notifyAllowPrivate);
+    if (refusal) return done({ error: `refused: ${refusal}` });
+    const key = await this.keys.newestActive(n.tenantId);
+    if (!key) return done({ error: 'the tenant has no active API key to sign with' });
+    const url = new URL(n.url);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    const signature = merchantSignature(this.keys.secretOf(key), {
+      timestamp,
+      nonce,
+      method: 'POST',
+      pathWithQuery: `${url.pathname}${url.search}`,
+      body: n.body,
+    });
+    try {
+      const res = await fetch(n.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'paymux-notifications/1',
+          'x-api-key': key.keyId,
+          'x-timestamp': timestamp,
+          'x-nonce': nonce,
+          'x-signature': signature,
+          'x-notification-id': n.id,
+        },
+        body: n.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.notifyTimeoutMs),
+      });
+      const text = await res.text();
+      return done({ statusCode: res.status, body: text, success: isAcknowledged(res.status, text) });
+    } catch (err) {
+      const e = err as { name?: string; cause?: { message?: string }; message?: string };
+      return done({
+        error:
+          e.name === 'TimeoutError'
+            ? `no answer within ${this.config.notifyTimeoutMs} ms`
+            : (e.cause?.message ?? e.message ?? 'failed'),
+      });
+    }
+  }
+
+  async list(
+    tenantId: string,
+    orderId: string,
+  ): Promise<(Notification & { attemptsLog: NotificationAttempt[] })[]> {
+    const rows = await this.db
+      .getRepository(Notification)
+      .find({ where: { tenantId, orderId }, order: { seq: 'ASC' } });
+    const attempts = rows.length
+      ? await this.db
+          .getRepository(NotificationAttempt)
+          .createQueryBuilder('a')
+          .where('a.notification_id IN (:...ids)', { ids: rows.map((r) => r.id) })
+          .orderBy('a.attempted_at', 'ASC')
+          .getMany()
+      : [];
+    return rows.map((r) =>
+      Object.assign(r, { attemptsLog: attempts.filter((a) => a.notificationId === r.id) }),
+    );
+  }
+
+  /** Send a notification again now (a delivered one too: the merchant asked for it). */
+  async resend(tenantId: string, id: string): Promise<Notification> {
+    const n = await this.db.getRepository(Notification).findOne({ where: { tenantId, id } });
+    if (!n) throw notFound('notification');
+    await this.db.transaction(async (m) => {
+      await m.query(`UPDATE notifications SET status = 'pending', next_attempt_at = now() WHERE id = $1`, [
+        id,
+      ]);
+      await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+    });
+    return (await this.db.getRepository(Notification).findOne({ where: { id } })) as Notification;
+  }
+}

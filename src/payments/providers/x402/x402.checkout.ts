@@ -1,0 +1,288 @@
+/**
+ * The x402 resource server behind an X402 order's pay_url (`GET|POST /api/v1/x402/orders/:id`):
+ *
+ * - paid through x402 already: 200 with the stored settlement (`X-PAYMENT-RESPONSE`), whatever the
+ *   request carries: a payer is never asked to pay twice, and a replayed payment credits nothing;
+ * - not payable (Expired, Cancelled, Failed: 410; paid otherwise or refunded: 409);
+ * - a settle in flight or unresolved: 202 `{status: 'pending'}`, never a 402;
+ * - no payment header: 402 with the requirements (v1 JSON body, v2 `PAYMENT-REQUIRED` header);
+ * - a payment header: local checks (x402.offer.ts), then the facilitator's /verify, then the settle
+ *   guard (x402.store.ts), then /settle. Success is applied like a provider callback (deduplicated by
+ *   event id) and answered 200; a refusal answers 402 and releases the guard; a timeout, 5xx or an
+ *   ambiguous refusal answers 202 and leaves the outcome to reconciliation (X402Provider.queryPayment).
+ */
+import { isUUID } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { notFound } from '../../../common/domain-error';
+import { fromMinorUnits } from '../../../common/money';
+import { unixSeconds } from '../../../common/time';
+import { Order } from '../../../orders/order.entity';
+import { OrderState } from '../../../orders/order-state';
+import { OrdersService } from '../../../orders/orders.service';
+import { Payment } from '../../payment.entity';
+import { ProviderError } from '../../payment-provider';
+import { PaymentsService } from '../../payments.service';
+import { ProviderRegistry } from '../../provider-registry';
+import { FacilitatorClient } from './x402.facilitator';
+import { checkPayment, CheckedPayment } from './x402.offer';
+import { settleRefusalIsFinal, X402Provider } from './x402.provider';
+import { X402Store } from './x402.store';
+import {
+  DecodedPayment,
+  decodePaymentHeader,
+  FacilitatorRequest,
+  PAYMENT_HEADER_V1,
+  PaymentRefused,
+  PAYMENT_HEADER_V2,
+  paymentRequiredHeader,
+  paymentResponseHeader,
+  REQUIRED_HEADER_V2,
+  RESPONSE_HEADER_V1,
+  RESPONSE_HEADER_V2,
+  SettleAnswer,
+  SettlementRecord,
+  settledValue,
+  toV2,
+  X402Action,
+  X402Requirement,
+} from './x402.wire';
+
+export interface X402Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+const CLOSED_STATES: readonly OrderState[] = [OrderState.Expired, OrderState.Cancelled, OrderState.Failed];
+
+export class X402Checkout {
+  private readonly store: X402Store;
+
+  constructor(
+    db: DataSource,
+    private readonly orders: OrdersService,
+    private readonly payments: PaymentsService,
+    private readonly registry: ProviderRegistry,
+    private readonly provider: X402Provider,
+  ) {
+    this.store = new X402Store(db);
+  }
+
+  async handle(orderId: string, headers: Headers): Promise<X402Answer> {
+    if (!isUUID(orderId)) throw notFound('order');
+    const order = await this.orders.getForCheckout(orderId);
+    if (!order) throw notFound('order');
+    const attempts = await this.x402Attempts(order);
+    const paid = attempts.find((p) => p.status === 'succeeded');
+    if (paid) return this.alreadyPaid(order, paid);
+    const open = attempts.find((p) => p.status === 'pending');
+    const action = open?.action as X402Action | undefined;
+    // Settled but not applied yet (the process stopped in between): apply it now, whatever the state.
+    if (open && action?.settlement?.response.success) return this.apply(order, open, action.settlement);
+    // The money may have moved: whatever happened to the order since, the payer must not pay again.
+    if (action?.settling) return pendingAnswer(order);
+    if (order.state !== OrderState.Pending) return notPayable(order, `the order is ${order.state}`);
+    if (order.expiresAt.getTime() <= Date.now()) return notPayable(order, 'the order has expired', 410);
+    if (!open || !action) return notPayable(order, 'the order has no open x402 payment');
+    const ctx = await this.registry.contextFor(order.tenantId, 'x402');
+    if (!ctx) return notPayable(order, 'x402 is not enabled for this merchant');
+    const offer = await this.provider.offerOf(ctx, action);
+
+    const header = paymentHeaderOf(headers);
+    if (header === undefined) return paymentRequired(offer, 'X-PAYMENT header is required');
+    let decoded: DecodedPayment;
+    let checked: CheckedPayment;
+    try {
+      decoded = decodePaymentHeader(header);
+      checked = checkPayment(decoded, offer, unixSeconds());
+    } catch (err) {
+      if (err instanceof PaymentRefused) return paymentRequired(offer, err.message);
+      throw err;
+    }
+    const request: FacilitatorRequest = {
+      x402Version: decoded.x402Version,
+      paymentPayload: decoded.payload,
+      paymentRequirements: decoded.x402Version === 1 ? checked.requirement : toV2(checked.requirement),
+    };
+    const facilitator = FacilitatorClient.of(ctx);
+    try {
+      const verified = await facilitator.verify(request);
+      if (!verified.isValid) return paymentRequired(offer, verified.invalidReason ?? 'invalid_payment');
+    } catch (err) {
+      return facilitatorFailed('verify', err);
+    }
+    return this.settle(order, open, offer, request, checked, facilitator);
+  }
+
+  private async settle(
+    order: Order,
+    payment: Payment,
+    offer: X402Requirement[],
+    request: FacilitatorRequest,
+    checked: CheckedPayment,
+    facilitator: FacilitatorClient,
+  ): Promise<X402Answer> {
+    const claim = randomUUID();
+    const took = await this.store.claim(order.tenantId, payment.id, {
+      claim,
+      phase: 'in_flight',
+      started_at: new Date().toISOString(),
+      request,
+      nonce: checked.nonce,
+    });
+    if (!took) return this.afterLostClaim(order, payment.id);
+    let answer: SettleAnswer;
+    try {
+      answer = await facilitator.settle(request);
+    } catch (err) {
+      // A 4xx without a settle answer: the facilitator refused the request itself, nothing moved.
+      if (err instanceof ProviderError && (err.kind === 'rejected' || err.kind === 'credentials')) {
+        await this.store.release(order.tenantId, payment.id, claim);
+        return facilitatorFailed('settle', err);
+      }
+      // Timeout, 5xx, connection lost: the transfer may have been broadcast. Reconciliation decides.
+      await this.store.markUnknown(order.tenantId, payment.id, claim, errorText(err));
+      return pendingAnswer(order);
+    }
+    if (!answer.success) {
+      if (settleRefusalIsFinal(answer.errorReason)) {
+        await this.store.release(order.tenantId, payment.id, claim);
+        return paymentRequired(offer, answer.errorReason ?? 'settle_failed');
+      }
+      await this.store.markUnknown(order.tenantId, payment.id, claim, answer.errorReason ?? 'no reason');
+      return pendingAnswer(order);
+    }
+    const settlement: SettlementRecord = {
+      x402Version: request.x402Version,
+      response: answer,
+      value: settledValue(request, answer),
+      settled_at: new Date().toISOString(),
+    };
+    await this.store.recordSettlement(order.tenantId, payment.id, settlement);
+    return this.apply(order, payment, settlement);
+  }
+
+  /** Apply a settlement like a provider callback: Paid then Finished and credited, exactly once. */
+  private async apply(order: Order, payment: Payment, settlement: SettlementRecord): Promise<X402Answer> {
+    const { transaction, network } = settlement.response;
+    await this.payments.applyEvent(order.tenantId, 'x402', {
+      eventId: transaction ? `settle:${network}:${transaction}` : `settle:${payment.id}`,
+      type: 'settle',
+      outcome: 'succeeded',
+      providerRef: payment.providerRef ?? '',
+      amount: fromMinorUnits('USDC', settlement.value),
+      currency: 'USDC',
+      payload: { settlement: settlement.response },
+    });
+    const fresh = (await this.orders.getForCheckout(order.id)) ?? order;
+    return paidAnswer(fresh, settlement);
+  }
+
+  private alreadyPaid(order: Order, payment: Payment): X402Answer {
+    const settlement = (payment.action as X402Action | null)?.settlement;
+    if (settlement) return paidAnswer(order, settlement);
+    return {
+      status: 200,
+      headers: { 'Cache-Control': 'no-store' },
+      body: { x402Version: 1, order_id: order.id, state: order.state, paid: true },
+    };
+  }
+
+  /** Another request holds the guard, or the order changed under us: answer from what is stored now. */
+  private async afterLostClaim(order: Order, paymentId: string): Promise<X402Answer> {
+    const fresh = (await this.orders.getForCheckout(order.id)) ?? order;
+    const payment = (await this.x402Attempts(fresh)).find((p) => p.id === paymentId);
+    if (payment?.status === 'succeeded') return this.alreadyPaid(fresh, payment);
+    if (payment?.status === 'pending' && (payment.action as X402Action | null)?.settling)
+      return pendingAnswer(fresh);
+    if (fresh.state !== OrderState.Pending) return notPayable(fresh, `the order is ${fresh.state}`);
+    return notPayable(fresh, 'the order has expired', 410);
+  }
+
+  private async x402Attempts(order: Order): Promise<Payment[]> {
+    return (await this.payments.paymentsOf(order.tenantId, order.id)).filter(
+      (p) => p.provider === 'x402' && p.action?.kind === 'x402',
+    );
+  }
+}
+
+/** `X-PAYMENT` (v1) or `PAYMENT-SIGNATURE` (v2); an empty header counts as absent. */
+function paymentHeaderOf(headers: Headers): string | undefined {
+  for (const name of [PAYMENT_HEADER_V1, PAYMENT_HEADER_V2]) {
+    const raw = headers[name];
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value && value.trim()) return value;
+  }
+  return undefined;
+}
+
+function paymentRequired(offer: X402Requirement[], error: string): X402Answer {
+  return {
+    status: 402,
+    headers: { 'Cache-Control': 'no-store', [REQUIRED_HEADER_V2]: paymentRequiredHeader(offer, error) },
+    body: { x402Version: 1, error, accepts: offer },
+  };
+}
+
+function paidAnswer(order: Order, settlement: SettlementRecord): X402Answer {
+  const encoded = paymentResponseHeader(settlement.response);
+  return {
+    status: 200,
+    headers: {
+      'Cache-Control': 'no-store',
+      [RESPONSE_HEADER_V1]: encoded,
+      [RESPONSE_HEADER_V2]: encoded,
+      'Access-Control-Expose-Headers': `${RESPONSE_HEADER_V1}, ${RESPONSE_HEADER_V2}`,
+    },
+    body: {
+      x402Version: settlement.x402Version,
+      order_id: order.id,
+      state: order.state,
+      paid: true,
+      transaction: settlement.response.transaction,
+      network: settlement.response.network,
+      payer: settlement.response.payer ?? null,
+    },
+  };
+}
+
+function pendingAnswer(order: Order): X402Answer {
+  return {
+    status: 202,
+    headers: { 'Cache-Control': 'no-store', 'Retry-After': '5' },
+    body: {
+      x402Version: 1,
+      status: 'pending',
+      order_id: order.id,
+      state: order.state,
+      message:
+        'the payment is being settled and its outcome is not known yet; do not pay again, ask this URL later',
+    },
+  };
+}
+
+function notPayable(order: Order, error: string, status?: number): X402Answer {
+  return {
+    status: status ?? (CLOSED_STATES.includes(order.state) ? 410 : 409),
+    headers: { 'Cache-Control': 'no-store' },
+    body: { x402Version: 1, error, order_id: order.id, state: order.state },
+  };
+}
+
+/** The facilitator could not be asked (or refused the request itself): nothing was settled. */
+function facilitatorFailed(step: 'verify' | 'settle', err: unknown): X402Answer {
+  return {
+    status: 502,
+    headers: { 'Cache-Control': 'no-store' },
+    body: {
+      x402Version: 1,
+      error: `the facilitator could not ${step} the payment: ${errorText(err)}`,
+      code: err instanceof ProviderError ? `provider_${err.kind}` : 'provider_error',
+    },
+  };
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

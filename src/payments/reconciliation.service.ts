@@ -1,0 +1,142 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { updateReturning } from '../common/sql';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { formatAmount, Money } from '../common/money';
+import type { PaymentRef, VerifiedEvent } from './payment-provider';
+import { PaymentsService } from './payments.service';
+import { ProviderRegistry } from './provider-registry';
+import { RefundsService } from './refunds.service';
+
+/** A claimed pending attempt, as the reconciliation job sees it. */
+export interface PendingPayment {
+  id: string;
+  tenant_id: string;
+  order_id: string;
+  provider: string;
+  provider_ref: string;
+  amount: string;
+  currency: string;
+}
+
+export type PaymentVerdict = 'paid' | 'failed' | 'expired' | 'pending' | 'unknown';
+
+/** How long a claim lasts: another process does not ask about the same attempt within it. */
+const LEASE_SECONDS = 60;
+
+/**
+ * Asks providers about what their callbacks did not settle: every payment still pending
+ * RECONCILE_DELAY_SECONDS after it was opened, and every pending refund. The answer goes through the
+ * same event path as a callback (deduplicated by event id), so a lost callback still ends Finished.
+ * Only an explicit success or failure is final; anything else stays pending for a later pass.
+ * Safe with many processes: each row is claimed with FOR UPDATE SKIP LOCKED and leased for a minute.
+ */
+@Injectable()
+export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReconciliationService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly payments: PaymentsService,
+    private readonly registry: ProviderRegistry,
+    private readonly refunds: RefundsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const every = this.config.reconcileIntervalMs;
+    if (every <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((err: unknown) => this.logger.error(`reconciliation failed: ${String(err)}`))
+        .finally(() => (this.running = undefined));
+    }, every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /**
+   * One pass over due payments and pending refunds; returns what it found. `tenantId` limits the pass
+   * to one tenant (an operator's "reconcile now", and tests that share a database).
+   */
+  async runOnce(
+    opts: { batch?: number; tenantId?: string } = {},
+  ): Promise<{ checked: number; paid: number; closed: number; refunds: number }> {
+    const batch = opts.batch ?? 50;
+    const due = await updateReturning<PendingPayment>(
+      this.db.manager,
+      `UPDATE payments SET next_check_at = now() + make_interval(secs => $3)
+        WHERE id IN (SELECT id FROM payments
+                      WHERE status = 'pending' AND provider_ref IS NOT NULL
+                        AND created_at <= now() - make_interval(secs => $1)
+                        AND (next_check_at IS NULL OR next_check_at <= now())
+                        AND ($4::uuid IS NULL OR tenant_id = $4::uuid)
+                      ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING id, tenant_id, order_id, provider, provider_ref, amount, currency`,
+      [this.config.reconcileDelaySeconds, batch, LEASE_SECONDS, opts.tenantId ?? null],
+    );
+    let paid = 0;
+    let closed = 0;
+    for (const p of due) {
+      const verdict = await this.checkPayment(p, 'reconciliation');
+      if (verdict === 'paid') paid++;
+      if (verdict === 'failed' || verdict === 'expired') closed++;
+    }
+    const refunds = await this.refunds.settlePending(batch, opts.tenantId);
+    return { checked: due.length, paid, closed, refunds };
+  }
+
+  /**
+   * Ask the provider about one pending attempt and apply a final answer through the event path.
+   * `unknown` when the provider could not be asked (unreachable, not configured any more).
+   */
+  async checkPayment(p: PendingPayment, source: string): Promise<PaymentVerdict> {
+    const provider = this.registry.get(p.provider);
+    let status;
+    try {
+      // One tenant's unreadable account (a key rotated away, say) must not stop the pass for others.
+      const ctx = await this.registry.contextFor(p.tenant_id, p.provider);
+      if (!provider || !ctx) return 'unknown';
+      status = await provider.queryPayment(ctx, refOf(p));
+    } catch (err) {
+      this.logger.warn(`query of payment ${p.id} at ${p.provider} failed: ${String(err)}`);
+      return 'unknown';
+    }
+    if (status.status === 'pending') return 'pending';
+    const outcome = status.status;
+    const event: VerifiedEvent = {
+      eventId: `query:${p.id}:${outcome}`,
+      type: `query.${outcome}`,
+      outcome,
+      providerRef: p.provider_ref,
+      amount: status.amount,
+      currency: status.currency,
+      payload: { source, status },
+    };
+    await this.payments.applyEvent(p.tenant_id, p.provider, event);
+    if (outcome !== 'succeeded') return outcome;
+    // A flagged charge (wrong amount or currency) does not pay the order: only a succeeded attempt does.
+    const [row] = await this.db.query<{ status: string }[]>('SELECT status FROM payments WHERE id = $1', [
+      p.id,
+    ]);
+    return row?.status === 'succeeded' ? 'paid' : 'pending';
+  }
+}
+
+/** The adapter's view of a stored attempt: amount at its currency's scale. */
+export function refOf(p: Pick<PendingPayment, 'id' | 'provider_ref' | 'amount' | 'currency'>): PaymentRef {
+  return {
+    paymentId: p.id,
+    providerRef: p.provider_ref,
+    amount: formatAmount(p.currency, new Money(p.amount)),
+    currency: p.currency,
+  };
+}

@@ -1,0 +1,63 @@
+import { DomainError } from '../common/domain-error';
+import type { PaymentRoute } from './payment-provider';
+
+/**
+ * The crypto pairs paymux routes (seed 002's token table, seed 003, and x402's USDC): token -> chains.
+ * Chains are named one way inside paymux; the aliases below are what clients and providers send.
+ */
+export const CRYPTO_ROUTES: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  USDT: ['TRON', 'BSC', 'ETH', 'SOL'],
+  USDC: ['BASE', 'SOL', 'TRON', 'BSC', 'ETH'],
+  ETH: ['ETH', 'BSC'],
+  BTC: ['BTC'],
+  TRX: ['TRON'],
+});
+
+const CHAIN_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  TRON: 'TRON',
+  TRX: 'TRON',
+  TRC20: 'TRON',
+  BSC: 'BSC',
+  BEP20: 'BSC',
+  BNB: 'BSC',
+  ETH: 'ETH',
+  ERC20: 'ETH',
+  ETHEREUM: 'ETH',
+  SOL: 'SOL',
+  SOLANA: 'SOL',
+  BASE: 'BASE',
+  BTC: 'BTC',
+  BITCOIN: 'BTC',
+});
+
+/** The canonical chain name for an alias (`trc20` -> `TRON`), or undefined. */
+export function canonicalChain(raw: string): string | undefined {
+  const key = raw.trim().toUpperCase();
+  return Object.prototype.hasOwnProperty.call(CHAIN_ALIASES, key) ? CHAIN_ALIASES[key] : undefined;
+}
+
+/**
+ * Check a requested token and chain against the routable pairs; the 400 names the field, like the
+ * merchant API's "Invalid parameter `chain_type`".
+ */
+export function parseRoute(currency: string, chain: string): PaymentRoute {
+  const token = currency.trim().toUpperCase();
+  const chains = Object.prototype.hasOwnProperty.call(CRYPTO_ROUTES, token)
+    ? CRYPTO_ROUTES[token]
+    : undefined;
+  if (!chains)
+    throw new DomainError('unsupported_route', 400, `pay_currency ${currency} is not a routable token`, {
+      field: 'pay_currency',
+      supported: Object.keys(CRYPTO_ROUTES),
+    });
+  const canonical = canonicalChain(chain);
+  if (!canonical || !chains.includes(canonical))
+    throw new DomainError('unsupported_route', 400, `chain ${chain} does not carry ${token}`, {
+      field: 'chain',
+      supported: chains,
+    });
+  return { currency: token, chain: canonical };
+}
+
+/** Where routing looks first when a tenant has set nothing; the Sandbox only where it is on. */
+export const DEFAULT_PRIORITY: readonly string[] = Object.freeze(['tokenpay', 'alchemy', 'x402', 'sandbox']);

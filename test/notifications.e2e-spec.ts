@@ -1,0 +1,315 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { RunningPaymux } from '../src/bootstrap';
+import { merchantSignature } from '../src/auth/merchant-signature';
+import { RETRY_SCHEDULE_SECONDS } from '../src/notifications/notify-schedule';
+import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+
+interface Received {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  at: number;
+}
+
+/** A merchant's notification receiver: records every request, answers from a script. */
+async function startReceiver(answer: (n: number, r: Received) => [number, string]): Promise<{
+  url: string;
+  received: Received[];
+  close: () => Promise<void>;
+}> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      };
+      received.push(r);
+      const [status, body] = answer(received.length, r);
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Merchant notifications on the durable queue: written with the state change, signed like a
+ * merchant request, retried on the schedule (compressed 1000x here) until a 2xx `success`, every
+ * attempt recorded, one order's notifications in order, private receivers refused by default.
+ */
+describe('merchant notifications', () => {
+  let app: RunningPaymux;
+  let m: Merchant;
+  let key: { key_id: string; secret: string };
+
+  beforeAll(async () => {
+    app = await startTestApp({
+      NOTIFY_ALLOW_PRIVATE: 'true',
+      NOTIFY_RETRY_SCALE: '0.001',
+      NOTIFY_WORKER: 'true',
+    });
+    m = await newMerchant(app);
+    key = (await http(app).post('/api/v1/api-keys').set(m.auth).send({ name: 'n' }).expect(201))
+      .body as typeof key;
+  });
+  afterAll(() => app.close());
+
+  async function merchantOrder(notifyUrl: string): Promise<{ id: string; orderNo: string; payId: string }> {
+    const orderNo = `N${Date.now()}${randomBytes(3).toString('hex')}`;
+    const raw = JSON.stringify({
+      order_no: orderNo,
+      currency: 'USDT',
+      amount: '5',
+      chain_type: 'TRON',
+      notify_url: notifyUrl,
+      meta: 'm-1',
+    });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(8).toString('hex');
+    const res = await request(app.url)
+      .post('/v1/payment')
+      .set('Content-Type', 'application/json')
+      .set('X-API-Key', key.key_id)
+      .set('X-Timestamp', timestamp)
+      .set('X-Nonce', nonce)
+      .set(
+        'X-Signature',
+        merchantSignature(key.secret, {
+          timestamp,
+          nonce,
+          method: 'POST',
+          pathWithQuery: '/v1/payment',
+          body: raw,
+        }),
+      )
+      .send(raw)
+      .expect(200);
+    const id = res.body.data.id as string;
+    const [p] = await db(app).query<{ provider_ref: string }[]>(
+      'SELECT provider_ref FROM payments WHERE order_id = $1',
+      [id],
+    );
+    return { id, orderNo, payId: p.provider_ref };
+  }
+  const pay = (payId: string) =>
+    http(app).post(`/api/v1/sandbox/payments/${payId}/complete`).send({ outcome: 'succeeded' }).expect(200);
+  const rowsOf = (orderId: string) =>
+    db(app).query<{ id: string; event: string; status: string; attempts: number }[]>(
+      'SELECT id, event, status, attempts FROM notifications WHERE order_id = $1 ORDER BY seq',
+      [orderId],
+    );
+
+  it('delivers Paid then Finished, signed with the merchant key, and stops on `success`', async () => {
+    const rx = await startReceiver(() => [200, 'SUCCESS']);
+    try {
+      const o = await merchantOrder(`${rx.url}/hooks/paymux?src=test`);
+      await pay(o.payId);
+      await until(
+        'two deliveries',
+        async () => (await rowsOf(o.id)).every((r) => r.status === 'delivered') && rx.received.length >= 2,
+      );
+      const rows = await rowsOf(o.id);
+      expect(rows.map((r) => [r.event, r.status, r.attempts])).toEqual([
+        ['Paid', 'delivered', 1],
+        ['Finished', 'delivered', 1],
+      ]);
+      const bodies = rx.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+      expect(bodies.map((b) => [b.event, b.state])).toEqual([
+        ['order.paid', 2],
+        ['order.finished', 3],
+      ]);
+      expect(bodies[1]).toMatchObject({
+        id: o.id,
+        order_no: o.orderNo,
+        currency: 'USDT',
+        amount: '5',
+        meta: 'm-1',
+      });
+      for (const r of rx.received) {
+        expect(r.path).toBe('/hooks/paymux?src=test');
+        expect(r.headers['x-api-key']).toBe(key.key_id);
+        const expected = merchantSignature(key.secret, {
+          timestamp: String(r.headers['x-timestamp']),
+          nonce: String(r.headers['x-nonce']),
+          method: 'POST',
+          pathWithQuery: r.path,
+          body: r.body,
+        });
+        expect(r.headers['x-signature']).toBe(expected);
+      }
+      // Nothing more arrives.
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(rx.received).toHaveLength(2);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('retries a failing receiver on the schedule and delivers exactly once, keeping the order', async () => {
+    // The first four answers fail (500, a 200 that is not `success`, a 404, a 503); then `success`.
+    const script: [number, string][] = [
+      [500, 'oops'],
+      [200, 'ok'],
+      [404, 'nope'],
+      [503, 'busy'],
+    ];
+    const rx = await startReceiver((n) => script[n - 1] ?? [200, 'success']);
+    try {
+      const o = await merchantOrder(`${rx.url}/n`);
+      await pay(o.payId);
+      await until('both delivered', async () => (await rowsOf(o.id)).every((r) => r.status === 'delivered'));
+      const rows = await rowsOf(o.id);
+      expect(rows.map((r) => [r.event, r.attempts])).toEqual([
+        ['Paid', 5],
+        ['Finished', 1],
+      ]);
+      const successes = rx.received.filter(
+        (_, i) => (script[i]?.[0] ?? 200) === 200 && (script[i]?.[1] ?? 'success') === 'success',
+      );
+      expect(successes.map((r) => (JSON.parse(r.body) as { event: string }).event)).toEqual([
+        'order.paid',
+        'order.finished',
+      ]);
+      // Finished waited for Paid: its one delivery came after Paid's successful one.
+      const events = rx.received.map((r) => (JSON.parse(r.body) as { event: string }).event);
+      expect(events.lastIndexOf('order.paid')).toBeLessThan(events.indexOf('order.finished'));
+      const attempts = await db(app).query<
+        { attempt: number; status_code: number; success: boolean; attempted_at: Date; body_excerpt: string }[]
+      >(
+        'SELECT attempt, status_code, success, attempted_at, body_excerpt FROM notification_attempts WHERE notification_id = $1 ORDER BY attempt',
+        [rows[0].id],
+      );
+      expect(attempts.map((a) => [a.attempt, a.status_code, a.success])).toEqual([
+        [1, 500, false],
+        [2, 200, false],
+        [3, 404, false],
+        [4, 503, false],
+        [5, 200, true],
+      ]);
+      expect(attempts[0].body_excerpt).toBe('oops');
+      // Each retry waited at least its scheduled (compressed) delay.
+      for (let i = 1; i < attempts.length; i++) {
+        const gap = attempts[i].attempted_at.getTime() - attempts[i - 1].attempted_at.getTime();
+        expect(gap).toBeGreaterThanOrEqual(RETRY_SCHEDULE_SECONDS[i - 1] * 1000 * 0.001 - 5);
+      }
+      const listed = await http(app).get(`/api/v1/notifications?order_id=${o.id}`).set(m.auth).expect(200);
+      expect(listed.body.data[0]).toMatchObject({ event: 'Paid', status: 'delivered', attempts: 5 });
+      expect(listed.body.data[0].attempt_log).toHaveLength(5);
+      expect(listed.body.data[0].attempt_log[0]).toMatchObject({
+        status_code: 500,
+        success: false,
+        body_excerpt: 'oops',
+      });
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('resends a notification on request, and hides other tenants’ notifications', async () => {
+    const rx = await startReceiver(() => [200, 'success']);
+    try {
+      const o = await merchantOrder(`${rx.url}/r`);
+      await pay(o.payId);
+      await until(
+        'delivered',
+        async () => (await rowsOf(o.id)).every((r) => r.status === 'delivered') && rx.received.length === 2,
+      );
+      const [paid] = await rowsOf(o.id);
+      await http(app).post(`/api/v1/notifications/${paid.id}/resend`).set(m.auth).expect(201);
+      await until('the resend', () => Promise.resolve(rx.received.length === 3));
+      expect((JSON.parse(rx.received[2].body) as { event: string }).event).toBe('order.paid');
+      const other = await newMerchant(app);
+      await http(app).post(`/api/v1/notifications/${paid.id}/resend`).set(other.auth).expect(404);
+      const theirs = await http(app)
+        .get(`/api/v1/notifications?order_id=${o.id}`)
+        .set(other.auth)
+        .expect(200);
+      expect(theirs.body.data).toEqual([]);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('writes no notification for an order without notify_url', async () => {
+    const order = await newOrder(app, m);
+    await pay(order.pay_id as string);
+    expect(await rowsOf(order.id as string)).toEqual([]);
+  });
+});
+
+describe('merchant notifications to private addresses', () => {
+  it('refuses a loopback notify_url unless NOTIFY_ALLOW_PRIVATE is set', async () => {
+    const app = await startTestApp({});
+    try {
+      const m = await newMerchant(app);
+      const key = (await http(app).post('/api/v1/api-keys').set(m.auth).send({ name: 'p' }).expect(201))
+        .body as {
+        key_id: string;
+        secret: string;
+      };
+      for (const url of [
+        'http://127.0.0.1:9/hook',
+        'http://localhost/hook',
+        'http://10.1.2.3/x',
+        'http://[::1]/x',
+      ]) {
+        const raw = JSON.stringify({
+          order_no: `P${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+          currency: 'USDT',
+          amount: '1',
+          chain_type: 'TRON',
+          notify_url: url,
+        });
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const nonce = randomBytes(8).toString('hex');
+        const res = await request(app.url)
+          .post('/v1/payment')
+          .set('Content-Type', 'application/json')
+          .set('X-API-Key', key.key_id)
+          .set('X-Timestamp', timestamp)
+          .set('X-Nonce', nonce)
+          .set(
+            'X-Signature',
+            merchantSignature(key.secret, {
+              timestamp,
+              nonce,
+              method: 'POST',
+              pathWithQuery: '/v1/payment',
+              body: raw,
+            }),
+          )
+          .send(raw);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({
+          code: 10003,
+          message: expect.stringContaining('Invalid parameter `notify_url`'),
+        });
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

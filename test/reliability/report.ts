@@ -1,0 +1,246 @@
+/**
+ * RELIABILITY.md, generated from the run: each scenario saves what it ran, its figures and its
+ * checks as JSON in the run's directory, and the report is composed from whatever is there (after
+ * every scenario, and once more by the global teardown). Nothing in it is written by hand.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ROOT, Server, SERVER_ENTRY, withDiagnostics } from './harness';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Table {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
+export interface ScenarioData {
+  n: number;
+  title: string;
+  /** What the scenario proves when it passes. */
+  claim: string;
+  startedAt: string;
+  durationMs: number;
+  ran: string[];
+  figures: [string, string][];
+  tables: Table[];
+  checks: Check[];
+  notes: string[];
+  error?: string;
+}
+
+export interface RunMeta {
+  runId: string;
+  startedAt: string;
+  server: string;
+  commit: string;
+  postgres: string;
+  node: string;
+  cpus: string;
+}
+
+export const SCENARIOS: [number, string][] = [
+  [1, 'Concurrent duplicate confirmations across processes'],
+  [2, 'Crash under load'],
+  [3, 'A failing notification receiver'],
+  [4, 'A failing provider'],
+  [5, 'Fuzzing every public route'],
+  [6, 'Tenant isolation on every route that takes an id'],
+];
+
+export const OUTPUT = resolve(ROOT, process.env.RELIABILITY_OUTPUT || 'RELIABILITY.md');
+
+export function runDir(): string {
+  const dir = (process.env.RELIABILITY_RUN_DIR ??= join(os.tmpdir(), `paymux-rel-run-${process.pid}`));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export class ScenarioReport {
+  readonly data: ScenarioData;
+  private readonly t0 = Date.now();
+
+  constructor(n: number, claim: string) {
+    const title = SCENARIOS.find(([k]) => k === n)?.[1] ?? `Scenario ${n}`;
+    this.data = {
+      n,
+      title,
+      claim,
+      startedAt: new Date().toISOString(),
+      durationMs: 0,
+      ran: [],
+      figures: [],
+      tables: [],
+      checks: [],
+      notes: [],
+    };
+  }
+
+  ran(line: string): void {
+    this.data.ran.push(line);
+  }
+
+  figure(label: string, value: string | number): void {
+    this.data.figures.push([label, typeof value === 'number' ? value.toLocaleString('en-US') : value]);
+  }
+
+  table(title: string, header: string[], rows: (string | number)[][]): void {
+    this.data.tables.push({ title, header, rows: rows.map((r) => r.map(String)) });
+  }
+
+  /** Record a check; failures are asserted together by `assertChecks`. */
+  check(name: string, ok: boolean, detail: string | number = ''): boolean {
+    this.data.checks.push({ name, ok, detail: String(detail) });
+    return ok;
+  }
+
+  note(line: string): void {
+    this.data.notes.push(line);
+  }
+
+  failed(err: unknown): void {
+    this.data.error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  }
+
+  failures(): Check[] {
+    return this.data.checks.filter((c) => !c.ok);
+  }
+
+  save(): void {
+    this.data.durationMs = Date.now() - this.t0;
+    writeFileSync(join(runDir(), `scenario-${this.data.n}.json`), JSON.stringify(this.data, null, 2));
+    composeReport();
+  }
+}
+
+export function gitCommit(): string {
+  const cwd = dirname(SERVER_ENTRY);
+  const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown (not in a git checkout)';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`;
+}
+
+export function writeMeta(meta: RunMeta): void {
+  writeFileSync(join(runDir(), 'meta.json'), JSON.stringify(meta, null, 2));
+}
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function fmtDuration(msValue: number): string {
+  const s = msValue / 1000;
+  return s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`;
+}
+
+/** Write RELIABILITY.md from the run directory. */
+export function composeReport(): void {
+  const dir = runDir();
+  const files = readdirSync(dir);
+  const meta = files.includes('meta.json')
+    ? (JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as RunMeta)
+    : undefined;
+  const byN = new Map<number, ScenarioData>();
+  for (const f of files.filter((x) => /^scenario-\d+\.json$/.test(x))) {
+    const d = JSON.parse(readFileSync(join(dir, f), 'utf8')) as ScenarioData;
+    byN.set(d.n, d);
+  }
+  const status = (d: ScenarioData | undefined): string =>
+    !d ? 'not run' : d.error || d.checks.some((c) => !c.ok) ? '**FAILED**' : 'passed';
+
+  const L: string[] = [];
+  L.push('# paymux reliability report', '');
+  L.push(
+    'Generated by `npm run test:reliability` (`test/reliability/`, `jest.reliability.config.js`) from the figures of',
+    'its last run; do not edit by hand. Every scenario runs real paymux server processes, started from the built',
+    'server, on a fresh PostgreSQL database of its own (dropped afterwards), over real HTTP.',
+    '',
+  );
+  if (meta) {
+    L.push('| run | |', '| --- | --- |');
+    L.push(`| started | ${meta.startedAt} |`);
+    L.push(`| server | \`${meta.server}\`, commit ${meta.commit} |`);
+    L.push(`| machine | ${meta.cpus}; Node ${meta.node}; ${meta.postgres} |`);
+    const total = [...byN.values()].reduce((a, d) => a + d.durationMs, 0);
+    L.push(`| scenario time | ${fmtDuration(total)} |`, '');
+  }
+  L.push('| # | scenario | result | checks | duration |', '| --- | --- | --- | --- | --- |');
+  for (const [n, title] of SCENARIOS) {
+    const d = byN.get(n);
+    const checks = d ? `${d.checks.filter((c) => c.ok).length}/${d.checks.length}` : '';
+    L.push(`| ${n} | [${title}](#${n}-${anchor(title)}) | ${status(d)} | ${checks} | ${d ? fmtDuration(d.durationMs) : ''} |`);
+  }
+  L.push('');
+  for (const [n, title] of SCENARIOS) {
+    const d = byN.get(n);
+    L.push(`## ${n}. ${title}`, '');
+    if (!d) {
+      L.push('Not run in this run.', '');
+      continue;
+    }
+    L.push(`**Result: ${status(d)}** in ${fmtDuration(d.durationMs)}. ${d.claim}`, '');
+    if (d.ran.length) {
+      L.push('What ran:', '');
+      for (const r of d.ran) L.push(`- ${r}`);
+      L.push('');
+    }
+    if (d.figures.length) {
+      L.push('| figure | value |', '| --- | --- |');
+      for (const [k, v] of d.figures) L.push(`| ${cell(k)} | ${cell(v)} |`);
+      L.push('');
+    }
+    for (const t of d.tables) {
+      L.push(`${t.title}:`, '');
+      L.push(`| ${t.header.map(cell).join(' | ')} |`, `| ${t.header.map(() => '---').join(' | ')} |`);
+      for (const r of t.rows) L.push(`| ${r.map(cell).join(' | ')} |`);
+      L.push('');
+    }
+    if (d.checks.length) {
+      L.push('| check | result | observed |', '| --- | --- | --- |');
+      for (const c of d.checks) L.push(`| ${cell(c.name)} | ${c.ok ? 'ok' : '**FAILED**'} | ${cell(c.detail)} |`);
+      L.push('');
+    }
+    for (const note of d.notes) L.push(`${note}`, '');
+    if (d.error) L.push('The scenario stopped with an error:', '', '```', d.error.slice(0, 4000), '```', '');
+  }
+  writeFileSync(OUTPUT, `${L.join('\n').trimEnd()}\n`);
+}
+
+const anchor = (title: string): string =>
+  title
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
+
+export const relativeToRoot = (p: string): string => {
+  const r = relative(ROOT, p);
+  return r.startsWith('..') ? p : r;
+};
+
+/**
+ * Run a scenario's body: an exception is recorded in the report, failed checks fail the test, and
+ * either way the error carries the servers' output tails.
+ */
+export async function runScenario(
+  report: ScenarioReport,
+  servers: () => (Server | undefined)[],
+  body: () => Promise<void>,
+): Promise<void> {
+  await withDiagnostics(servers, async () => {
+    try {
+      await body();
+    } catch (err) {
+      report.failed(err);
+      throw err;
+    }
+    const failed = report.failures();
+    if (failed.length > 0)
+      throw new Error(`${failed.length} check(s) failed:\n${failed.map((c) => `- ${c.name}: ${c.detail}`).join('\n')}`);
+  });
+}
