@@ -221,30 +221,31 @@ describe('WeChat Pay v3', () => {
       expect(fake.requestsTo('/v3/pay/transactions/native')).toHaveLength(opened);
     });
 
-    it('charges a USD package in CNY at the FX rate: USD 10.00 at 7.2 is 7200 fen', async () => {
-      const usd = await newMerchant(app, { price: 10, currency: 'USD' });
-      await configure(usd, credentials());
-      await http(app).put('/api/v1/admin/fx-rates/USD/CNY').set(admin).send({ rate: '7.2' }).expect(200);
-      const order = await newWechatOrder(usd);
+    it('charges an HKD package in CNY at the FX rate: HKD 10.00 at 0.9137 is 9.14 CNY, 914 fen', async () => {
+      const hkd = await newMerchant(app, { price: 10, currency: 'HKD' });
+      await configure(hkd, credentials());
+      // HKD/CNY: the FX table is platform-wide, and other suites running beside this one set USD/CNY.
+      await http(app).put('/api/v1/admin/fx-rates/HKD/CNY').set(admin).send({ rate: '0.9137' }).expect(200);
+      const order = await newWechatOrder(hkd);
       const body = JSON.parse(last('/v3/pay/transactions/native').body);
-      expect(body.amount).toEqual({ total: 7200, currency: 'CNY' });
+      expect(body.amount).toEqual({ total: 914, currency: 'CNY' });
       expect(order).toMatchObject({
         price: 10,
-        currency: 'USD',
-        charge_amount: 72,
+        currency: 'HKD',
+        charge_amount: 9.14,
         charge_currency: 'CNY',
-        fx_rate: 7.2,
+        fx_rate: 0.9137,
       });
       const payment = await paymentOf(order.id);
-      expect(payment).toMatchObject({ amount: '72', currency: 'CNY' });
+      expect(payment).toMatchObject({ amount: '9.14', currency: 'CNY' });
       expect(body.out_trade_no).toBe(outTradeNo(payment.id));
 
-      // The callback reports 7200 fen CNY: it matches the charge, and the order is paid.
-      const before = await balance(usd);
+      // The callback reports 914 fen CNY: it matches the charge, and the order is paid.
+      const before = await balance(hkd);
       const ack = await fake.payAndNotify(body.out_trade_no as string);
       expect(ack).toEqual({ status: 200, text: '' });
-      expect(await orderState(order.id, usd)).toBe('Finished');
-      expect(await balance(usd)).toBe(before + 500);
+      expect(await orderState(order.id, hkd)).toBe('Finished');
+      expect(await balance(hkd)).toBe(before + 500);
     });
 
     it('answers weapp (seed 001) with mini-program parameters whose paySign verifies', async () => {
@@ -361,8 +362,8 @@ describe('WeChat Pay v3', () => {
       const now = Math.floor(Date.now() / 1000);
       const cases: [string, Parameters<WechatPayFake['callbackFor']>[1], number][] = [
         ['signed with another key', { signWith: fake.impostorKey }, 401],
-        ['stale (301 s old)', { timestamp: String(now - 301) }, 401],
-        ['from the future (301 s)', { timestamp: String(now + 301) }, 401],
+        ['stale (330 s old)', { timestamp: String(now - 330) }, 401],
+        ['from the future (330 s)', { timestamp: String(now + 330) }, 401],
         ['another platform serial', { serial: 'ABCDEF0123456789' }, 401],
         ['encrypted with another APIv3 key', { apiv3Key: 'zzzzzzzzzzABCDEFGHIJ0123456789zz' }, 400],
         ['tampered ciphertext (validly signed)', { tamper: true }, 400],

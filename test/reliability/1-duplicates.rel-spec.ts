@@ -103,7 +103,11 @@ describe('reliability 1: concurrent duplicate confirmations across processes', (
         );
         report.figure('applied confirmations by process', formatHistogram(appliedBy));
 
-        report.check('every confirmation answered 200', statuses['200'] === jobs.length, formatHistogram(statuses));
+        report.check(
+          'every confirmation answered 200',
+          statuses['200'] === jobs.length,
+          formatHistogram(statuses),
+        );
         const appliedPerOrder = new Map<number, number>();
         answers.forEach((r, i) => {
           if (r.body?.result === 'applied')
@@ -117,7 +121,13 @@ describe('reliability 1: concurrent duplicate confirmations across processes', (
         );
 
         // The database, in SQL.
-        const credits = await db.q<{ id: string; credits: number; state: string; succeeded: number; transitions: number }>(
+        const credits = await db.q<{
+          id: string;
+          credits: number;
+          state: string;
+          succeeded: number;
+          transitions: number;
+        }>(
           `SELECT o.id, o.state,
                   (SELECT count(*)::int FROM ledger_entries l WHERE l.order_id = o.id AND l.kind = 'credit') AS credits,
                   (SELECT count(*)::int FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded') AS succeeded,
@@ -164,7 +174,10 @@ describe('reliability 1: concurrent duplicate confirmations across processes', (
              FROM applications a`,
         );
         for (const s of sums) {
-          report.figure(`application ${s.id.slice(0, 8)}…: balance / ledger sum / Σ remaining_amount`, `${s.balance} / ${s.ledger} / ${s.remaining}`);
+          report.figure(
+            `application ${s.id.slice(0, 8)}…: balance / ledger sum / Σ remaining_amount`,
+            `${s.balance} / ${s.ledger} / ${s.remaining}`,
+          );
         }
         report.check(
           'SUM(ledger_entries.amount) equals applications.balance for every application',
@@ -178,7 +191,11 @@ describe('reliability 1: concurrent duplicate confirmations across processes', (
         );
         const ledgerTotal = await db.n(`SELECT count(*) AS n FROM ledger_entries`);
         report.check('no other ledger entry exists', ledgerTotal === ORDERS, `${ledgerTotal} ledger entries`);
-        report.check('both processes are still up', a.running() && b.running(), `A ${a.running()}, B ${b.running()}`);
+        report.check(
+          'both processes are still up',
+          a.running() && b.running(),
+          `A ${a.running()}, B ${b.running()}`,
+        );
       },
     ));
 });

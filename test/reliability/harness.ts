@@ -253,12 +253,18 @@ export async function stopAllServers(): Promise<void> {
 export function serverTails(list: (Server | undefined)[], bytes = 6000): string {
   return list
     .filter((s): s is Server => s !== undefined)
-    .map((s) => `--- ${s.name} (pid ${s.pid}, ${s.url}) output, last ${bytes} bytes ---\n${s.output().slice(-bytes)}`)
+    .map(
+      (s) =>
+        `--- ${s.name} (pid ${s.pid}, ${s.url}) output, last ${bytes} bytes ---\n${s.output().slice(-bytes)}`,
+    )
     .join('\n');
 }
 
 /** Run a test body; when it fails, the servers' output tails are appended to the error. */
-export async function withDiagnostics(list: () => (Server | undefined)[], fn: () => Promise<void>): Promise<void> {
+export async function withDiagnostics(
+  list: () => (Server | undefined)[],
+  fn: () => Promise<void>,
+): Promise<void> {
   try {
     await fn();
   } catch (err) {
@@ -274,11 +280,15 @@ export async function withDiagnostics(list: () => (Server | undefined)[], fn: ()
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
+/** A parsed JSON answer, read as loosely as supertest's `res.body` (which is `any` too). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export interface Answer {
   status: number;
   text: string;
   /** Parsed JSON, or undefined. */
-  body: any;
+  body: Json;
   headers: Headers | undefined;
   ms: number;
   /** A network error (status 0). */
@@ -338,7 +348,7 @@ export async function must(
   method: string,
   path: string,
   o: CallOptions = {},
-): Promise<any> {
+): Promise<Json> {
   const a = await call(base, method, path, o);
   if (a.status !== status)
     throw new Error(
@@ -462,7 +472,9 @@ export interface Receiver {
 }
 
 /** Records every request; `answer` gets the request and how many times its notification id came before. */
-export async function startReceiver(answer: (r: Received, seenBefore: number) => [number, string]): Promise<Receiver> {
+export async function startReceiver(
+  answer: (r: Received, seenBefore: number) => [number, string],
+): Promise<Receiver> {
   const received: Received[] = [];
   const seen = new Map<string, number>();
   const server: HttpServer = createHttpServer((req, res) => {
@@ -505,7 +517,11 @@ export async function startReceiver(answer: (r: Received, seenBefore: number) =>
 // Small tools
 
 /** Run `fn` over `items` with at most `concurrency` at a time; results in input order. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -541,7 +557,9 @@ export function percentile(values: number[], p: number): number {
 export function histogram(values: (string | number)[]): Record<string, number> {
   const h: Record<string, number> = {};
   for (const v of values) h[String(v)] = (h[String(v)] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(h).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+  return Object.fromEntries(
+    Object.entries(h).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })),
+  );
 }
 
 export const formatHistogram = (h: Record<string, number>): string =>

@@ -124,7 +124,10 @@ export function gitCommit(): string {
   const cwd = dirname(SERVER_ENTRY);
   const head = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd, encoding: 'utf8' });
   if (head.status !== 0) return 'unknown (not in a git checkout)';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+    cwd,
+    encoding: 'utf8',
+  });
   return `${head.stdout.trim()}${dirty.stdout.trim() ? ' (with uncommitted changes)' : ''}`;
 }
 
@@ -174,7 +177,9 @@ export function composeReport(): void {
   for (const [n, title] of SCENARIOS) {
     const d = byN.get(n);
     const checks = d ? `${d.checks.filter((c) => c.ok).length}/${d.checks.length}` : '';
-    L.push(`| ${n} | [${title}](#${n}-${anchor(title)}) | ${status(d)} | ${checks} | ${d ? fmtDuration(d.durationMs) : ''} |`);
+    L.push(
+      `| ${n} | [${title}](#${n}-${anchor(title)}) | ${status(d)} | ${checks} | ${d ? fmtDuration(d.durationMs) : ''} |`,
+    );
   }
   L.push('');
   for (const [n, title] of SCENARIOS) {
@@ -203,7 +208,8 @@ export function composeReport(): void {
     }
     if (d.checks.length) {
       L.push('| check | result | observed |', '| --- | --- | --- |');
-      for (const c of d.checks) L.push(`| ${cell(c.name)} | ${c.ok ? 'ok' : '**FAILED**'} | ${cell(c.detail)} |`);
+      for (const c of d.checks)
+        L.push(`| ${cell(c.name)} | ${c.ok ? 'ok' : '**FAILED**'} | ${cell(c.detail)} |`);
       L.push('');
     }
     for (const note of d.notes) L.push(`${note}`, '');
@@ -241,6 +247,8 @@ export async function runScenario(
     }
     const failed = report.failures();
     if (failed.length > 0)
-      throw new Error(`${failed.length} check(s) failed:\n${failed.map((c) => `- ${c.name}: ${c.detail}`).join('\n')}`);
+      throw new Error(
+        `${failed.length} check(s) failed:\n${failed.map((c) => `- ${c.name}: ${c.detail}`).join('\n')}`,
+      );
   });
 }

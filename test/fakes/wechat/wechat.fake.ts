@@ -338,7 +338,8 @@ export class WechatPayFake {
     if (amount.currency !== undefined && amount.currency !== 'CNY') return bad('amount.currency只支持CNY');
     if (
       b.time_expire !== undefined &&
-      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$/.test(String(b.time_expire))
+      (typeof b.time_expire !== 'string' ||
+        !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)$/.test(b.time_expire))
     )
       return bad('time_expire格式错误');
     if (b.attach !== undefined && (typeof b.attach !== 'string' || b.attach.length > 128))
@@ -358,10 +359,10 @@ export class WechatPayFake {
       total: amount.total as number,
       currency: 'CNY',
       notify_url: notifyUrl,
-      attach: b.attach as string | undefined,
+      attach: b.attach,
       openid: payer?.openid as string | undefined,
       description,
-      time_expire: b.time_expire as string | undefined,
+      time_expire: b.time_expire,
       success_time: null,
       closed_by_merchant: false,
       refunded: 0,

@@ -117,7 +117,7 @@ export class AlipayProvider implements PaymentProvider {
       throw new NotificationRejected(`unsupported sign_type ${fields.sign_type}`);
     if (!verifyNotifyFields(fields, key)) throw new NotificationRejected('signature mismatch');
     // Signed by Alipay from here on; it must also be about this tenant's app.
-    if (false)
+    if (!safeEqual(fields.app_id ?? '', ctx.credentials.app_id ?? ''))
       throw new NotificationRejected('app_id is not this account');
     const notifyId = fields.notify_id;
     const outTradeNo = fields.out_trade_no;

@@ -104,43 +104,39 @@ export class WechatProvider implements PaymentProvider {
       notify_url: ctx.notifyUrl,
       amount: { total: toFen(input.amount, input.currency), currency: 'CNY' },
     };
-    switch (input.method) {
-      case 'wechat_native': {
-        const { data } = await client.post<{ code_url?: unknown }>('/v3/pay/transactions/native', body);
-        const codeUrl = str(data?.code_url);
-        if (!codeUrl) throw new ProviderError('unavailable', 'WeChat Pay answered without a code_url');
-        return { providerRef: outTradeNo, action: { kind: 'qr', codeUrl } };
-      }
-      case 'wechat_jsapi': {
-        if (!input.openid)
-          throw new ProviderError('rejected', 'a mini-program payment needs the payer openid');
-        const { data } = await client.post<{ prepay_id?: unknown }>('/v3/pay/transactions/jsapi', {
-          ...body,
-          payer: { openid: input.openid },
-        });
-        const prepayId = str(data?.prepay_id);
-        if (!prepayId) throw new ProviderError('unavailable', 'WeChat Pay answered without a prepay_id');
-        const timeStamp = String(Math.floor(Date.now() / 1000));
-        const nonceStr = newNonce();
-        const pkg = `prepay_id=${prepayId}`;
-        return {
-          providerRef: outTradeNo,
-          action: {
-            kind: 'mini_program',
-            params: {
-              appId: client.appid,
-              timeStamp,
-              nonceStr,
-              package: pkg,
-              signType: 'RSA',
-              paySign: rsaSign(client.merchantKey, paySignMessage(client.appid, timeStamp, nonceStr, pkg)),
-            },
-          },
-        };
-      }
-      default:
-        throw new ProviderError('rejected', `WeChat Pay does not offer ${input.method}`);
+    if (input.method === 'wechat_native') {
+      const { data } = await client.post<{ code_url?: unknown }>('/v3/pay/transactions/native', body);
+      const codeUrl = str(data?.code_url);
+      if (!codeUrl) throw new ProviderError('unavailable', 'WeChat Pay answered without a code_url');
+      return { providerRef: outTradeNo, action: { kind: 'qr', codeUrl } };
     }
+    if (input.method === 'wechat_jsapi') {
+      if (!input.openid) throw new ProviderError('rejected', 'a mini-program payment needs the payer openid');
+      const { data } = await client.post<{ prepay_id?: unknown }>('/v3/pay/transactions/jsapi', {
+        ...body,
+        payer: { openid: input.openid },
+      });
+      const prepayId = str(data?.prepay_id);
+      if (!prepayId) throw new ProviderError('unavailable', 'WeChat Pay answered without a prepay_id');
+      const timeStamp = String(Math.floor(Date.now() / 1000));
+      const nonceStr = newNonce();
+      const pkg = `prepay_id=${prepayId}`;
+      return {
+        providerRef: outTradeNo,
+        action: {
+          kind: 'mini_program',
+          params: {
+            appId: client.appid,
+            timeStamp,
+            nonceStr,
+            package: pkg,
+            signType: 'RSA',
+            paySign: rsaSign(client.merchantKey, paySignMessage(client.appid, timeStamp, nonceStr, pkg)),
+          },
+        },
+      };
+    }
+    throw new ProviderError('rejected', `WeChat Pay does not offer ${input.method}`);
   }
 
   verifyNotification(ctx: ProviderContext, raw: RawNotification): Promise<VerifiedEvent> {
