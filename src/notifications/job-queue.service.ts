@@ -43,7 +43,18 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
           queue,
           { batchSize: 5, pollingIntervalSeconds: 0.5 },
           async (jobs) => {
-            for (const job of jobs) await handler(job.data);
+            // One job's failure is its own: it is failed (and retried by pg-boss) alone, and the
+            // others of the batch complete. Failing the whole batch would hold back every job
+            // fetched with a poisoned one, over and over.
+            for (const job of jobs) {
+              try {
+                await handler(job.data);
+              } catch (err) {
+                const message = err instanceof Error ? err.message : String(err);
+                this.logger.warn(`job ${queue}/${job.id} failed: ${message}`);
+                await this.boss.fail(queue, job.id, { message });
+              }
+            }
           },
         );
       }
