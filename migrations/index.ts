@@ -7,6 +7,7 @@ import { Routing1795515018000 } from './1795515018000-Routing';
 import { MerchantApi1795515496212 } from './1795515496212-MerchantApi';
 import { RateLimits1795515782279 } from './1795515782279-RateLimits';
 import { Notifications1795516171542 } from './1795516171542-Notifications';
+import { TenantSettings1796110387075 } from './1796110387075-TenantSettings';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   MerchantApi1795515496212,
   RateLimits1795515782279,
   Notifications1795516171542,
+  TenantSettings1796110387075,
 ];

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
 import { merchantSignature } from '../src/auth/merchant-signature';
 import { RETRY_SCHEDULE_SECONDS } from '../src/notifications/notify-schedule';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMember, newMerchant, newOrder, startTestApp } from './helpers/app';
 
 interface Received {
   path: string;
@@ -258,6 +258,129 @@ describe('merchant notifications', () => {
     await pay(order.pay_id as string);
     expect(await rowsOf(order.id as string)).toEqual([]);
   });
+  describe('tenant settings', () => {
+    it('notifies a platform order at the tenant webhook_url, signed, in the platform dialect', async () => {
+      const t = await newMerchant(app);
+      const tKey = (await http(app).post('/api/v1/api-keys').set(t.auth).send({ name: 'w' }).expect(201))
+        .body as typeof key;
+      const rx = await startReceiver(() => [200, 'success']);
+      try {
+        expect((await http(app).get('/api/v1/tenant/settings').set(t.auth).expect(200)).body).toEqual({
+          webhook_url: null,
+          order_ttl_seconds: null,
+        });
+        const set = await http(app)
+          .patch('/api/v1/tenant/settings')
+          .set(t.auth)
+          .send({ webhook_url: `${rx.url}/platform-hook` })
+          .expect(200);
+        expect(set.body).toEqual({ webhook_url: `${rx.url}/platform-hook`, order_ttl_seconds: null });
+
+        const order = await newOrder(app, t);
+        await pay(order.pay_id as string);
+        await until('two deliveries', () => Promise.resolve(rx.received.length >= 2 && rx.received));
+        const rows = await rowsOf(order.id as string);
+        expect(rows.map((r) => [r.event, r.status])).toEqual([
+          ['Paid', 'delivered'],
+          ['Finished', 'delivered'],
+        ]);
+        const bodies = rx.received.map(
+          (r) => JSON.parse(r.body) as { event: string; order: Record<string, unknown> },
+        );
+        expect(bodies.map((b) => [b.event, b.order.state])).toEqual([
+          ['order.paid', 'Paid'],
+          ['order.finished', 'Finished'],
+        ]);
+        expect(bodies[1].order).toMatchObject({
+          id: order.id,
+          application_id: t.applicationId,
+          price: 49.99,
+        });
+        for (const r of rx.received) {
+          expect(r.path).toBe('/platform-hook');
+          expect(r.headers['x-api-key']).toBe(tKey.key_id);
+          expect(r.headers['x-signature']).toBe(
+            merchantSignature(tKey.secret, {
+              timestamp: String(r.headers['x-timestamp']),
+              nonce: String(r.headers['x-nonce']),
+              method: 'POST',
+              pathWithQuery: r.path,
+              body: r.body,
+            }),
+          );
+        }
+
+        // Switched off: the next order writes no notification at all.
+        await http(app).patch('/api/v1/tenant/settings').set(t.auth).send({ webhook_url: null }).expect(200);
+        const quiet = await newOrder(app, t);
+        await pay(quiet.pay_id as string);
+        expect(await rowsOf(quiet.id as string)).toEqual([]);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('gives merchant orders the tenant order_ttl_seconds as cancel_time', async () => {
+      const before = Math.floor(Date.now() / 1000);
+      await http(app)
+        .patch('/api/v1/tenant/settings')
+        .set(m.auth)
+        .send({ order_ttl_seconds: 600 })
+        .expect(200);
+      try {
+        const o = await merchantOrder('http://127.0.0.1:9/hook');
+        const [row] = await db(app).query<{ expires_at: Date }[]>(
+          'SELECT expires_at FROM orders WHERE id = $1',
+          [o.id],
+        );
+        const ttl = Math.round(row.expires_at.getTime() / 1000) - before;
+        expect(ttl).toBeGreaterThanOrEqual(600);
+        expect(ttl).toBeLessThan(620);
+      } finally {
+        await http(app)
+          .patch('/api/v1/tenant/settings')
+          .set(m.auth)
+          .send({ order_ttl_seconds: null })
+          .expect(200);
+      }
+    });
+
+    it('validates the settings and lets only owners and admins change them', async () => {
+      const t = await newMerchant(app);
+      for (const body of [
+        { webhook_url: 'ftp://example.com/x' },
+        { webhook_url: 'not a url' },
+        { webhook_url: 42 },
+        { order_ttl_seconds: 59 },
+        { order_ttl_seconds: 604801 },
+        { order_ttl_seconds: 90.5 },
+        { order_ttl_seconds: '600' },
+        { unknown_field: true },
+      ]) {
+        const res = await http(app).patch('/api/v1/tenant/settings').set(t.auth).send(body);
+        expect([JSON.stringify(body), res.status, res.body.code]).toEqual([
+          JSON.stringify(body),
+          400,
+          'validation_failed',
+        ]);
+      }
+      const member = await newMember(app, t);
+      expect(
+        (await http(app).get('/api/v1/tenant/settings').set(member.auth).expect(200)).body.webhook_url,
+      ).toBeNull();
+      await http(app)
+        .patch('/api/v1/tenant/settings')
+        .set(member.auth)
+        .send({ webhook_url: 'https://example.com/hook' })
+        .expect(403);
+      await http(app).patch('/api/v1/tenant/settings').send({ order_ttl_seconds: 600 }).expect(401);
+      const [row] = await db(app).query<{ webhook_url: string | null; order_ttl_seconds: number | null }[]>(
+        'SELECT webhook_url, order_ttl_seconds FROM tenants WHERE id = $1',
+        [t.tenantId],
+      );
+      expect(row).toEqual({ webhook_url: null, order_ttl_seconds: null });
+    });
+  });
 });
 
 describe('merchant notifications to private addresses', () => {
@@ -308,8 +431,102 @@ describe('merchant notifications to private addresses', () => {
           message: expect.stringContaining('Invalid parameter `notify_url`'),
         });
       }
+      for (const url of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://[::1]/x']) {
+        const res = await http(app).patch('/api/v1/tenant/settings').set(m.auth).send({ webhook_url: url });
+        expect([url, res.status, res.body.code]).toEqual([url, 400, 'validation_failed']);
+      }
+      await http(app)
+        .patch('/api/v1/tenant/settings')
+        .set(m.auth)
+        .send({ webhook_url: 'https://merchant.example.com/hook' })
+        .expect(200);
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the notification worker', () => {
+  it('fails a poisoned job alone: the other jobs of its batch are delivered at once', async () => {
+    // Written while no worker runs, so the worker's first fetch takes both jobs in one batch.
+    const writer = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true' });
+    const rx = await startReceiver(() => [200, 'success']);
+    let worker: RunningPaymux | undefined;
+    try {
+      const orderFor = async (m: Merchant, key: { key_id: string; secret: string }): Promise<string> => {
+        const raw = JSON.stringify({
+          order_no: `W${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+          currency: 'USDT',
+          amount: '1',
+          chain_type: 'TRON',
+          notify_url: `${rx.url}/w`,
+        });
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const nonce = randomBytes(8).toString('hex');
+        const res = await request(writer.url)
+          .post('/v1/payment')
+          .set('Content-Type', 'application/json')
+          .set('X-API-Key', key.key_id)
+          .set('X-Timestamp', timestamp)
+          .set('X-Nonce', nonce)
+          .set(
+            'X-Signature',
+            merchantSignature(key.secret, {
+              timestamp,
+              nonce,
+              method: 'POST',
+              pathWithQuery: '/v1/payment',
+              body: raw,
+            }),
+          )
+          .send(raw)
+          .expect(200);
+        const id = res.body.data.id as string;
+        await http(writer).post(`/api/v1/orders/${id}/cancel`).set(m.auth).expect(200);
+        return id;
+      };
+      const newKey = async (m: Merchant) =>
+        (await http(writer).post('/api/v1/api-keys').set(m.auth).send({ name: 'k' }).expect(201)).body as {
+          key_id: string;
+          secret: string;
+        };
+      const poisoned = await newMerchant(writer);
+      const healthy = await newMerchant(writer);
+      const poisonedOrder = await orderFor(poisoned, await newKey(poisoned));
+      const healthyOrder = await orderFor(healthy, await newKey(healthy));
+      // The poisoned tenant's signing key names a master key nobody has: delivering it throws.
+      await db(writer).query(
+        `UPDATE api_keys SET master_key_id = 'no-such-master-key' WHERE tenant_id = $1`,
+        [poisoned.tenantId],
+      );
+      const started = Date.now();
+      worker = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true', NOTIFY_WORKER: 'true' });
+      const state = async (orderId: string) =>
+        (
+          await db(writer).query<{ status: string; attempts: number }[]>(
+            'SELECT status, attempts FROM notifications WHERE order_id = $1',
+            [orderId],
+          )
+        )[0];
+      await until(
+        'the healthy notification delivered',
+        async () => (await state(healthyOrder)).status === 'delivered',
+      );
+      // pg-boss retries a failed batch after 5 s: delivery well inside that is the batch not failing with it.
+      expect(Date.now() - started).toBeLessThan(4500);
+      expect(rx.received.filter((r) => r.path === '/w')).toHaveLength(1);
+      expect(await state(healthyOrder)).toEqual({ status: 'delivered', attempts: 1 });
+      expect(await state(poisonedOrder)).toEqual({ status: 'pending', attempts: 0 });
+      const jobs = await db(writer).query<{ state: string }[]>(
+        `SELECT j.state FROM pgboss.job j JOIN notifications n ON n.id::text = j.data->>'notificationId'
+          WHERE n.order_id = $1`,
+        [poisonedOrder],
+      );
+      expect(jobs.map((j) => j.state)).toContain('retry');
+    } finally {
+      await worker?.close();
+      await rx.close();
+      await writer.close();
     }
   });
 });

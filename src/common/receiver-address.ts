@@ -28,6 +28,20 @@ export function isPrivateAddress(ip: string): boolean {
 }
 
 /**
+ * A URL whose host is, literally, a loopback name or a private address: refused when a merchant
+ * gives it, before any lookup (a name is resolved again at each delivery by receiverRefusal).
+ */
+export function isLiteralPrivateHost(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host));
+}
+
+/**
  * Why a notify URL may not be called, or null when it may: its host must resolve, and only to public
  * addresses (no calls into the operator's own network), unless private receivers are allowed.
  */

@@ -5,8 +5,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { notFound } from '../common/domain-error';
+import { receiverRefusal } from '../common/receiver-address';
 import { AppConfig } from '../config/app-config';
 import { toMerchantOrder } from '../orders/merchant-order.response';
+import { toOrderResponse } from '../orders/order.response';
 import type { Order } from '../orders/order.entity';
 import type { OrderState } from '../orders/order-state';
 import type { OrderStateListener } from '../orders/order-state-listener';
@@ -14,7 +16,6 @@ import { JobQueue } from './job-queue.service';
 import { Notification } from './notification.entity';
 import { NotificationAttempt } from './notification-attempt.entity';
 import { isAcknowledged, RETRY_SCHEDULE_SECONDS } from './notify-schedule';
-import { receiverRefusal } from './receiver-address';
 
 type AttemptResult = Pick<
   NotificationAttempt,
@@ -48,21 +49,43 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       this.queue.handle(NOTIFY_QUEUE, (data) => this.deliver(String(data.notificationId)));
   }
 
-  async onTransition(m: EntityManager, order: Order, to: OrderState): Promise<void> {
-    if (!order.notifyUrl) return;
-    const id = randomUUID();
-    const body = JSON.stringify({
-      notification_id: id,
-      event: `order.${to.toLowerCase()}`,
-      ...toMerchantOrder(order, to),
-      product_name: order.productName,
-      meta: order.meta,
-    });
-    await m.query(
-      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [id, order.tenantId, order.id, to, order.notifyUrl, body],
+  /**
+   * A merchant-API order is notified at its own notify_url; a platform order at its tenant's
+   * webhook_url, when the tenant has set one (looked up in the same statement that writes the rows,
+   * so a tenant without one costs a single empty INSERT ... SELECT).
+   */
+  async onTransitions(m: EntityManager, order: Order, targets: readonly OrderState[]): Promise<void> {
+    const ids = targets.map(() => randomUUID());
+    const bodies = targets.map((to, i) =>
+      JSON.stringify(
+        order.notifyUrl
+          ? {
+              notification_id: ids[i],
+              event: `order.${to.toLowerCase()}`,
+              ...toMerchantOrder(order, to),
+              product_name: order.productName,
+              meta: order.meta,
+            }
+          : {
+              notification_id: ids[i],
+              event: `order.${to.toLowerCase()}`,
+              order: toOrderResponse({ ...order, state: to }),
+            },
+      ),
     );
-    await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+    const written = await m.query<{ id: string }[]>(
+      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body)
+       SELECT s.id, t.id, $2, s.event, COALESCE($3, t.webhook_url), s.body
+         FROM tenants t, unnest($4::uuid[], $5::text[], $6::text[]) WITH ORDINALITY AS s(id, event, body, n)
+        WHERE t.id = $1 AND COALESCE($3, t.webhook_url) IS NOT NULL
+        ORDER BY s.n
+       RETURNING id`,
+      [order.tenantId, order.id, order.notifyUrl, ids, [...targets], bodies],
+    );
+    // In the order written: seq follows insertion, and delivery keeps one order's notifications in seq order.
+    const sent = new Set(written.map((r) => r.id));
+    for (const id of ids)
+      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
   }
 
   /** One delivery attempt; schedules the next one when it fails. */

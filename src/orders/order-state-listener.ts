@@ -5,9 +5,11 @@ import type { OrderState } from './order-state';
 /**
  * Told of every state change inside the transaction that makes it, so what it writes (a merchant
  * notification, say) commits or rolls back with the change. Provided by a module above orders.
+ * `targets` are the states the order went through in this change, in order (Paid then Finished on a
+ * confirmation); `order` is as it is after the last of them.
  */
 export interface OrderStateListener {
-  onTransition(m: EntityManager, order: Order, to: OrderState): Promise<void>;
+  onTransitions(m: EntityManager, order: Order, targets: readonly OrderState[]): Promise<void>;
 }
 
 export const ORDER_STATE_LISTENER = Symbol('ORDER_STATE_LISTENER');

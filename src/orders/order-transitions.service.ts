@@ -51,7 +51,7 @@ export class OrderTransitionsService {
     order.updatedAt = rows[0].updated_at;
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
-    await this.listener?.onTransition(m, order, to);
+    await this.listener?.onTransitions(m, order, [to]);
   }
 
   /**
@@ -111,7 +111,7 @@ export class OrderTransitionsService {
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
     order.remainingAmount = rows[0].remaining_amount;
-    if (this.listener) for (const to of targets) await this.listener.onTransition(m, order, to);
+    await this.listener?.onTransitions(m, order, targets);
   }
 
   /**

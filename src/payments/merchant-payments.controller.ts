@@ -1,9 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { isIP } from 'node:net';
 import { Public, CurrentPrincipal } from '../auth/auth.decorators';
 import { AppConfig } from '../config/app-config';
-import { isPrivateAddress } from '../notifications/receiver-address';
+import { isLiteralPrivateHost } from '../common/receiver-address';
 import { MerchantAuthGuard } from '../auth/merchant-auth.guard';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../common/domain-error';
@@ -117,11 +116,7 @@ export class MerchantPaymentsController {
     }
     const notifyUrl = httpUrl('notify_url', text(b, 'notify_url', true, 2048) as string);
     // Names are resolved again at each delivery; a literal private address is refused at once.
-    const host = new URL(notifyUrl).hostname.replace(/^\[|\]$/g, '');
-    if (
-      !this.config.notifyAllowPrivate &&
-      (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host)))
-    )
+    if (!this.config.notifyAllowPrivate && isLiteralPrivateHost(notifyUrl))
       throw invalid('notify_url', 'notify_url must not point to a private or loopback address');
     const redirect = text(b, 'redirect_url', false, 2048);
     const order = await this.merchant.create(p, {

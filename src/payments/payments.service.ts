@@ -195,11 +195,14 @@ export class PaymentsService {
   ): Promise<Order> {
     const duplicate = (): DomainError =>
       conflict('duplicate_order_no', `order_no ${d.orderNo} was already used`, { field: 'order_no' });
-    const exists = await this.db.query<unknown[]>(
-      'SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2',
+    // One read: is the number taken, and how long the tenant's merchant orders stay payable.
+    const [found] = await this.db.query<{ taken: boolean; ttl: number | null }[]>(
+      `SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2) AS taken,
+              (SELECT order_ttl_seconds FROM tenants WHERE id = $1) AS ttl`,
       [p.tenantId, d.orderNo],
     );
-    if (exists.length > 0) throw duplicate();
+    if (found.taken) throw duplicate();
+    const ttlSeconds = found.ttl ?? this.config.orderTtlSeconds;
     const order: Order = Object.assign(new Order(), {
       id: randomUUID(),
       tenantId: p.tenantId,
@@ -226,7 +229,7 @@ export class PaymentsService {
       tags: null,
       metadata: null,
       redirectUrl: d.redirectUrl,
-      expiresAt: new Date(Date.now() + this.config.orderTtlSeconds * 1000),
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
       paidAt: null,
       finishedAt: null,
     });

@@ -8,6 +8,14 @@ export class Tenant {
   @Column({ type: 'text' })
   name!: string;
 
+  /** Where the tenant's platform orders (those without their own notify_url) are notified; null: nowhere. */
+  @Column({ name: 'webhook_url', type: 'text', nullable: true })
+  webhookUrl!: string | null;
+
+  /** How long the tenant's merchant-API orders stay payable; null: ORDER_TTL_SECONDS. */
+  @Column({ name: 'order_ttl_seconds', type: 'integer', nullable: true })
+  orderTtlSeconds!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ProviderAccountsController } from './provider-accounts.controller';
 import { ProviderAccountsService } from './provider-accounts.service';
+import { TenantSettingsController } from './tenant-settings.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  controllers: [ProviderAccountsController],
+  controllers: [ProviderAccountsController, TenantSettingsController],
   providers: [TenantsService, ProviderAccountsService],
   exports: [TenantsService, ProviderAccountsService],
 })

@@ -1,11 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError, notFound } from '../common/domain-error';
+import { isLiteralPrivateHost } from '../common/receiver-address';
+import { AppConfig } from '../config/app-config';
+import { UpdateTenantSettingsDto } from './dto/tenant-settings.dto';
 import { Membership, TenantRole } from './membership.entity';
 import { Tenant } from './tenant.entity';
 
+export interface TenantSettings {
+  webhookUrl: string | null;
+  orderTtlSeconds: number | null;
+}
+
 @Injectable()
 export class TenantsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
   /** Create a tenant owned by `ownerId`, inside the caller's transaction. */
   async createWithOwner(manager: EntityManager, name: string, ownerId: string): Promise<Tenant> {
     const tenant = manager.create(Tenant, { id: randomUUID(), name });
@@ -41,5 +56,32 @@ export class TenantsService {
 
   async get(manager: EntityManager, tenantId: string): Promise<Tenant | null> {
     return manager.findOne(Tenant, { where: { id: tenantId } });
+  }
+
+  async settings(tenantId: string): Promise<TenantSettings> {
+    const t = await this.get(this.db.manager, tenantId);
+    if (!t) throw notFound('tenant');
+    return { webhookUrl: t.webhookUrl, orderTtlSeconds: t.orderTtlSeconds };
+  }
+
+  /** Change the fields given (null clears one). A webhook URL at a literal private address is refused. */
+  async updateSettings(tenantId: string, dto: UpdateTenantSettingsDto): Promise<TenantSettings> {
+    const set: Partial<Tenant> = {};
+    if (dto.webhook_url !== undefined) {
+      if (
+        dto.webhook_url !== null &&
+        !this.config.notifyAllowPrivate &&
+        isLiteralPrivateHost(dto.webhook_url)
+      ) {
+        const problem = 'webhook_url must not point to a private or loopback address';
+        throw new DomainError('validation_failed', 400, problem, {
+          fields: [{ field: 'webhook_url', problems: [problem] }],
+        });
+      }
+      set.webhookUrl = dto.webhook_url;
+    }
+    if (dto.order_ttl_seconds !== undefined) set.orderTtlSeconds = dto.order_ttl_seconds;
+    if (Object.keys(set).length > 0) await this.db.getRepository(Tenant).update({ id: tenantId }, set);
+    return this.settings(tenantId);
   }
 }
