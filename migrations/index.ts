@@ -8,6 +8,7 @@ import { MerchantApi1795515496212 } from './1795515496212-MerchantApi';
 import { RateLimits1795515782279 } from './1795515782279-RateLimits';
 import { Notifications1795516171542 } from './1795516171542-Notifications';
 import { TenantSettings1796110387075 } from './1796110387075-TenantSettings';
+import { ProviderEventsPerTenant1796110835284 } from './1796110835284-ProviderEventsPerTenant';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RateLimits1795515782279,
   Notifications1795516171542,
   TenantSettings1796110387075,
+  ProviderEventsPerTenant1796110835284,
 ];

@@ -209,6 +209,29 @@ describe('Stripe', () => {
       expect(await ledger(order.id as string)).toHaveLength(1);
     });
 
+    it('does not let another tenant claim an event id first: events are unique per tenant', async () => {
+      const victim = await stripeMerchant();
+      const attacker = await stripeMerchant();
+      const order = await stripeOrder(victim);
+      const session = fake.pay(order.pay_id as string);
+      const event = fake.event('checkout.session.completed', session);
+      // The attacker signs the same event id with its own endpoint secret, at its own webhook URL.
+      expect((await fake.send(webhookUrl(attacker), fake.delivery(event, WEBHOOK_SECRET))).status).toBe(200);
+      expect(await stateOf(victim, order.id as string)).toBe('Pending');
+      // The genuine delivery to the victim is applied, not dropped as a duplicate.
+      expect((await fake.send(webhookUrl(victim), fake.delivery(event, WEBHOOK_SECRET))).status).toBe(200);
+      expect(await stateOf(victim, order.id as string)).toBe('Finished');
+      expect(await balance(victim)).toBe('500.000000');
+      const rows = await db(app).query<{ tenant_id: string; outcome: string }[]>(
+        `SELECT tenant_id, outcome FROM provider_events WHERE provider = 'stripe' AND event_id = $1 ORDER BY received_at`,
+        [event.id],
+      );
+      expect(rows).toEqual([
+        { tenant_id: attacker.tenantId, outcome: 'ignored' },
+        { tenant_id: victim.tenantId, outcome: 'applied' },
+      ]);
+    });
+
     it('rejects forged, tampered, stale and unsigned callbacks without any change', async () => {
       const m = await stripeMerchant();
       const order = await stripeOrder(m);

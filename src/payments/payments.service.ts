@@ -315,7 +315,7 @@ export class PaymentsService {
   }
 
   /**
-   * Apply a verified provider event, exactly once per (provider, event id). Locks the order, then the
+   * Apply a verified provider event, exactly once per (tenant, provider, event id). Locks the order, then the
    * payment (always in that order). A success whose amount or currency differs from the attempt is
    * recorded and flagged, never credited.
    */
@@ -328,7 +328,7 @@ export class PaymentsService {
       const inserted = await m.query<{ id: string }[]>(
         `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload)
          VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7)
-         ON CONFLICT (provider, event_id) DO NOTHING RETURNING id`,
+         ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING id`,
         [
           eventRowId,
           tenantId,

@@ -2,9 +2,13 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 export type ProviderEventOutcome = 'applied' | 'ignored' | 'flagged';
 
-/** An inbound provider notification, verified and recorded once per (provider, event_id). */
+/**
+ * An inbound provider notification, verified and recorded once per (tenant, provider, event_id).
+ * Per tenant: event ids are chosen by whoever signs the callback, and a tenant holding its own
+ * signing secret must not be able to claim another tenant's event id first.
+ */
 @Entity({ name: 'provider_events' })
-@Index('uq_provider_events_event', ['provider', 'eventId'], { unique: true })
+@Index('uq_provider_events_event', ['tenantId', 'provider', 'eventId'], { unique: true })
 @Index('ix_provider_events_payment', ['paymentId'])
 export class ProviderEvent {
   @PrimaryColumn('uuid')
