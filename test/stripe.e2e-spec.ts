@@ -451,6 +451,32 @@ describe('Stripe', () => {
       expect(await stateOf(m, open.id as string)).toBe('Pending');
     });
 
+    it('expires the session at Stripe when the order is cancelled, and confirms one paid meanwhile', async () => {
+      const m = await stripeMerchant();
+      const order = await stripeOrder(m);
+      const cancelled = await http(app)
+        .post(`/api/v1/orders/${order.id as string}/cancel`)
+        .set(m.auth)
+        .expect(200);
+      expect(cancelled.body.state).toBe('Cancelled');
+      expect(fake.requestsTo('POST', `/v1/checkout/sessions/${order.pay_id as string}/expire`)).toHaveLength(
+        1,
+      );
+      expect(fake.session(order.pay_id as string).status).toBe('expired');
+      expect((await payments(order.id as string))[0].status).toBe('expired');
+
+      // Paid at Stripe just before the cancel, its callback not yet arrived: the money is not dropped.
+      const paid = await stripeOrder(m);
+      fake.pay(paid.pay_id as string);
+      const res = await http(app)
+        .post(`/api/v1/orders/${paid.id as string}/cancel`)
+        .set(m.auth)
+        .expect(200);
+      expect(res.body.state).toBe('Finished');
+      expect((await payments(paid.id as string))[0].status).toBe('succeeded');
+      expect(await ledger(paid.id as string)).toEqual([{ kind: 'credit', amount: '500.000000' }]);
+    });
+
     it('expires the session at Stripe when the order expires; close of a closed or unknown session is done', async () => {
       const m = await stripeMerchant();
       const order = await stripeOrder(m);

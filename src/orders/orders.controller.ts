@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -31,11 +31,5 @@ export class OrdersController {
   @Get(':id')
   async get(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
     return toOrderResponse(await this.orders.get(p.tenantId, id));
-  }
-
-  @Post(':id/cancel')
-  @HttpCode(200)
-  async cancel(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
-    return toOrderResponse(await this.orders.cancel(p.tenantId, id));
   }
 }

@@ -1,27 +1,22 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../common/domain-error';
 import { Order } from '../orders/order.entity';
-import { OrdersService } from '../orders/orders.service';
 import { OrderState } from '../orders/order-state';
 import { PaymentsService } from './payments.service';
-import { ProviderRegistry } from './provider-registry';
-import { PendingPayment, refOf } from './reconciliation.service';
+import { ReconciliationService } from './reconciliation.service';
 
 type DirectOrder = Parameters<PaymentsService['createDirectOrder']>[1];
 
 /** The merchant API's orders (seed 004), found by the merchant's own order number. */
 @Injectable()
 export class MerchantPaymentsService {
-  private readonly logger = new Logger(MerchantPaymentsService.name);
-
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly payments: PaymentsService,
-    private readonly orders: OrdersService,
-    private readonly registry: ProviderRegistry,
+    private readonly reconciliation: ReconciliationService,
   ) {}
 
   async create(p: Principal, d: DirectOrder): Promise<Order> {
@@ -53,26 +48,6 @@ export class MerchantPaymentsService {
     const found = await this.get(tenantId, orderNo);
     if (found.state !== OrderState.Pending)
       throw new DomainError('order_not_closable', 409, `the order is ${found.state} and cannot be closed`);
-    const order = await this.orders.cancel(tenantId, found.id);
-    const open = await this.db.query<PendingPayment[]>(
-      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
-        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
-      [tenantId, found.id],
-    );
-    for (const p of open) {
-      const provider = this.registry.get(p.provider);
-      try {
-        const ctx = await this.registry.contextFor(tenantId, p.provider);
-        if (provider?.close && ctx) await provider.close(ctx, refOf(p));
-        await this.db.query(
-          `UPDATE payments SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status = 'pending'`,
-          [p.id],
-        );
-      } catch (err) {
-        // The order is Cancelled; money that still arrives moves it to Paid (never dropped).
-        this.logger.warn(`close of payment ${p.id} at ${p.provider} failed: ${String(err)}`);
-      }
-    }
-    return order;
+    return this.reconciliation.cancelOrder(tenantId, found.id);
   }
 }

@@ -4,8 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { OrdersService } from '../orders/orders.service';
 import { Payment } from './payment.entity';
-import { ProviderRegistry } from './provider-registry';
-import { PendingPayment, ReconciliationService, refOf } from './reconciliation.service';
+import { ReconciliationService } from './reconciliation.service';
 
 /**
  * Moves Pending orders past `expires_at` to Expired. Before expiring it asks the provider about each
@@ -25,7 +24,6 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
     private readonly reconciliation: ReconciliationService,
-    private readonly registry: ProviderRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,30 +75,12 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
    * cannot pay an order that is about to expire. `unknown` when a provider could not be asked.
    */
   private async askProviders(tenantId: string, orderId: string): Promise<'paid' | 'unpaid' | 'unknown'> {
-    const pending = await this.db.query<PendingPayment[]>(
-      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
-        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
-      [tenantId, orderId],
-    );
-    for (const payment of pending) {
+    for (const payment of await this.reconciliation.openAttempts(tenantId, orderId)) {
       const verdict = await this.reconciliation.checkPayment(payment, 'expiry_sweep');
       if (verdict === 'paid') return 'paid';
       if (verdict === 'unknown') return 'unknown';
-      if (verdict === 'pending' && !(await this.closeAtProvider(payment))) return 'unknown';
+      if (verdict === 'pending' && !(await this.reconciliation.closeAtProvider(payment))) return 'unknown';
     }
     return 'unpaid';
-  }
-
-  private async closeAtProvider(p: PendingPayment): Promise<boolean> {
-    const provider = this.registry.get(p.provider);
-    const ctx = await this.registry.contextFor(p.tenant_id, p.provider);
-    if (!provider?.close || !ctx) return true;
-    try {
-      await provider.close(ctx, refOf(p));
-      return true;
-    } catch (err) {
-      this.logger.warn(`close of payment ${p.id} at ${p.provider} failed: ${String(err)}`);
-      return false;
-    }
   }
 }

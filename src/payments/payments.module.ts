@@ -8,6 +8,7 @@ import { TenantsModule } from '../tenants/tenants.module';
 import { CreateOrderController } from './create-order.controller';
 import { MerchantPaymentsController } from './merchant-payments.controller';
 import { MerchantPaymentsService } from './merchant-payments.service';
+import { OrderCancelController } from './order-cancel.controller';
 import { OrderExpirySweeper } from './order-expiry.sweeper';
 import { OrderPaymentController } from './order-payment.controller';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
@@ -46,6 +47,7 @@ const ADAPTERS = [
   imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule, AdminModule, AuthModule],
   controllers: [
     CreateOrderController,
+    OrderCancelController,
     OrderPaymentController,
     RefundsController,
     MerchantPaymentsController,

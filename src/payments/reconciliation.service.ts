@@ -4,6 +4,8 @@ import { updateReturning } from '../common/sql';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { formatAmount, Money } from '../common/money';
+import type { Order } from '../orders/order.entity';
+import { OrdersService } from '../orders/orders.service';
 import type { PaymentRef, VerifiedEvent } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
@@ -44,6 +46,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     private readonly payments: PaymentsService,
     private readonly registry: ProviderRegistry,
     private readonly refunds: RefundsService,
+    private readonly orders: OrdersService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -128,6 +131,52 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       p.id,
     ]);
     return row?.status === 'succeeded' ? 'paid' : 'pending';
+  }
+
+  /** The attempts of an order still open at a provider. */
+  openAttempts(tenantId: string, orderId: string): Promise<PendingPayment[]> {
+    return this.db.query<PendingPayment[]>(
+      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
+        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
+      [tenantId, orderId],
+    );
+  }
+
+  /** Close one attempt at its provider; false when the provider could not be told (ask again later). */
+  async closeAtProvider(p: PendingPayment): Promise<boolean> {
+    const provider = this.registry.get(p.provider);
+    try {
+      const ctx = await this.registry.contextFor(p.tenant_id, p.provider);
+      if (provider?.close && ctx) await provider.close(ctx, refOf(p));
+      return true;
+    } catch (err) {
+      this.logger.warn(`close of payment ${p.id} at ${p.provider} failed: ${String(err)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Cancel a Pending order (platform cancel, merchant close), then close its open attempts at their
+   * providers, so the payer can no longer pay them. Best effort: an attempt the provider could not be
+   * told about stays pending and reconciliation keeps asking; money that still arrives moves the
+   * order to Paid (never dropped).
+   */
+  async cancelOrder(tenantId: string, orderId: string): Promise<Order> {
+    let order = await this.orders.cancel(tenantId, orderId);
+    for (const p of await this.openAttempts(tenantId, orderId)) {
+      if (!(await this.closeAtProvider(p))) continue;
+      // Closing a session that was paid a moment ago is no error at most providers: ask, so a
+      // payment whose callback is still on its way is confirmed now (Cancelled -> Paid), and only
+      // one the provider still calls open is marked cancelled. Unreachable: reconciliation asks later.
+      const verdict = await this.checkPayment(p, 'cancel');
+      if (verdict === 'paid') order = await this.orders.get(tenantId, orderId);
+      if (verdict === 'pending')
+        await this.db.query(
+          `UPDATE payments SET status = 'cancelled', updated_at = now() WHERE id = $1 AND status = 'pending'`,
+          [p.id],
+        );
+    }
+    return order;
   }
 }
 
