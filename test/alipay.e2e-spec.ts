@@ -1,7 +1,6 @@
 import { createVerify, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
-import { parsePayWay } from '../src/payments/pay-way';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { AlipayFake, beijingTime, RecordedRequest, signedText } from './fakes/alipay/alipay.fake';
 import { db, http, Merchant, newMerchant, startTestApp } from './helpers/app';
@@ -92,13 +91,14 @@ describe('Alipay', () => {
     fake.rewrite = undefined;
   });
 
-  const createOrder = (who: Merchant = m) =>
+  /** pay_way `AliPay` is page pay; `alipay_qr` the precreate QR. */
+  const createOrder = (who: Merchant = m, payWay = 'AliPay') =>
     http(app)
       .post('/api/v1/orders')
       .set(who.auth)
-      .send({ application_id: who.applicationId, package_id: who.packageId, pay_way: 'AliPay' });
-  const newAlipayOrder = async (who: Merchant = m): Promise<Record<string, unknown>> =>
-    (await createOrder(who).expect(201)).body as Record<string, unknown>;
+      .send({ application_id: who.applicationId, package_id: who.packageId, pay_way: payWay });
+  const newAlipayOrder = async (who: Merchant = m, payWay = 'AliPay'): Promise<Record<string, unknown>> =>
+    (await createOrder(who, payWay).expect(201)).body as Record<string, unknown>;
   const orderState = async (id: unknown, who: Merchant = m): Promise<string> =>
     (
       await http(app)
@@ -171,16 +171,6 @@ describe('Alipay', () => {
       version: '1.0',
     });
     expectSignedByApp(r.params);
-  };
-  /** pay_way `alipay` opens alipay_qr while `fn` runs (the pay-way table maps it to page pay only). */
-  const withQr = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const way = parsePayWay('alipay')!;
-    way.method = 'alipay_qr';
-    try {
-      return await fn();
-    } finally {
-      way.method = 'alipay_page';
-    }
   };
 
   describe('creating a payment', () => {
@@ -275,7 +265,7 @@ describe('Alipay', () => {
     });
 
     it('opens alipay.trade.precreate for the QR method, signed, and shows the qr_code', async () => {
-      const order = await withQr(() => newAlipayOrder());
+      const order = await newAlipayOrder(m, 'alipay_qr');
       const payment = await paymentOf(order.id);
       const req = fake.lastRequest('alipay.trade.precreate')!;
       expect(req.httpMethod).toBe('POST');
@@ -297,6 +287,7 @@ describe('Alipay', () => {
       expect(payment.action).toEqual({ kind: 'qr', codeUrl: qr });
       expect(qr).toMatch(/^https:\/\/qr\.alipay\.com\//);
       expect(order.pay_url).toBe(`${app.config.baseUrl()}/checkout/${order.id as string}`);
+      expect(order.pay_way).toBe('AliPay');
     });
   });
 
@@ -585,7 +576,7 @@ describe('Alipay', () => {
     ] as const)('a gateway answering %s gives %d %s and writes no order', async (mode, status, code) => {
       const before = await orderCount(m);
       fake.mode = mode;
-      const res = await withQr(() => createOrder().expect(status));
+      const res = await createOrder(m, 'alipay_qr').expect(status);
       expect(res.body.code).toBe(code);
       expect(await orderCount(m)).toBe(before);
     });
@@ -596,14 +587,14 @@ describe('Alipay', () => {
       // The app id is known to Alipay, but with another public key: the signature does not verify.
       fake.addApp(unknownKey.appId, newApp('pkcs8', false).publicKey);
       await configure(who, unknownKey);
-      const bad = await withQr(() => createOrder(who).expect(422));
+      const bad = await createOrder(who, 'alipay_qr').expect(422);
       expect(bad.body).toMatchObject({
         code: 'provider_credentials_rejected',
         details: { provider_code: 'isv.invalid-signature' },
       });
       expect(fake.lastRequest('alipay.trade.precreate')!.signatureValid).toBe(false);
       await configure(who, newApp('pkcs8', false));
-      const unknown = await withQr(() => createOrder(who).expect(422));
+      const unknown = await createOrder(who, 'alipay_qr').expect(422);
       expect(unknown.body).toMatchObject({
         code: 'provider_credentials_rejected',
         details: { provider_code: 'isv.invalid-app-id' },
@@ -614,20 +605,20 @@ describe('Alipay', () => {
     it('leaves the order Pending with no new attempt when paying fails, and pays on a retry', async () => {
       const order = await newAlipayOrder();
       const pay = () =>
-        http(app).post('/api/order/payment').set(m.auth).send({ order_id: order.id, pay_way: 'alipay' });
+        http(app).post('/api/order/payment').set(m.auth).send({ order_id: order.id, pay_way: 'alipay_qr' });
       fake.mode = 'http500';
-      const failed = await withQr(() => pay());
+      const failed = await pay();
       expect(failed.status).toBe(502);
       expect(failed.body).toMatchObject({ code: -1, data: null });
       expect(await orderState(order.id)).toBe('Pending');
       expect(await paymentsOf(order.id)).toHaveLength(1);
       fake.mode = 'ok';
-      const ok = await withQr(() => pay());
+      const ok = await pay();
       expect(ok.status).toBe(200);
       const attempts = await paymentsOf(order.id);
       expect(attempts).toHaveLength(2);
       expect(ok.body.data).toEqual({
-        pay_way: 'alipay',
+        pay_way: 'alipay_qr',
         code_url: fake.trade(attempts[1].provider_ref).qrCode,
       });
     });

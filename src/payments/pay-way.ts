@@ -14,6 +14,8 @@ const WAYS: Record<string, PayWay> = {
   wechat: { provider: 'wechat', method: 'wechat_native', display: 'WechatPay', name: 'wechat' },
   weapp: { provider: 'wechat', method: 'wechat_jsapi', display: 'WechatPay', name: 'weapp' },
   alipay: { provider: 'alipay', method: 'alipay_page', display: 'AliPay', name: 'alipay' },
+  // Alipay's precreate QR (alipay.trade.precreate): a code to scan, shown on the hosted checkout.
+  alipay_qr: { provider: 'alipay', method: 'alipay_qr', display: 'AliPay', name: 'alipay_qr' },
   stripe: { provider: 'stripe', method: 'stripe_checkout', display: 'Stripe', name: 'stripe' },
   paypal: { provider: 'paypal', method: 'paypal_checkout', display: 'PayPal', name: 'paypal' },
   x402: { provider: 'x402', method: 'x402', display: 'X402', name: 'x402' },

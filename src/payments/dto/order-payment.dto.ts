@@ -7,7 +7,7 @@ export class OrderPaymentDto {
   @MaxLength(64)
   order_id!: string;
 
-  /** wechat, weapp, alipay, paypal, stripe (also x402, alchemy, tokenpay, sandbox). */
+  /** wechat, weapp, alipay, paypal, stripe (also alipay_qr, x402, alchemy, tokenpay, sandbox). */
   @IsString()
   @MinLength(1)
   @MaxLength(32)
