@@ -9,6 +9,7 @@ import { CreateOrderController } from './create-order.controller';
 import { MerchantPaymentsController } from './merchant-payments.controller';
 import { MerchantPaymentsService } from './merchant-payments.service';
 import { OrderCancelController } from './order-cancel.controller';
+import { PaymentResolveController } from './payment-resolve.controller';
 import { OrderExpirySweeper } from './order-expiry.sweeper';
 import { OrderPaymentController } from './order-payment.controller';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
@@ -48,6 +49,7 @@ const ADAPTERS = [
   controllers: [
     CreateOrderController,
     OrderCancelController,
+    PaymentResolveController,
     OrderPaymentController,
     RefundsController,
     MerchantPaymentsController,

@@ -319,7 +319,13 @@ export class PaymentsService {
    * payment (always in that order). A success whose amount or currency differs from the attempt is
    * recorded and flagged, never credited.
    */
-  async applyEvent(tenantId: string, providerId: string, event: VerifiedEvent): Promise<EventResult> {
+  async applyEvent(
+    tenantId: string,
+    providerId: string,
+    event: VerifiedEvent,
+    /** Written in the event's own transaction once the event is recorded (not for a duplicate): an audit row. */
+    within?: (m: EntityManager) => Promise<unknown>,
+  ): Promise<EventResult> {
     const found = await this.db
       .getRepository(Payment)
       .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
@@ -340,6 +346,7 @@ export class PaymentsService {
         ],
       );
       if (inserted.length === 0) return { outcome: 'duplicate' };
+      if (within) await within(m);
       // Recorded as 'applied' (the common case); any other outcome is written over it.
       const record = async (
         outcome: ProviderEventOutcome,
