@@ -183,4 +183,103 @@ describe('provider accounts', () => {
       await rotated.close();
     }
   });
+
+  /** A tenant's rows as stored, to show a refused PUT changed nothing. */
+  const storedRows = (tenantId: string) =>
+    db(app).query<Record<string, unknown>[]>(
+      `SELECT provider, enabled, key_id, credentials_sealed, credentials_masked, updated_at
+         FROM provider_accounts WHERE tenant_id = $1 ORDER BY provider`,
+      [tenantId],
+    );
+
+  it('refuses a WeChat apiv3_key or TokenPay app_secret that is not 32 bytes (AES-256 keys), writing nothing', async () => {
+    const owner = await newMerchant(app);
+    const wechat = {
+      mchid: '1900000002',
+      appid: 'wx0000000000000002',
+      serial_no: 'ABC124',
+      private_key: PRIVATE_PEM,
+      apiv3_key: randomBytes(16).toString('hex'),
+      platform_serial: 'PLAT2',
+      platform_public_key: PUBLIC_PEM,
+    };
+    const tokenpay = { app_id: 'tp-app', mch_id: '1234567890', app_secret: randomBytes(16).toString('hex') };
+    // Valid accounts first (32 bytes, including multibyte characters): a refused PUT must leave them alone.
+    await put('wechat', { credentials: wechat }, owner.auth).expect(200);
+    await put(
+      'tokenpay',
+      { credentials: { ...tokenpay, app_secret: `${'é'.repeat(8)}${'a'.repeat(16)}` } },
+      owner.auth,
+    ).expect(200);
+    await put('tokenpay', { credentials: tokenpay }, owner.auth).expect(200);
+    const before = await storedRows(owner.tenantId);
+    expect(before.map((r) => r.provider)).toEqual(['tokenpay', 'wechat']);
+
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['wechat', { ...wechat, apiv3_key: 'a'.repeat(31) }, 'credentials.apiv3_key'],
+      ['wechat', { ...wechat, apiv3_key: 'a'.repeat(33) }, 'credentials.apiv3_key'],
+      ['wechat', { ...wechat, apiv3_key: randomBytes(32).toString('base64') }, 'credentials.apiv3_key'],
+      // 32 characters, 33 bytes: the key is the UTF-8 bytes.
+      ['wechat', { ...wechat, apiv3_key: `é${'a'.repeat(31)}` }, 'credentials.apiv3_key'],
+      ['tokenpay', { ...tokenpay, app_secret: 'a'.repeat(16) }, 'credentials.app_secret'],
+      ['tokenpay', { ...tokenpay, app_secret: randomBytes(32).toString('hex') }, 'credentials.app_secret'],
+      ['tokenpay', { ...tokenpay, app_secret: `ü${'a'.repeat(31)}` }, 'credentials.app_secret'],
+    ];
+    for (const [provider, credentials, field] of cases) {
+      const res = await put(provider, { enabled: false, credentials }, owner.auth).expect(400);
+      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+      expect(res.body.message).toContain(field);
+      expect(res.body.message).toMatch(/32 bytes/);
+    }
+    expect(await storedRows(owner.tenantId)).toEqual(before);
+    const accounts = app.app.get(ProviderAccountsService);
+    expect((await accounts.unsealed(owner.tenantId, 'wechat'))?.credentials.apiv3_key).toBe(wechat.apiv3_key);
+    expect((await accounts.unsealed(owner.tenantId, 'tokenpay'))?.credentials.app_secret).toBe(
+      tokenpay.app_secret,
+    );
+  });
+
+  it('refuses an x402 facilitator_url that is not https or names a private or loopback host, writing nothing', async () => {
+    const owner = await newMerchant(app);
+    const x402 = { networks: ['base'], pay_to_evm: `0x${'c'.repeat(40)}` };
+    const good = 'https://facilitator.example.com/x402';
+    const saved = await put('x402', { credentials: { ...x402, facilitator_url: good } }, owner.auth).expect(
+      200,
+    );
+    expect(saved.body.credentials.facilitator_url).toBe(good);
+    const before = await storedRows(owner.tenantId);
+
+    const refused: [string, RegExp][] = [
+      ['http://facilitator.example.com', /https/],
+      ['ftp://facilitator.example.com', /https/],
+      ['https://', /https/],
+      ['https://user:secret@facilitator.example.com', /user name or password/],
+      ['https://127.0.0.1:8080/facilitator', /private or loopback/],
+      ['https://localhost', /private or loopback/],
+      ['https://api.localhost:3000', /private or loopback/],
+      ['https://10.1.2.3', /private or loopback/],
+      ['https://172.16.0.1', /private or loopback/],
+      ['https://192.168.1.10', /private or loopback/],
+      ['https://169.254.169.254/latest/meta-data', /private or loopback/],
+      ['https://100.64.0.1', /private or loopback/],
+      ['https://0.0.0.0', /private or loopback/],
+      ['https://2130706433', /private or loopback/],
+      ['https://0x7f.1', /private or loopback/],
+      ['https://[::1]', /private or loopback/],
+      ['https://[fd00::1]', /private or loopback/],
+      ['https://[fe80::1]', /private or loopback/],
+      ['https://[::ffff:127.0.0.1]', /private or loopback/],
+      ['https://[::ffff:a9fe:a9fe]', /private or loopback/],
+    ];
+    for (const [facilitator_url, why] of refused) {
+      const res = await put('x402', { credentials: { ...x402, facilitator_url } }, owner.auth);
+      expect({ facilitator_url, status: res.status }).toEqual({ facilitator_url, status: 400 });
+      expect(res.body).toMatchObject({
+        code: 'invalid_credentials',
+        details: { field: 'credentials.facilitator_url' },
+      });
+      expect(res.body.message).toMatch(why);
+    }
+    expect(await storedRows(owner.tenantId)).toEqual(before);
+  });
 });

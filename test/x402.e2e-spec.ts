@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { X402Store } from '../src/payments/providers/x402/x402.store';
@@ -106,6 +108,8 @@ describe('x402', () => {
       ADMIN_PASSWORD: 'admin-password-1',
       LOGIN_RATE_LIMIT: '1000',
       PAYMUX_X402_BASE_URL: fake.url,
+      // Tenants' own facilitators are local fakes here (http, loopback): production refuses both.
+      PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
       PROVIDER_TIMEOUT_MS: '500',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
@@ -574,6 +578,89 @@ describe('x402', () => {
       path: new URL(res.body.pay_url).pathname,
     });
     expect(accepts.map((a) => a.network)).toEqual(['solana', 'solana-devnet']);
+  });
+
+  it("answers the payer a stable code and a short message, never the facilitator's own answer", async () => {
+    const LEAK = 'internal-only: db password=hunter2 <html><body>stack trace at 10.0.0.5</body></html>';
+    // A tenant's facilitator that answers with whatever it likes (an internal service, say).
+    let answers: Record<string, { status: number; body: string }> = {};
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const a = answers[(req.url ?? '').split('?')[0]] ?? { status: 404, body: LEAK };
+        res.writeHead(a.status, { 'content-type': 'text/html' }).end(a.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const other = await newMerchant(app);
+      await http(app)
+        .put('/api/v1/providers/x402')
+        .set(other.auth)
+        .send({
+          enabled: true,
+          mode: 'test',
+          credentials: {
+            pay_to_evm: PAY_TO_EVM,
+            networks: ['base'],
+            facilitator_url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          },
+        })
+        .expect(200);
+      const order = await newX402Order(other);
+      const base = reqOf(await offerOf(order), 'base');
+      const leaks = (res: { text: string; headers: Record<string, unknown> }): boolean =>
+        `${res.text}${JSON.stringify(res.headers)}`.includes('hunter2');
+
+      // /verify fails with a 500 and a body of its own.
+      answers = { '/verify': { status: 500, body: LEAK } };
+      const unverified = await pay(order, evmHeader(fake.wallet(), base)).expect(502);
+      expect(unverified.body).toEqual({
+        x402Version: 1,
+        code: 'provider_unavailable',
+        error: 'the facilitator could not verify the payment; nothing was charged, try again later',
+      });
+      expect(leaks(unverified)).toBe(false);
+
+      // /settle refuses the request itself (a 4xx that is no settle answer): nothing moved.
+      answers = {
+        '/verify': { status: 200, body: JSON.stringify({ isValid: true, payer: '0x' }) },
+        '/settle': { status: 400, body: LEAK },
+      };
+      const unsettled = await pay(order, evmHeader(fake.wallet(), base)).expect(502);
+      expect(unsettled.body).toEqual({
+        x402Version: 1,
+        code: 'provider_rejected',
+        error: 'the facilitator could not settle the payment; nothing was charged, try again later',
+      });
+      expect(leaks(unsettled)).toBe(false);
+      expect((await paymentOf(order.id)).action.settling).toBeUndefined();
+
+      // A refusal reason that is not a reason code is not passed on either.
+      answers = { '/verify': { status: 200, body: JSON.stringify({ isValid: false, invalidReason: LEAK }) } };
+      const invalid = await pay(order, evmHeader(fake.wallet(), base)).expect(402);
+      expect(invalid.body.error).toBe('invalid_payment');
+      expect(leaks(invalid)).toBe(false);
+      answers = {
+        '/verify': { status: 200, body: JSON.stringify({ isValid: true, payer: '0x' }) },
+        '/settle': {
+          status: 200,
+          body: JSON.stringify({
+            success: false,
+            errorReason: `invalid_${LEAK}`,
+            transaction: '',
+            network: 'base',
+          }),
+        },
+      };
+      const failed = await pay(order, evmHeader(fake.wallet(), base)).expect(402);
+      expect(failed.body.error).toBe('settle_failed');
+      expect(leaks(failed)).toBe(false);
+      expect(await orderState(order.id, other)).toBe('Pending');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("uses the tenant's facilitator_url, and fills in a Solana fee payer it could not read at creation", async () => {

@@ -18,13 +18,43 @@ export function isPrivateAddress(ip: string): boolean {
     );
   }
   if (v === 6) {
-    const x = ip.toLowerCase();
-    if (x === '::' || x === '::1') return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(x);
-    if (mapped) return isPrivateAddress(mapped[1]);
-    return /^(fc|fd|fe8|fe9|fea|feb|ff)/.test(x);
+    const g = ipv6Groups(ip);
+    if (!g) return true;
+    const zeros = (n: number): boolean => g.slice(0, n).every((x) => x === 0);
+    const v4 = `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+    if (zeros(8) || (zeros(7) && g[7] === 1)) return true; // :: and ::1
+    // An IPv4 address inside IPv6, however it is written (`::ffff:127.0.0.1` is `::ffff:7f00:1`):
+    // mapped (::ffff:0:0/96), compatible (::/96) and NAT64 (64:ff9b::/96) reach the IPv4 address.
+    if ((zeros(5) && g[5] === 0xffff) || zeros(6)) return isPrivateAddress(v4);
+    if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateAddress(v4);
+    return (
+      (g[0] & 0xfe00) === 0xfc00 || // unique local fc00::/7
+      (g[0] & 0xffc0) === 0xfe80 || // link-local fe80::/10
+      (g[0] & 0xffc0) === 0xfec0 || // site-local fec0::/10 (deprecated)
+      (g[0] & 0xff00) === 0xff00 // multicast ff00::/8
+    );
   }
   return true;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part counts as two), or null. */
+function ipv6Groups(ip: string): number[] | null {
+  let x = ip.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(x);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    x = `${x.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = x.split('::');
+  if (halves.length > 2) return null;
+  const part = (h: string): string[] => (h === '' ? [] : h.split(':'));
+  const head = part(halves[0]);
+  const tail = halves.length === 2 ? part(halves[1]) : [];
+  const fill = 8 - head.length - tail.length;
+  if (halves.length === 1 ? fill !== 0 : fill < 1) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...tail];
+  if (!groups.every((h) => /^[0-9a-f]{1,4}$/.test(h))) return null;
+  return groups.map((h) => parseInt(h, 16));
 }
 
 /**

@@ -30,6 +30,18 @@ describe('SecretBox (AES-256-GCM under the master key)', () => {
     ).toThrow();
   });
 
+  it('refuses a truncated authentication tag (GCM tags are pinned to 16 bytes)', () => {
+    const box = new SecretBox(newKey);
+    const sealed = box.seal('hello', 'a');
+    const [iv, tag, body] = sealed.ciphertext.split('.');
+    expect(Buffer.from(tag, 'base64url')).toHaveLength(16);
+    // A prefix of the right tag: Node would check only these bytes unless the length is pinned.
+    for (const bytes of [12, 8, 4]) {
+      const short = Buffer.from(tag, 'base64url').subarray(0, bytes).toString('base64url');
+      expect(() => box.open({ ...sealed, ciphertext: [iv, short, body].join('.') }, 'a')).toThrow();
+    }
+  });
+
   it('opens values sealed under a previous key, and seals new ones under the current key', () => {
     const before = new SecretBox(oldKey).seal('v', 'a');
     const rotated = new SecretBox(newKey, [oldKey]);

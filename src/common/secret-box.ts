@@ -1,5 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
+/** GCM tag length, pinned: without it Node accepts a truncated tag (as short as 4 bytes). */
+const TAG_BYTES = 16;
+
 /** An encrypted secret as stored: which master key sealed it, and `iv.tag.ciphertext` in base64url. */
 export interface Sealed {
   keyId: string;
@@ -33,7 +36,7 @@ export class SecretBox {
 
   seal(plaintext: string, aad: string): Sealed {
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.current, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.current, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
@@ -43,12 +46,12 @@ export class SecretBox {
     };
   }
 
-  /** Throws when the key is unknown or the value was tampered with (the tag does not match). */
+  /** Throws when the key is unknown or the value was tampered with (the tag does not match or is short). */
   open(sealed: Sealed, aad: string): string {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new Error(`no master key with id ${sealed.keyId} is configured`);
     const [iv, tag, body] = sealed.ciphertext.split('.').map((p) => Buffer.from(p, 'base64url'));
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');

@@ -88,6 +88,43 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the x402 facilitator from PAYMUX_X402_FACILITATOR_URL or PAYMUX_X402_BASE_URL, refusing two different ones', () => {
+    const url = 'http://127.0.0.1:4020/facilitator';
+    const either = [
+      { PAYMUX_X402_FACILITATOR_URL: url },
+      { PAYMUX_X402_BASE_URL: url },
+      { PAYMUX_X402_FACILITATOR_URL: url, PAYMUX_X402_BASE_URL: `${url}/` },
+    ];
+    for (const env of either)
+      expect(AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env }).providerBaseUrls).toEqual({ x402: url });
+    const both = (): AppConfig =>
+      AppConfig.fromEnv({
+        DATA_DIR: dataDir(),
+        PAYMUX_X402_FACILITATOR_URL: 'https://facilitator.one.example',
+        PAYMUX_X402_BASE_URL: 'https://facilitator.two.example',
+      });
+    expect(both).toThrow(/PAYMUX_X402_FACILITATOR_URL.*PAYMUX_X402_BASE_URL/);
+    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_FACILITATOR_URL: 'ftp://x' })).toThrow(
+      /PAYMUX_X402_FACILITATOR_URL=/,
+    );
+  });
+
+  it('lets tenants name private facilitators only when PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR is on, never in production', () => {
+    expect(AppConfig.fromEnv({ DATA_DIR: dataDir() }).x402AllowPrivateFacilitator).toBe(false);
+    expect(
+      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true' })
+        .x402AllowPrivateFacilitator,
+    ).toBe(true);
+    expect(() =>
+      AppConfig.fromEnv({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+        PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
+      }),
+    ).toThrow(/PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR/);
+  });
+
   it('rejects a master key that is not 32 bytes', () => {
     expect(() =>
       AppConfig.fromEnv({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() }),

@@ -18,6 +18,8 @@ export class AppConfig {
   readonly previousMasterKeys: Buffer[];
   /** Provider API bases (PAYMUX_<PROVIDER>_BASE_URL), where set: operator settings, never tenant input. */
   readonly providerBaseUrls: Readonly<Record<string, string>>;
+  /** Tenants' x402 facilitator_url may be http or private (PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR; not in production). */
+  readonly x402AllowPrivateFacilitator: boolean;
   readonly sandboxEnabled: boolean;
   readonly demoEnabled: boolean;
   readonly logLevel: string;
@@ -75,6 +77,7 @@ export class AppConfig {
     this.notifyAllowPrivate = env.NOTIFY_ALLOW_PRIVATE;
     this.notifyTimeoutMs = env.NOTIFY_TIMEOUT_MS;
     this.apiRateWindowSeconds = env.API_RATE_WINDOW_SECONDS;
+    this.x402AllowPrivateFacilitator = env.PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR;
 
     const bad: string[] = [];
     this.previousMasterKeys = (env.PAYMUX_MASTER_KEY_PREVIOUS ?? '')
@@ -85,13 +88,28 @@ export class AppConfig {
     if (this.previousMasterKeys.some((k) => k.length !== 32)) {
       bad.push('  PAYMUX_MASTER_KEY_PREVIOUS: each key must be 32 bytes, base64-encoded');
     }
+    const x402Names = [env.PAYMUX_X402_FACILITATOR_URL, env.PAYMUX_X402_BASE_URL].map((u) =>
+      u?.replace(/\/+$/, ''),
+    );
+    if (x402Names[0] && x402Names[1] && x402Names[0] !== x402Names[1]) {
+      bad.push(
+        '  PAYMUX_X402_FACILITATOR_URL and PAYMUX_X402_BASE_URL: both name the x402 facilitator but differ ' +
+          `(${JSON.stringify(env.PAYMUX_X402_FACILITATOR_URL)} vs ${JSON.stringify(env.PAYMUX_X402_BASE_URL)}); set only one`,
+      );
+    }
+    if (this.production && this.x402AllowPrivateFacilitator) {
+      bad.push(
+        '  PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: not allowed in production (tenants could aim paymux at your ' +
+          'own network); point PAYMUX_X402_FACILITATOR_URL at a private facilitator instead',
+      );
+    }
     const urls: Record<string, string> = {};
     for (const [id, url] of Object.entries({
       stripe: env.PAYMUX_STRIPE_BASE_URL,
       paypal: env.PAYMUX_PAYPAL_BASE_URL,
       alipay: env.PAYMUX_ALIPAY_BASE_URL,
       wechat: env.PAYMUX_WECHAT_BASE_URL,
-      x402: env.PAYMUX_X402_BASE_URL,
+      x402: env.PAYMUX_X402_FACILITATOR_URL ?? env.PAYMUX_X402_BASE_URL,
       alchemy: env.PAYMUX_ALCHEMY_BASE_URL,
       tokenpay: env.PAYMUX_TOKENPAY_BASE_URL,
     })) {

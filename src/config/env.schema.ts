@@ -110,6 +110,20 @@ export class EnvSchema {
   @IsUrl(URL_OPTIONS)
   PAYMUX_X402_BASE_URL?: string;
 
+  /** Another name for PAYMUX_X402_BASE_URL (the platform's x402 facilitator); both set must agree. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  PAYMUX_X402_FACILITATOR_URL?: string;
+
+  /**
+   * Let tenants' own x402 `facilitator_url` be http or a loopback or private address (tests, where
+   * the facilitator is a local fake). Refused in production.
+   */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR must be true or false' })
+  PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR = false;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsUrl(URL_OPTIONS)

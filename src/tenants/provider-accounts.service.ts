@@ -32,12 +32,14 @@ export interface UnsealedAccount {
 @Injectable()
 export class ProviderAccountsService {
   private readonly box: SecretBox;
+  private readonly allowPrivateFacilitator: boolean;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
+    this.allowPrivateFacilitator = config.x402AllowPrivateFacilitator;
   }
 
   static knows(provider: string): boolean {
@@ -48,7 +50,9 @@ export class ProviderAccountsService {
     if (!ProviderAccountsService.knows(provider)) throw notFound('provider');
     let creds: Credentials;
     try {
-      creds = validateCredentials(provider, input.credentials);
+      creds = validateCredentials(provider, input.credentials, {
+        allowPrivateFacilitator: this.allowPrivateFacilitator,
+      });
     } catch (e) {
       if (e instanceof CredentialsError)
         throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { isLiteralPrivateHost } from '../common/receiver-address';
 
 /** One credential field of a provider account (DESIGN.md section 7). */
 interface FieldSpec {
@@ -6,7 +7,15 @@ interface FieldSpec {
   /** Never returned; shown masked. */
   secret: boolean;
   kind:
-    'text' | 'private_pem' | 'public_key' | 'url' | 'evm_address' | 'solana_address' | 'list' | 'amount_unit';
+    | 'text'
+    | 'aes256_key'
+    | 'private_pem'
+    | 'public_key'
+    | 'url'
+    | 'evm_address'
+    | 'solana_address'
+    | 'list'
+    | 'amount_unit';
 }
 
 const text = (required = true, secret = false): FieldSpec => ({ required, secret, kind: 'text' });
@@ -24,7 +33,8 @@ export const PROVIDER_CREDENTIALS: Readonly<Record<string, Readonly<Record<strin
     appid: text(),
     serial_no: text(),
     private_key: { required: true, secret: true, kind: 'private_pem' },
-    apiv3_key: { required: true, secret: true, kind: 'text' },
+    // The AES-256-GCM key of WeChat's callbacks: exactly 32 bytes.
+    apiv3_key: { required: true, secret: true, kind: 'aes256_key' },
     platform_serial: text(),
     platform_public_key: { required: true, secret: false, kind: 'public_key' },
   },
@@ -38,7 +48,8 @@ export const PROVIDER_CREDENTIALS: Readonly<Record<string, Readonly<Record<strin
   tokenpay: {
     app_id: text(),
     mch_id: text(),
-    app_secret: text(true, true),
+    // The AES-256 key of TokenPay's request signatures and callbacks: exactly 32 bytes.
+    app_secret: { required: true, secret: true, kind: 'aes256_key' },
     to_address: text(false),
     chain: text(false),
     currency: text(false),
@@ -58,8 +69,20 @@ export class CredentialsError extends Error {
   }
 }
 
+export interface ValidationOptions {
+  /**
+   * Let a tenant's x402 `facilitator_url` be http or name a loopback or private host
+   * (PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: tests with local fakes; refused in production).
+   */
+  allowPrivateFacilitator?: boolean;
+}
+
 /** Check a provider's credentials field by field; the error names the first bad field. */
-export function validateCredentials(provider: string, raw: unknown): Credentials {
+export function validateCredentials(
+  provider: string,
+  raw: unknown,
+  options: ValidationOptions = {},
+): Credentials {
   const spec = PROVIDER_CREDENTIALS[provider];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new CredentialsError('credentials', 'credentials must be an object');
@@ -90,6 +113,16 @@ export function validateCredentials(provider: string, raw: unknown): Credentials
     }
     if (typeof value !== 'string' || value.length > 16384)
       throw new CredentialsError(path, `${path} must be a string`);
+    if (field.kind === 'url') {
+      const refusal = facilitatorUrlRefusal(value, options.allowPrivateFacilitator === true);
+      if (refusal) throw new CredentialsError(path, `${path} ${refusal}`);
+    }
+    if (field.kind === 'aes256_key' && Buffer.byteLength(value, 'utf8') !== 32) {
+      throw new CredentialsError(
+        path,
+        `${path} must be exactly 32 bytes (it is an AES-256 key), not ${Buffer.byteLength(value, 'utf8')}`,
+      );
+    }
     if (!checks[field.kind](value))
       throw new CredentialsError(path, `${path} is not a valid ${describe[field.kind]}`);
     out[name] = value;
@@ -105,6 +138,7 @@ export function validateCredentials(provider: string, raw: unknown): Credentials
 
 const describe: Record<FieldSpec['kind'], string> = {
   text: 'value',
+  aes256_key: '32-byte key',
   private_pem: 'PEM private key',
   public_key: 'PEM or base64 DER public key',
   url: 'https URL',
@@ -116,6 +150,7 @@ const describe: Record<FieldSpec['kind'], string> = {
 
 const checks: Record<FieldSpec['kind'], (v: string) => boolean> = {
   text: (v) => v.trim().length > 0 && !v.includes('\u0000'),
+  aes256_key: (v) => Buffer.byteLength(v, 'utf8') === 32,
   private_pem: (v) => attempt(() => createPrivateKey(v)),
   // Alipay hands out its public key as bare base64 DER as often as PEM.
   public_key: (v) =>
@@ -127,6 +162,26 @@ const checks: Record<FieldSpec['kind'], (v: string) => boolean> = {
   list: () => true,
   amount_unit: (v) => v === 'atomic' || v === 'decimal',
 };
+
+/**
+ * Why a tenant-given facilitator URL (the only `url` credential) may not be saved, or null: paymux POSTs payments to it, so it
+ * must be https and must not name, literally, a loopback or private host (a name is resolved again
+ * at each call: see FacilitatorClient). The operator's PAYMUX_X402_BASE_URL is not checked.
+ */
+export function facilitatorUrlRefusal(url: string, allowPrivate: boolean): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'must be an https URL';
+  }
+  if (parsed.protocol !== 'https:' && !(allowPrivate && parsed.protocol === 'http:'))
+    return 'must be an https URL';
+  if (!parsed.hostname) return 'must be an https URL';
+  if (parsed.username || parsed.password) return 'must not carry a user name or password';
+  if (!allowPrivate && isLiteralPrivateHost(url)) return 'must not name a private or loopback address';
+  return null;
+}
 
 function attempt(fn: () => unknown): boolean {
   try {

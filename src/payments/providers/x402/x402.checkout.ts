@@ -11,6 +11,7 @@
  *   event id) and answered 200; a refusal answers 402 and releases the guard; a timeout, 5xx or an
  *   ambiguous refusal answers 202 and leaves the outcome to reconciliation (X402Provider.queryPayment).
  */
+import { Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -24,7 +25,7 @@ import { Payment } from '../../payment.entity';
 import { ProviderError } from '../../payment-provider';
 import { PaymentsService } from '../../payments.service';
 import { ProviderRegistry } from '../../provider-registry';
-import { FacilitatorClient } from './x402.facilitator';
+import type { FacilitatorClient } from './x402.facilitator';
 import { checkPayment, CheckedPayment } from './x402.offer';
 import { settleRefusalIsFinal, X402Provider } from './x402.provider';
 import { X402Store } from './x402.store';
@@ -57,6 +58,8 @@ export interface X402Answer {
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 const CLOSED_STATES: readonly OrderState[] = [OrderState.Expired, OrderState.Cancelled, OrderState.Failed];
+
+const logger = new Logger('X402Checkout');
 
 export class X402Checkout {
   private readonly store: X402Store;
@@ -107,12 +110,13 @@ export class X402Checkout {
       paymentPayload: decoded.payload,
       paymentRequirements: decoded.x402Version === 1 ? checked.requirement : toV2(checked.requirement),
     };
-    const facilitator = FacilitatorClient.of(ctx);
+    const facilitator = this.provider.facilitator(ctx);
     try {
       const verified = await facilitator.verify(request);
-      if (!verified.isValid) return paymentRequired(offer, verified.invalidReason ?? 'invalid_payment');
+      if (!verified.isValid)
+        return paymentRequired(offer, reasonCode(order, verified.invalidReason, 'invalid_payment'));
     } catch (err) {
-      return facilitatorFailed('verify', err);
+      return facilitatorFailed(order, 'verify', err);
     }
     return this.settle(order, open, offer, request, checked, facilitator);
   }
@@ -141,7 +145,7 @@ export class X402Checkout {
       // A 4xx without a settle answer: the facilitator refused the request itself, nothing moved.
       if (err instanceof ProviderError && (err.kind === 'rejected' || err.kind === 'credentials')) {
         await this.store.release(order.tenantId, payment.id, claim);
-        return facilitatorFailed('settle', err);
+        return facilitatorFailed(order, 'settle', err);
       }
       // Timeout, 5xx, connection lost: the transfer may have been broadcast. Reconciliation decides.
       await this.store.markUnknown(order.tenantId, payment.id, claim, errorText(err));
@@ -150,7 +154,7 @@ export class X402Checkout {
     if (!answer.success) {
       if (settleRefusalIsFinal(answer.errorReason)) {
         await this.store.release(order.tenantId, payment.id, claim);
-        return paymentRequired(offer, answer.errorReason ?? 'settle_failed');
+        return paymentRequired(offer, reasonCode(order, answer.errorReason, 'settle_failed'));
       }
       await this.store.markUnknown(order.tenantId, payment.id, claim, answer.errorReason ?? 'no reason');
       return pendingAnswer(order);
@@ -272,17 +276,38 @@ function notPayable(order: Order, error: string, status?: number): X402Answer {
   };
 }
 
-/** The facilitator could not be asked (or refused the request itself): nothing was settled. */
-function facilitatorFailed(step: 'verify' | 'settle', err: unknown): X402Answer {
+/**
+ * The facilitator could not be asked (or refused the request itself): nothing was settled. The payer
+ * gets a stable code and a fixed message; what went wrong (which may quote the facilitator, or name
+ * an address) goes to the log only.
+ */
+function facilitatorFailed(order: Order, step: 'verify' | 'settle', err: unknown): X402Answer {
+  const code = err instanceof ProviderError ? `provider_${err.kind}` : 'provider_error';
+  logger.warn(
+    `x402 order ${order.id}: the facilitator could not ${step} the payment (${code}): ${errorText(err)}`,
+  );
   return {
     status: 502,
     headers: { 'Cache-Control': 'no-store' },
     body: {
       x402Version: 1,
-      error: `the facilitator could not ${step} the payment: ${errorText(err)}`,
-      code: err instanceof ProviderError ? `provider_${err.kind}` : 'provider_error',
+      error: `the facilitator could not ${step} the payment; nothing was charged, try again later`,
+      code,
     },
   };
+}
+
+/**
+ * A facilitator's refusal reason as the payer may see it: an x402 reason code (`insufficient_funds`,
+ * `invalid_exact_evm_payload_signature`), else the fallback (the reason itself is logged).
+ */
+function reasonCode(order: Order, reason: string | undefined, fallback: string): string {
+  if (reason === undefined || reason === '') return fallback;
+  if (typeof reason === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(reason)) return reason;
+  logger.warn(
+    `x402 order ${order.id}: the facilitator refused with ${JSON.stringify(String(reason).slice(0, 200))}`,
+  );
+  return fallback;
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

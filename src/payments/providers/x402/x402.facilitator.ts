@@ -3,7 +3,15 @@
  * with providerFetch so every call is bounded by PROVIDER_TIMEOUT_MS and fails as a ProviderError.
  * Facilitators answer a refusal either with 200 or with a 4xx that still carries `isValid`/`success`
  * (as @x402/core's HTTPFacilitatorClient expects): both are read as the facilitator's answer.
+ *
+ * A tenant's own `facilitator_url` is tenant input: before each call it must be https and its host
+ * must resolve only to public addresses (unless PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR), so a tenant
+ * cannot aim paymux at the operator's network. The operator's PAYMUX_X402_BASE_URL is trusted. What a
+ * facilitator answers beyond the protocol's fields is logged, never put in an error (errors reach
+ * the payer's client).
  */
+import { Logger } from '@nestjs/common';
+import { receiverRefusal } from '../../../common/receiver-address';
 import { ProviderError } from '../../payment-provider';
 import type { ProviderContext } from '../../payment-provider';
 import { errorForStatus, providerFetch, ProviderResponse } from '../provider-http';
@@ -26,25 +34,40 @@ const FEE_PAYER_TTL_MS = 10 * 60 * 1000;
  */
 const feePayerCache = new Map<string, { at: number; feePayers: Partial<Record<X402Network, string>> }>();
 
+const logger = new Logger('X402Facilitator');
+
+export interface FacilitatorOptions {
+  /** PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: a tenant's facilitator may be http or private (tests). */
+  allowPrivate?: boolean;
+}
+
 export class FacilitatorClient {
+  /**
+   * @param checked whether `url` is tenant input, to check before each call (see the header).
+   */
   constructor(
     readonly url: string,
     private readonly timeoutMs: number,
+    private readonly checked = false,
   ) {}
 
   /** The tenant's `facilitator_url`, else the platform's (PAYMUX_X402_BASE_URL or x402.org). */
-  static of(ctx: ProviderContext): FacilitatorClient {
-    const url = (ctx.credentials.facilitator_url || ctx.baseUrl).replace(/\/+$/, '');
-    return new FacilitatorClient(url, ctx.timeoutMs);
+  static of(ctx: ProviderContext, options: FacilitatorOptions = {}): FacilitatorClient {
+    const own = ctx.credentials.facilitator_url;
+    const url = (own || ctx.baseUrl).replace(/\/+$/, '');
+    return new FacilitatorClient(url, ctx.timeoutMs, Boolean(own) && options.allowPrivate !== true);
   }
 
   async supported(): Promise<SupportedAnswer> {
-    const res = await providerFetch(`${this.url}/supported`, {
+    const res = await this.call('supported', {
       method: 'GET',
       headers: { accept: 'application/json' },
       timeoutMs: this.timeoutMs,
     });
-    if (res.status !== 200) throw errorForStatus(res.status, `facilitator /supported answered ${res.status}`);
+    if (res.status !== 200) {
+      logUnreadable('supported', this.url, res);
+      throw errorForStatus(res.status, `facilitator /supported answered ${res.status}`);
+    }
     const body = parseJson(res, 'supported');
     if (!Array.isArray(body.kinds))
       throw new ProviderError('unavailable', 'facilitator /supported answered without kinds');
@@ -78,7 +101,8 @@ export class FacilitatorClient {
     const res = await this.post('verify', body);
     const answer = res.status < 500 ? tryJson(res.text) : undefined;
     if (answer && typeof answer.isValid === 'boolean') return answer as unknown as VerifyAnswer;
-    throw errorForStatus(res.status, `facilitator /verify answered ${res.status}: ${excerpt(res.text)}`);
+    logUnreadable('verify', this.url, res);
+    throw errorForStatus(res.status, `facilitator /verify answered ${res.status} without a verify answer`);
   }
 
   /**
@@ -95,17 +119,59 @@ export class FacilitatorClient {
         network: typeof answer.network === 'string' ? answer.network : '',
       };
     }
-    throw errorForStatus(res.status, `facilitator /settle answered ${res.status}: ${excerpt(res.text)}`);
+    logUnreadable('settle', this.url, res);
+    throw errorForStatus(res.status, `facilitator /settle answered ${res.status} without a settle answer`);
   }
 
   private post(path: 'verify' | 'settle', body: FacilitatorRequest): Promise<ProviderResponse> {
-    return providerFetch(`${this.url}/${path}`, {
+    return this.call(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify(body),
       timeoutMs: this.timeoutMs,
     });
   }
+
+  /** One call; a tenant's URL is checked first, and nothing is sent when it is refused. */
+  private async call(
+    path: 'supported' | 'verify' | 'settle',
+    init: Parameters<typeof providerFetch>[1],
+  ): Promise<ProviderResponse> {
+    if (this.checked) {
+      const refusal = await facilitatorRefusal(this.url);
+      if (refusal) {
+        logger.warn(`refused to call the tenant's x402 facilitator ${this.url}/${path}: ${refusal}`);
+        throw new ProviderError(
+          'credentials',
+          `the account's facilitator_url may not be called: ${refusal}`,
+          'facilitator_url_refused',
+        );
+      }
+    }
+    return providerFetch(`${this.url}/${path}`, init);
+  }
+}
+
+/**
+ * Why a tenant's facilitator may not be called now, or null: it must be https, and its host must
+ * resolve only to public addresses. Checked at each call, so a name that later points at a private
+ * address is caught. Not caught: a DNS answer that changes between this lookup and the HTTP client's
+ * own, a moment later (the client does not reuse this lookup).
+ */
+async function facilitatorRefusal(url: string): Promise<string | null> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'it is not a URL';
+  }
+  if (parsed.protocol !== 'https:') return 'it is not https';
+  return receiverRefusal(url, false);
+}
+
+/** The facilitator's answer, for the operator: in the log (quoted, bounded), never in an error. */
+function logUnreadable(path: string, url: string, res: ProviderResponse): void {
+  logger.warn(`facilitator ${url}/${path} answered ${res.status}: ${JSON.stringify(excerpt(res.text))}`);
 }
 
 function tryJson(text: string): Record<string, unknown> | undefined {

@@ -28,9 +28,10 @@
  * `extra.feePayer` comes from the facilitator's /supported (`kinds[].extra.feePayer`); when that is
  * unreachable at order creation it is left out and filled in when the 402 is served.
  */
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../../../config/app-config';
 import { canonicalChain } from '../../routing';
 import { fromMinorUnits, toMinorUnits } from '../../../common/money';
 import {
@@ -109,9 +110,16 @@ export class X402Provider implements PaymentProvider {
   readonly methods = ['x402'] as const;
   private readonly logger = new Logger(X402Provider.name);
   private readonly store: X402Store;
+  private readonly allowPrivateFacilitator: boolean;
 
-  constructor(@InjectDataSource() db: DataSource) {
+  constructor(@InjectDataSource() db: DataSource, @Optional() config?: AppConfig) {
     this.store = new X402Store(db);
+    this.allowPrivateFacilitator = config?.x402AllowPrivateFacilitator ?? false;
+  }
+
+  /** The facilitator for this tenant: its own `facilitator_url` (checked at each call), else the platform's. */
+  facilitator(ctx: ProviderContext): FacilitatorClient {
+    return FacilitatorClient.of(ctx, { allowPrivate: this.allowPrivateFacilitator });
   }
 
   /** USDC on base, base-sepolia, solana, solana-devnet (or routing's chains BASE and SOL / SOLANA). */
@@ -147,7 +155,7 @@ export class X402Provider implements PaymentProvider {
       payToEvm: ctx.credentials.pay_to_evm,
       payToSolana: ctx.credentials.pay_to_solana,
       chain,
-      feePayers: needsFeePayer ? await FacilitatorClient.of(ctx).feePayers() : {},
+      feePayers: needsFeePayer ? await this.facilitator(ctx).feePayers() : {},
     });
     if (requirements.length === 0) {
       throw new ProviderError(
@@ -169,7 +177,7 @@ export class X402Provider implements PaymentProvider {
       (r) => X402_NETWORKS[r.network].family === 'svm' && typeof r.extra.feePayer !== 'string',
     );
     if (!missing) return action.requirements;
-    const feePayers = await FacilitatorClient.of(ctx).feePayers();
+    const feePayers = await this.facilitator(ctx).feePayers();
     return action.requirements.map((r) =>
       X402_NETWORKS[r.network].family === 'svm' &&
       typeof r.extra.feePayer !== 'string' &&
@@ -197,7 +205,7 @@ export class X402Provider implements PaymentProvider {
     if (!settling) return { status: 'pending' };
     if (settling.phase === 'in_flight' && Date.now() - Date.parse(settling.started_at) < STALE_SETTLE_MS)
       return { status: 'pending' };
-    const answer = await FacilitatorClient.of(ctx).settle(settling.request);
+    const answer = await this.facilitator(ctx).settle(settling.request);
     const verdict = verdictOfResettle(answer);
     if (verdict === 'succeeded') {
       const value = settledValue(settling.request, answer);
