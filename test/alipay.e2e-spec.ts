@@ -1,9 +1,9 @@
-import { createVerify, generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { createVerify, generateKeyPairSync, KeyObject } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { AlipayFake, beijingTime, RecordedRequest, signedText } from './fakes/alipay/alipay.fake';
-import { db, http, Merchant, newMerchant, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * Alipay (OpenAPI gateway) against its fake over real HTTP on PostgreSQL: page pay as a signed gateway
@@ -59,22 +59,13 @@ describe('Alipay', () => {
 
   beforeAll(async () => {
     await fake.start();
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
+    ({ app, admin } = await startTestAppWithAdmin({
       PAYMUX_ALIPAY_BASE_URL: fake.url,
       PROVIDER_TIMEOUT_MS: '500',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    }));
     await setUsdCny();
     m = await newMerchant(app, { name: '100 credits', amount: 100, price: '10.00', currency: 'USD' });
     account = newApp('pkcs8');

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
-import { db, http, Merchant, newMerchant, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * Paying in another currency than the package's (what WeChat Pay and Alipay do with CNY), on the
@@ -18,17 +17,7 @@ describe('charging in the provider currency (FX)', () => {
   const quote = 'EUR';
 
   beforeAll(async () => {
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    ({ app, admin } = await startTestAppWithAdmin());
     m = await newMerchant(app, { price: 5001, currency: base, amount: 100 });
     const sandbox: { chargeCurrency?: () => string } = app.app.get(SandboxProvider);
     sandbox.chargeCurrency = () => quote;

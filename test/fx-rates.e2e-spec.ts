@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { FxService } from '../src/admin/fx.service';
 import { Money } from '../src/common/money';
-import { db, http, Merchant, newMerchant, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, startTestAppWithAdmin } from './helpers/app';
 
 /** The admin-managed FX table: platform admins only, audited, and never guessed. */
 describe('FX rates', () => {
@@ -14,17 +13,7 @@ describe('FX rates', () => {
   const quote = 'THB';
 
   beforeAll(async () => {
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    ({ app, admin } = await startTestAppWithAdmin());
     merchant = await newMerchant(app);
   });
   afterAll(() => app.close());

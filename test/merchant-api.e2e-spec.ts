@@ -1,8 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
-import { merchantSignature } from '../src/auth/merchant-signature';
-import { db, http, Merchant, newMember, newMerchant, startTestApp } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMember,
+  newMerchant,
+  startTestAppWithAdmin,
+  signedRequest,
+} from './helpers/app';
 
 interface Key {
   id: string;
@@ -22,17 +29,7 @@ describe('merchant API (seed 004)', () => {
   let key: Key;
 
   beforeAll(async () => {
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    ({ app, admin } = await startTestAppWithAdmin());
     // HKD/USDT belongs to this suite only (the FX table is platform-wide).
     await http(app).put('/api/v1/admin/fx-rates/HKD/USDT').set(admin).send({ rate: '0.128' }).expect(200);
     m = await newMerchant(app);
@@ -45,32 +42,12 @@ describe('merchant API (seed 004)', () => {
   });
 
   /** A request signed as a merchant's server would sign it. */
-  function signed(
+  const signed = (
     method: 'GET' | 'POST',
     path: string,
     body?: Record<string, unknown> | string,
     opts: { key?: Key; timestamp?: number; nonce?: string; tamper?: (raw: string) => string } = {},
-  ): request.Test {
-    const k = opts.key ?? key;
-    const raw = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-    const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
-    const nonce = opts.nonce ?? randomBytes(12).toString('hex');
-    const signature = merchantSignature(k.secret, {
-      timestamp,
-      nonce,
-      method,
-      pathWithQuery: path,
-      body: raw,
-    });
-    const req = (method === 'GET' ? request(app.url).get(path) : request(app.url).post(path))
-      .set('X-API-Key', k.key_id)
-      .set('X-Timestamp', timestamp)
-      .set('X-Nonce', nonce)
-      .set('X-Signature', signature);
-    if (method === 'POST')
-      void req.set('Content-Type', 'application/json').send(opts.tamper ? opts.tamper(raw) : raw);
-    return req;
-  }
+  ): request.Test => signedRequest(app, opts.key ?? key, method, path, body, opts);
 
   const orderNo = (): string => `Pay${Date.now()}${randomBytes(3).toString('hex')}`;
   const payment = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -321,6 +298,15 @@ describe('merchant API (seed 004)', () => {
         key: theirKey,
       }).expect(404);
       expect(hidden.body).toEqual({ code: 10005, message: expect.any(String) });
+    });
+
+    it('answers an order_no with a NUL byte or of another form 404 10005, not a 5xx (found by the fuzz)', async () => {
+      for (const no of ['abc%00def12', '1%001', 'x'.repeat(33), 'has%20space1']) {
+        const got = await signed('GET', `/v1/payment/${no}`).expect(404);
+        expect(got.body).toEqual({ code: 10005, message: expect.any(String) });
+        const closed = await signed('POST', `/v1/payment/${no}/close`).expect(404);
+        expect(closed.body).toEqual({ code: 10005, message: expect.any(String) });
+      }
     });
 
     it('closes a pending order (state 5) once', async () => {

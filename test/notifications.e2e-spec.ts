@@ -1,11 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
 import { merchantSignature } from '../src/auth/merchant-signature';
 import { RETRY_SCHEDULE_SECONDS } from '../src/notifications/notify-schedule';
-import { db, http, Merchant, newMember, newMerchant, newOrder, startTestApp } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMember,
+  newMerchant,
+  newOrder,
+  startTestApp,
+  signedRequest,
+} from './helpers/app';
 
 interface Received {
   path: string;
@@ -87,26 +95,7 @@ describe('merchant notifications', () => {
       notify_url: notifyUrl,
       meta: 'm-1',
     });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = randomBytes(8).toString('hex');
-    const res = await request(app.url)
-      .post('/v1/payment')
-      .set('Content-Type', 'application/json')
-      .set('X-API-Key', key.key_id)
-      .set('X-Timestamp', timestamp)
-      .set('X-Nonce', nonce)
-      .set(
-        'X-Signature',
-        merchantSignature(key.secret, {
-          timestamp,
-          nonce,
-          method: 'POST',
-          pathWithQuery: '/v1/payment',
-          body: raw,
-        }),
-      )
-      .send(raw)
-      .expect(200);
+    const res = await signedRequest(app, key, 'POST', '/v1/payment', raw).expect(200);
     const id = res.body.data.id as string;
     const [p] = await db(app).query<{ provider_ref: string }[]>(
       'SELECT provider_ref FROM payments WHERE order_id = $1',
@@ -406,25 +395,7 @@ describe('merchant notifications to private addresses', () => {
           chain_type: 'TRON',
           notify_url: url,
         });
-        const timestamp = String(Math.floor(Date.now() / 1000));
-        const nonce = randomBytes(8).toString('hex');
-        const res = await request(app.url)
-          .post('/v1/payment')
-          .set('Content-Type', 'application/json')
-          .set('X-API-Key', key.key_id)
-          .set('X-Timestamp', timestamp)
-          .set('X-Nonce', nonce)
-          .set(
-            'X-Signature',
-            merchantSignature(key.secret, {
-              timestamp,
-              nonce,
-              method: 'POST',
-              pathWithQuery: '/v1/payment',
-              body: raw,
-            }),
-          )
-          .send(raw);
+        const res = await signedRequest(app, key, 'POST', '/v1/payment', raw);
         expect(res.status).toBe(400);
         expect(res.body).toEqual({
           code: 10003,
@@ -461,26 +432,7 @@ describe('the notification worker', () => {
           chain_type: 'TRON',
           notify_url: `${rx.url}/w`,
         });
-        const timestamp = String(Math.floor(Date.now() / 1000));
-        const nonce = randomBytes(8).toString('hex');
-        const res = await request(writer.url)
-          .post('/v1/payment')
-          .set('Content-Type', 'application/json')
-          .set('X-API-Key', key.key_id)
-          .set('X-Timestamp', timestamp)
-          .set('X-Nonce', nonce)
-          .set(
-            'X-Signature',
-            merchantSignature(key.secret, {
-              timestamp,
-              nonce,
-              method: 'POST',
-              pathWithQuery: '/v1/payment',
-              body: raw,
-            }),
-          )
-          .send(raw)
-          .expect(200);
+        const res = await signedRequest(writer, key, 'POST', '/v1/payment', raw).expect(200);
         const id = res.body.data.id as string;
         await http(writer).post(`/api/v1/orders/${id}/cancel`).set(m.auth).expect(200);
         return id;

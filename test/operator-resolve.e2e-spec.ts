@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, newOrder, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * A platform operator resolves a payment no provider can settle (an x402 settle whose answer was
@@ -13,17 +13,7 @@ describe('operator resolution of a pending payment', () => {
   let m: Merchant;
 
   beforeAll(async () => {
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    ({ app, admin } = await startTestAppWithAdmin());
     m = await newMerchant(app);
   });
   afterAll(() => app.close());

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import request from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
-import { merchantSignature } from '../src/auth/merchant-signature';
-import { http, newMerchant, startTestApp } from './helpers/app';
+import { http, newMerchant, startTestApp, signedRequest } from './helpers/app';
 
 /**
  * Rate limits: per tenant for Bearer tokens and per API key for the merchant API, counted in the
@@ -53,25 +51,7 @@ describe('rate limits', () => {
       key_id: string;
       secret: string;
     };
-    const call = (app: RunningPaymux) => {
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const nonce = randomBytes(8).toString('hex');
-      return request(app.url)
-        .get('/v1/payment/NoSuchOrder1')
-        .set('X-API-Key', key.key_id)
-        .set('X-Timestamp', timestamp)
-        .set('X-Nonce', nonce)
-        .set(
-          'X-Signature',
-          merchantSignature(key.secret, {
-            timestamp,
-            nonce,
-            method: 'GET',
-            pathWithQuery: '/v1/payment/NoSuchOrder1',
-            body: '',
-          }),
-        );
-    };
+    const call = (app: RunningPaymux) => signedRequest(app, key, 'GET', '/v1/payment/NoSuchOrder1');
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await call(i % 2 === 0 ? a : b)).status);
     expect(statuses.slice(0, 6)).toEqual([404, 404, 404, 404, 404, 404]);

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { ProviderError, type PaymentProvider } from '../src/payments/payment-provider';
 import { AlchemyProvider } from '../src/payments/providers/alchemy/alchemy.provider';
 import { TokenPayProvider } from '../src/payments/providers/tokenpay/tokenpay.provider';
-import { db, http, Merchant, newMember, newMerchant, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMember, newMerchant, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * Routing by token and chain (`pay_way: Crypto`): the tenant's priority list among enabled providers
@@ -23,17 +22,7 @@ describe('routing by currency and chain', () => {
   };
 
   beforeAll(async () => {
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    ({ app, admin } = await startTestAppWithAdmin());
     m = await newMerchant(app, { price: 20, currency: 'EUR', amount: 100 });
     tokenpay = app.app.get(TokenPayProvider);
     alchemy = app.app.get(AlchemyProvider);

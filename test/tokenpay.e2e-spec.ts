@@ -5,7 +5,7 @@ import { ProviderRegistry } from '../src/payments/provider-registry';
 import { TokenPayProvider } from '../src/payments/providers/tokenpay/tokenpay.provider';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { TokenPayFake } from './fakes/tokenpay/tokenpay.fake';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, newOrder, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * TokenPay (seed 003) against its fake over real HTTP on PostgreSQL: the exact signed prepayment
@@ -40,22 +40,13 @@ describe('TokenPay', () => {
   beforeAll(async () => {
     await fake.start();
     fake.addAccount(account);
-    const email = `admin-${randomUUID()}@example.test`;
-    app = await startTestApp({
-      ADMIN_EMAIL: email,
-      ADMIN_PASSWORD: 'admin-password-1',
-      LOGIN_RATE_LIMIT: '1000',
+    ({ app, admin } = await startTestAppWithAdmin({
       PAYMUX_TOKENPAY_BASE_URL: fake.url,
       PROVIDER_TIMEOUT_MS: '500',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
-    });
-    const login = await http(app)
-      .post('/api/v1/auth/login')
-      .send({ email, password: 'admin-password-1' })
-      .expect(200);
-    admin = { authorization: `Bearer ${login.body.access_token as string}` };
+    }));
     await http(app).put('/api/v1/admin/fx-rates/USD/USDT').set(admin).send({ rate: '1.0' }).expect(200);
     m = await newMerchant(app);
     await configure(m, credsOf(account));

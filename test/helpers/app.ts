@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { merchantSignature } from '../../src/auth/merchant-signature';
 import { RunningPaymux, startPaymux } from '../../src/bootstrap';
 
 export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
@@ -37,6 +38,22 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
     },
     { port: 0 },
   );
+}
+
+/** A test app with a platform admin (ADMIN_EMAIL at start), logged in. */
+export async function startTestAppWithAdmin(
+  env: Record<string, string> = {},
+): Promise<{ app: RunningPaymux; admin: { authorization: string } }> {
+  const email = `admin-${randomUUID()}@example.test`;
+  const password = 'admin-password-1';
+  const app = await startTestApp({
+    ADMIN_EMAIL: email,
+    ADMIN_PASSWORD: password,
+    LOGIN_RATE_LIMIT: '1000',
+    ...env,
+  });
+  const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
+  return { app, admin: { authorization: `Bearer ${login.body.access_token as string}` } };
 }
 
 /** Over real HTTP, against the listening server. */
@@ -119,4 +136,41 @@ export async function newMember(
   const me = await http(app).get('/api/v1/auth/me').set(auth).expect(200);
   expect(me.body).toMatchObject({ user: { id: userId }, tenant: { id: m.tenantId }, role: 'member' });
   return { userId, auth };
+}
+
+export interface ApiKey {
+  key_id: string;
+  secret: string;
+}
+
+/**
+ * A merchant API request (DESIGN.md section 6) signed as a merchant's server would sign it; `tamper`
+ * changes the body after signing.
+ */
+export function signedRequest(
+  app: RunningPaymux,
+  key: ApiKey,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Record<string, unknown> | string,
+  opts: { timestamp?: number; nonce?: string; tamper?: (raw: string) => string } = {},
+): request.Test {
+  const raw = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+  const nonce = opts.nonce ?? randomBytes(12).toString('hex');
+  const signature = merchantSignature(key.secret, {
+    timestamp,
+    nonce,
+    method,
+    pathWithQuery: path,
+    body: raw,
+  });
+  const req = (method === 'GET' ? request(app.url).get(path) : request(app.url).post(path))
+    .set('X-API-Key', key.key_id)
+    .set('X-Timestamp', timestamp)
+    .set('X-Nonce', nonce)
+    .set('X-Signature', signature);
+  if (method === 'POST')
+    void req.set('Content-Type', 'application/json').send(opts.tamper ? opts.tamper(raw) : raw);
+  return req;
 }
