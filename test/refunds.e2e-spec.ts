@@ -175,6 +175,148 @@ describe('refunds', () => {
     expect(await balance(m)).toBe('-450.000000');
   });
 
+  const usage = (m: Merchant, amount: number, reference: string) =>
+    http(app).post(`/api/v1/applications/${m.applicationId}/usage`).set(m.auth).send({ amount, reference });
+  const age = (orderId: string) =>
+    db(app).query(`UPDATE refunds SET updated_at = now() - interval '1 hour' WHERE order_id = $1`, [orderId]);
+  const remaining = async (orderId: string): Promise<string> =>
+    (
+      await db(app).query<{ r: string }[]>('SELECT remaining_amount::text AS r FROM orders WHERE id = $1', [
+        orderId,
+      ])
+    )[0].r;
+
+  it("holds a pending refund's credits: usage and other refunds cannot spend them, and settling never goes below zero", async () => {
+    const m = await newMerchant(app);
+    const first = await paidOrder(m);
+    const sandbox = app.app.get(SandboxProvider);
+    jest.spyOn(sandbox, 'refund').mockRejectedValueOnce(new ProviderError('timeout', 'no answer'));
+    const pending = await refund(m, first, { reason: 'slow provider' }).expect(202);
+    expect(await balance(m)).toBe('500.000000');
+
+    // The audit's case: the 500 credits are held for the pending refund, so a usage debit of 450 is refused.
+    const refused = await usage(m, 450, 'while-pending').expect(409);
+    expect(refused.body).toMatchObject({
+      code: 'insufficient_balance',
+      details: { balance: '500', held: '500', available: '0', requested: '450' },
+    });
+
+    // Another order brings 500 more: only what is not held can be spent.
+    const second = await paidOrder(m);
+    await usage(m, 450, 'after-second').expect(201);
+    expect(await balance(m)).toBe('550.000000');
+    // Refunding the second order would take back 500, but only 50 are not held.
+    const short = await refund(m, second, { reason: 'second' }).expect(422);
+    expect(short.body).toMatchObject({
+      code: 'insufficient_balance',
+      details: { balance: '550', held: '500', available: '50', credits: '500' },
+    });
+
+    // Reconciliation settles the first refund: the balance never goes below zero, nothing forced.
+    jest
+      .spyOn(sandbox, 'queryRefund')
+      .mockResolvedValue({ status: 'succeeded', providerRefundId: 'x' + first });
+    await age(first);
+    await app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId });
+    const [row] = await db(app).query<{ status: string; forced: boolean }[]>(
+      'SELECT status, forced FROM refunds WHERE id = $1',
+      [pending.body.id],
+    );
+    expect(row).toEqual({ status: 'succeeded', forced: false });
+    expect(await balance(m)).toBe('50.000000');
+    expect(await refundEntries(first)).toEqual([{ amount: '-500.000000', reference: pending.body.id }]);
+    // The usage drew on the first (oldest) order; its refund takes what that order had left and the
+    // rest from the next order, so the balance still equals the orders' remaining credits.
+    expect(await remaining(first)).toBe('0.000000');
+    expect(await remaining(second)).toBe('50.000000');
+    expect(await stateOf(m, first)).toBe('Refunded');
+  });
+
+  it('keeps usage and a settling refund consistent under concurrency: held credits are never spent', async () => {
+    const m = await newMerchant(app);
+    const first = await paidOrder(m);
+    await paidOrder(m); // 1000 credits in all
+    const sandbox = app.app.get(SandboxProvider);
+    jest.spyOn(sandbox, 'refund').mockRejectedValueOnce(new ProviderError('timeout', 'no answer'));
+    await refund(m, first, { reason: 'slow provider' }).expect(202);
+    jest
+      .spyOn(sandbox, 'queryRefund')
+      .mockResolvedValue({ status: 'succeeded', providerRefundId: 'y' + first });
+    await age(first);
+    // 500 are held, 500 free: at most three usage debits of 150 fit, whenever the refund settles.
+    const [settled, ...debits] = await Promise.all([
+      app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId }),
+      ...Array.from({ length: 5 }, (_, i) => usage(m, 150, `race-${i}`)),
+    ]);
+    expect(settled).toBeDefined();
+    expect(debits.map((d) => d.status).sort()).toEqual([201, 201, 201, 409, 409]);
+    expect(await balance(m)).toBe('50.000000');
+    expect(await refundEntries(first)).toHaveLength(1);
+  });
+
+  it('is idempotent by provider refund number: an answer naming a recorded refund resolves to that refund', async () => {
+    const m = await newMerchant(app);
+    const orderId = await paidOrder(m);
+    const sandbox = app.app.get(SandboxProvider);
+    const number = `re_same_${orderId.slice(0, 8)}`;
+    const refundCall = jest
+      .spyOn(sandbox, 'refund')
+      .mockResolvedValue({ status: 'succeeded', providerRefundId: number });
+    const first = await refund(m, orderId, { amount: '10.00', reason: 'part' }).expect(201);
+    expect(first.body.provider_refund_id).toBe(number);
+
+    // The provider answers a second request with the same refund: it is that refund, recorded once.
+    const second = await refund(m, orderId, { amount: '5.00', reason: 'part again' }).expect(200);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(second.body).toMatchObject({ id: first.body.id, status: 'succeeded', provider_refund_id: number });
+    const rows = () =>
+      db(app).query<
+        { id: string; status: string; provider_refund_id: string | null; failure_message: string }[]
+      >(
+        'SELECT id, status, provider_refund_id, failure_message FROM refunds WHERE order_id = $1 ORDER BY created_at',
+        [orderId],
+      );
+    let all = await rows();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatchObject({ status: 'failed', provider_refund_id: null });
+    expect(all[1].failure_message).toContain(first.body.id as string);
+    expect(await refundEntries(orderId)).toHaveLength(1);
+    expect(await balance(m)).toBe('399.979996');
+
+    // The same through reconciliation: a timed-out refund whose late answer names the recorded refund
+    // is resolved (not retried forever).
+    refundCall.mockRejectedValueOnce(new ProviderError('timeout', 'no answer'));
+    const third = await refund(m, orderId, { amount: '5.00', reason: 'slow' }).expect(202);
+    const query = jest
+      .spyOn(sandbox, 'queryRefund')
+      .mockResolvedValue({ status: 'succeeded', providerRefundId: number });
+    await age(orderId);
+    await app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId });
+    await age(orderId);
+    await app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId });
+    expect(query).toHaveBeenCalledTimes(1);
+    all = await rows();
+    expect(all.find((r) => r.id === third.body.id)).toMatchObject({ status: 'failed' });
+    expect(await refundEntries(orderId)).toHaveLength(1);
+    expect(await balance(m)).toBe('399.979996');
+
+    // An answer naming a refund still pending settles that refund, and the duplicate resolves to it.
+    const later = `re_later_${orderId.slice(0, 8)}`;
+    refundCall.mockResolvedValueOnce({ status: 'pending', providerRefundId: later });
+    const waiting = await refund(m, orderId, { amount: '20.00', reason: 'pending one' }).expect(202);
+    expect(waiting.body.provider_refund_id).toBe(later);
+    refundCall.mockResolvedValueOnce({ status: 'succeeded', providerRefundId: later });
+    const dup = await refund(m, orderId, { amount: '3.00', reason: 'dup' }).expect(200);
+    expect(dup.body).toMatchObject({ id: waiting.body.id, status: 'succeeded', provider_refund_id: later });
+    expect(await refundEntries(orderId)).toHaveLength(2);
+    // 500 * 20.00 / 49.99 = 200.040008 more credits back.
+    expect(await balance(m)).toBe('199.939988');
+    // Still refundable: 49.99 - 10.00 - 20.00; the duplicates hold nothing.
+    const over = await refund(m, orderId, { amount: '20.00', reason: 'x' }).expect(422);
+    expect(over.body.details).toMatchObject({ refundable: '19.99' });
+    expect(await stateOf(m, orderId)).toBe('PartiallyRefunded');
+  });
+
   it('lets only owners and admins refund; another tenant gets 404; unpaid orders are not refundable', async () => {
     const m = await newMerchant(app);
     const orderId = await paidOrder(m);

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
+import { Money } from '../src/common/money';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { WechatProvider } from '../src/payments/providers/wechat/wechat.provider';
@@ -82,6 +83,7 @@ describe('WeChat Pay v3', () => {
   beforeEach(() => {
     fake.mode = 'ok';
     fake.refundStatus = 'SUCCESS';
+    fake.refundsUnseen = false;
     fake.responseSkewSeconds = 0;
   });
 
@@ -494,6 +496,114 @@ describe('WeChat Pay v3', () => {
       );
       expect(row).toEqual({ status: 'succeeded', provider_refund_id: fake.refunds.get(no)!.refund_id });
       expect(await orderState(orderId)).toBe('PartiallyRefunded');
+    });
+
+    /** The balance as exact decimal text (the shared merchant's balance has decimals by now). */
+    const exactBalance = async (): Promise<Money> =>
+      new Money(
+        (
+          await db(app).query<{ b: string }[]>('SELECT balance::text AS b FROM applications WHERE id = $1', [
+            m.applicationId,
+          ])
+        )[0].b,
+      );
+    const refundRow = async (id: unknown) =>
+      (
+        await db(app).query<{ status: string; failure_message: string | null; provider_refund_id: string }[]>(
+          'SELECT status, failure_message, provider_refund_id FROM refunds WHERE id = $1',
+          [id],
+        )
+      )[0];
+    /** Reconcile as if the refund had been asked for `createdAgo` ago and last checked long enough ago. */
+    const reconcileRefund = async (id: unknown, createdAgo = '1 minute'): Promise<void> => {
+      await db(app).query(
+        `UPDATE refunds SET created_at = now() - $2::interval, updated_at = now() - interval '2 hours' WHERE id = $1`,
+        [id, createdAgo],
+      );
+      await app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId });
+    };
+
+    it('keeps a timed-out refund WeChat does not show yet (404) pending and reserved, so it is never given twice', async () => {
+      const { orderId, no } = await paidOrder();
+      const before = await exactBalance();
+      fake.refundsUnseen = true; // WeChat takes the refund, the answer is lost, the query does not show it yet
+      const res = await http(app)
+        .post(`/api/v1/orders/${orderId}/refunds`)
+        .set(m.auth)
+        .send({ reason: 'answer lost' })
+        .expect(202);
+      expect(res.body.status).toBe('pending');
+      const outRefundNo = (res.body.id as string).replace(/-/g, '');
+      expect(fake.transaction(no).refunded).toBe(4999); // the money went back at WeChat
+      fake.refundsUnseen = false;
+
+      // Reconciliation asks; WeChat answers 404 (not yet visible): still pending, not failed.
+      await reconcileRefund(res.body.id);
+      const query = last(`/v3/refund/domestic/refunds/${outRefundNo}`);
+      expect(query.method).toBe('GET');
+      expect(await refundRow(res.body.id)).toEqual({
+        status: 'pending',
+        failure_message: null,
+        provider_refund_id: null,
+      });
+      // Still reserved: nothing more can be refunded, so it cannot be given back twice.
+      const twice = await http(app)
+        .post(`/api/v1/orders/${orderId}/refunds`)
+        .set(m.auth)
+        .send({ reason: 'again' })
+        .expect(422);
+      expect(twice.body.code).toBe('refund_exceeds_payment');
+      expect(await orderState(orderId)).toBe('Finished');
+      expect((await exactBalance()).eq(before)).toBe(true);
+
+      // Hours later, still unknown: still pending.
+      await reconcileRefund(res.body.id, '23 hours');
+      expect((await refundRow(res.body.id)).status).toBe('pending');
+
+      // WeChat shows it: settled once, debited once.
+      fake.revealRefunds();
+      await reconcileRefund(res.body.id);
+      expect(await refundRow(res.body.id)).toEqual({
+        status: 'succeeded',
+        failure_message: null,
+        provider_refund_id: fake.refunds.get(outRefundNo)!.refund_id,
+      });
+      expect(await orderState(orderId)).toBe('Refunded');
+      expect((await exactBalance()).toFixed()).toBe(before.minus(500).toFixed());
+      expect(fake.transaction(no).refunded).toBe(4999);
+    });
+
+    it('fails a refund WeChat still does not know a day after it was asked for, releasing its amount', async () => {
+      const { orderId, no } = await paidOrder();
+      const before = await exactBalance();
+      fake.mode = 'hang'; // the refund request never reaches WeChat
+      const res = await http(app)
+        .post(`/api/v1/orders/${orderId}/refunds`)
+        .set(m.auth)
+        .send({ reason: 'lost request' })
+        .expect(202);
+      expect(res.body.status).toBe('pending');
+      fake.mode = 'ok';
+      expect(fake.transaction(no).refunded).toBe(0);
+
+      await reconcileRefund(res.body.id, '23 hours 59 minutes');
+      expect((await refundRow(res.body.id)).status).toBe('pending');
+
+      await reconcileRefund(res.body.id, '24 hours 1 minute');
+      const row = await refundRow(res.body.id);
+      expect(row.status).toBe('failed');
+      expect(row.failure_message).toMatch(/WeChat Pay has no such refund/);
+      expect(await orderState(orderId)).toBe('Finished');
+      expect((await exactBalance()).eq(before)).toBe(true);
+
+      // The amount is released: a new refund goes through, once.
+      await http(app)
+        .post(`/api/v1/orders/${orderId}/refunds`)
+        .set(m.auth)
+        .send({ reason: 'again' })
+        .expect(201);
+      expect(fake.transaction(no).refunded).toBe(4999);
+      expect(await orderState(orderId)).toBe('Refunded');
     });
   });
 

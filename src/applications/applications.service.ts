@@ -65,6 +65,8 @@ export class ApplicationsService {
   /**
    * Debit usage once per reference. A replay with the same reference and amount returns the first
    * entry; the same reference with another amount is a 409; a short balance is 409 insufficient_balance.
+   * Only what is available may be spent: the balance minus the credits held by refunds still pending
+   * at the provider (see LedgerService.lockBalance).
    */
   async recordUsage(
     tenantId: string,
@@ -81,11 +83,8 @@ export class ApplicationsService {
       throw e;
     }
     return this.db.transaction(async (m) => {
-      const locked = await m.query<{ balance: string }[]>(
-        'SELECT balance FROM applications WHERE id = $1 AND tenant_id = $2 FOR UPDATE',
-        [applicationId, tenantId],
-      );
-      if (!locked[0]) throw notFound('application');
+      const spendable = await this.ledger.lockBalance(m, tenantId, applicationId);
+      if (!spendable) throw notFound('application');
       const previous = await m.findOne(LedgerEntry, {
         where: { tenantId, applicationId, kind: 'usage', reference },
       });
@@ -93,14 +92,22 @@ export class ApplicationsService {
         if (!new Money(previous.amount).negated().equals(amount)) {
           throw conflict('reference_reused', 'this reference was already used with another amount');
         }
-        return { entry: previous, replayed: true, balance: locked[0].balance };
+        return { entry: previous, replayed: true, balance: spendable.balance.toFixed(CREDIT_SCALE) };
       }
-      const balance = new Money(locked[0].balance);
-      if (balance.lessThan(amount)) {
-        throw conflict('insufficient_balance', 'the application does not have enough credits', {
-          balance: balance.toFixed(),
-          requested: amount.toFixed(),
-        });
+      const { balance, held, available } = spendable;
+      if (available.lessThan(amount)) {
+        throw conflict(
+          'insufficient_balance',
+          held.gt(0)
+            ? `the application has ${available.toFixed()} credits available (${held.toFixed()} of its ${balance.toFixed()} are held by pending refunds)`
+            : 'the application does not have enough credits',
+          {
+            balance: balance.toFixed(),
+            held: held.toFixed(),
+            available: available.toFixed(),
+            requested: amount.toFixed(),
+          },
+        );
       }
       const entry = await this.ledger.debitUsage(m, { tenantId, applicationId, amount, reference });
       return { entry, replayed: false, balance: entry.balanceAfter };

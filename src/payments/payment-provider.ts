@@ -169,11 +169,15 @@ export interface PaymentProvider {
   close?(ctx: ProviderContext, ref: PaymentRef): Promise<void>;
   /** Give money back; idempotent by `input.refundId`. An unknown outcome (timeout) throws ProviderError. */
   refund?(ctx: ProviderContext, ref: PaymentRef, input: RefundInput): Promise<RefundResult>;
-  /** Ask how a refund ended (reconciliation of `pending` refunds). */
+  /**
+   * Ask how a refund ended (reconciliation of `pending` refunds). `requestedAt` is when paymux asked
+   * for it, for an adapter that must wait before it may take "no such refund" as final. A refund the
+   * provider does not (yet) know is `pending`, never `failed`, while its money may still move.
+   */
   queryRefund?(
     ctx: ProviderContext,
     ref: PaymentRef,
-    refund: { refundId: string; providerRefundId?: string },
+    refund: { refundId: string; providerRefundId?: string; requestedAt?: Date },
   ): Promise<RefundResult>;
   /**
    * A payer came back from the provider's page (PayPal's return URL): finish what the provider needs

@@ -88,6 +88,14 @@ export class WechatPayFake {
   requireHttpsNotifyUrl = false;
   /** The status new refunds get. */
   refundStatus: FakeRefund['status'] = 'SUCCESS';
+  /**
+   * When set, a refund request is taken (the money goes back) but never answered, and the refund
+   * query answers 404 for it until revealRefunds(): a refund call that timed out and is not yet
+   * visible at WeChat.
+   */
+  refundsUnseen = false;
+  /** Refunds taken while `refundsUnseen` was set, not yet shown by the query. */
+  readonly unseenRefunds = new Map<string, FakeRefund>();
   /** Shift of the Wechatpay-Timestamp on answers (seconds), for the clock-skew check. */
   responseSkewSeconds = 0;
   url = '';
@@ -142,6 +150,12 @@ export class WechatPayFake {
     const t = this.transactions.get(outTradeNo);
     if (!t) throw new Error(`fake: no transaction ${outTradeNo}`);
     return t;
+  }
+
+  /** WeChat now shows the refunds it took unseen (see `refundsUnseen`). */
+  revealRefunds(): void {
+    for (const [no, r] of this.unseenRefunds) this.refunds.set(no, r);
+    this.unseenRefunds.clear();
   }
 
   /** The payer paid (no callback sent). */
@@ -432,6 +446,7 @@ export class WechatPayFake {
     const bad = (message: string): void => this.reply(res, 400, { code: 'PARAM_ERROR', message });
     const outRefundNo = typeof b.out_refund_no === 'string' ? b.out_refund_no : '';
     if (!/^[0-9A-Za-z_\-*|@]{1,64}$/.test(outRefundNo)) return bad('out_refund_no格式错误');
+    if (this.unseenRefunds.has(outRefundNo)) return; // still unseen: no answer again
     const existing = this.refunds.get(outRefundNo);
     if (existing) return this.reply(res, 200, this.refundView(existing));
     const t = this.transactions.get(typeof b.out_trade_no === 'string' ? b.out_trade_no : '');
@@ -461,6 +476,10 @@ export class WechatPayFake {
       total: t.total,
       status: this.refundStatus,
     };
+    if (this.refundsUnseen) {
+      this.unseenRefunds.set(outRefundNo, r);
+      return; // taken, but the answer is lost: the caller's timeout fires
+    }
     this.refunds.set(outRefundNo, r);
     this.reply(res, 200, this.refundView(r));
   }

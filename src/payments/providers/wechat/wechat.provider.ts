@@ -22,7 +22,8 @@
  *
  * *Unsure* facts, and what we do: a FREQUENCY_LIMITED answer is treated as a passing fault
  * (`unavailable`, so a refund stays pending) rather than a refusal; a refund WeChat does not know
- * when asked (404) is reported failed (nothing was given back).
+ * when asked (404) stays pending until REFUND_UNKNOWN_FINAL_MS after it was asked for, and only
+ * then is reported failed (the request never reached WeChat: nothing was given back).
  */
 import { Injectable } from '@nestjs/common';
 import {
@@ -76,6 +77,15 @@ const NOTHING_TO_CLOSE = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'ORDER_CLO
 
 /** A callback whose signature (or its headers, serial or timestamp) failed: answered 401. */
 export class WechatSignatureRejected extends NotificationRejected {}
+
+/**
+ * How long after a refund was asked for a 404 from WeChat's refund query ("no such out_refund_no")
+ * is taken as final. WeChat shows a refund as soon as it has accepted the request, so a refund it
+ * does not know is either one whose request never arrived or one still in flight (a timed-out call,
+ * a request queued on WeChat's side). A day is far beyond any delay in flight: a refund still
+ * unknown then was never taken, nothing was given back, and it fails (releasing its amount).
+ */
+export const REFUND_UNKNOWN_FINAL_MS = 24 * 3_600_000;
 
 @Injectable()
 export class WechatProvider implements PaymentProvider {
@@ -207,7 +217,7 @@ export class WechatProvider implements PaymentProvider {
   async queryRefund(
     ctx: ProviderContext,
     _ref: PaymentRef,
-    refund: { refundId: string; providerRefundId?: string },
+    refund: { refundId: string; providerRefundId?: string; requestedAt?: Date },
   ): Promise<RefundResult> {
     const client = new WechatClient(ctx);
     try {
@@ -216,9 +226,17 @@ export class WechatProvider implements PaymentProvider {
       );
       return refundResult(data);
     } catch (err) {
-      if (err instanceof WechatCallError && err.status === 404)
-        return { status: 'failed', message: `WeChat Pay has no such refund (${err.message})` };
-      throw err;
+      if (!(err instanceof WechatCallError) || err.status !== 404) throw err;
+      // A refund whose call timed out may be in flight, or taken and not yet shown: failing it now
+      // would release its amount while WeChat may still give the money back, and a second refund
+      // could give it back twice. Without the time it was asked for, it stays pending.
+      const age = refund.requestedAt ? Date.now() - refund.requestedAt.getTime() : 0;
+      if (age < REFUND_UNKNOWN_FINAL_MS)
+        return { status: 'pending', message: `WeChat Pay does not show this refund yet (${err.message})` };
+      return {
+        status: 'failed',
+        message: `WeChat Pay has no such refund ${Math.floor(age / 3_600_000)} h after it was asked for, so it never reached WeChat and nothing was given back (${err.message})`,
+      };
     }
   }
 
