@@ -13,6 +13,8 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly boss: PgBoss;
   private readonly handlers = new Map<string, (data: Record<string, unknown>) => Promise<void>>();
+  /** Every queue this process sends to or works on: all are created at start. */
+  private readonly queues = new Set<string>();
   private started: Promise<void> | undefined;
 
   constructor(@Inject(DATABASE_URL) url: string) {
@@ -29,16 +31,26 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     this.boss.on('error', (err: Error) => this.logger.warn(`job queue: ${err.message}`));
   }
 
-  /** Register a handler before the application starts; it runs on every process. */
+  /**
+   * Name a queue this process sends to, before the application starts. It is created at start on
+   * every process, worker or not: pg-boss 10 stores a job only in a queue that exists, and a job
+   * sent to a missing one is dropped without an error.
+   */
+  declare(queue: string): void {
+    this.queues.add(queue);
+  }
+
+  /** Register a handler before the application starts (a worker process); declares its queue. */
   handle(queue: string, handler: (data: Record<string, unknown>) => Promise<void>): void {
+    this.declare(queue);
     this.handlers.set(queue, handler);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.started = (async () => {
       await this.boss.start();
+      for (const queue of this.queues) await this.createQueue(queue);
       for (const [queue, handler] of this.handlers) {
-        await this.boss.createQueue(queue);
         await this.boss.work<Record<string, unknown>>(
           queue,
           { batchSize: 5, pollingIntervalSeconds: 0.5 },
@@ -62,6 +74,24 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.started;
   }
 
+  /**
+   * Create a queue unless it exists. Processes starting together on a fresh database race to create
+   * it, and pg-boss's create_queue can deadlock against another's (PostgreSQL rolls one back): the
+   * survivor's queue stands, and the next try finds it.
+   */
+  private async createQueue(queue: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await this.boss.getQueue(queue))) await this.boss.createQueue(queue);
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        this.logger.warn(`creating queue ${queue} failed (${String(err)}); trying again`);
+        await new Promise((r) => setTimeout(r, 100 * attempt + Math.floor(Math.random() * 100)));
+      }
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.started?.catch(() => undefined);
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
@@ -77,7 +107,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     opts: { m?: EntityManager; startAfterSeconds?: number } = {},
   ): Promise<void> {
     const m = opts.m;
-    await this.boss.send(queue, data, {
+    const id = await this.boss.send(queue, data, {
       startAfter: opts.startAfterSeconds && opts.startAfterSeconds > 0 ? opts.startAfterSeconds : undefined,
       db: m
         ? {
@@ -87,5 +117,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
           }
         : undefined,
     });
+    // Never lose a job silently: without it the caller's change must not commit either.
+    if (!id) throw new Error(`job queue: a ${queue} job was not stored (is the queue declared?)`);
   }
 }

@@ -45,6 +45,8 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // Every process queues notifications (in its state changes), worker or not.
+    this.queue.declare(NOTIFY_QUEUE);
     if (this.config.notifyWorker)
       this.queue.handle(NOTIFY_QUEUE, (data) => this.deliver(String(data.notificationId)));
   }
