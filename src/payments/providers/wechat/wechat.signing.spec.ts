@@ -255,7 +255,7 @@ describe('WeChat Pay v3 wire values', () => {
     expect(refundStatus('SUCCESS')).toBe('succeeded');
     expect(refundStatus('PROCESSING')).toBe('pending');
     expect(refundStatus('CLOSED')).toBe('failed');
-    expect(refundStatus('ABNORMAL')).toBe('failed');
+    expect(refundStatus('ABNORMAL')).toBe('pending');
     expect(refundStatus('WHATEVER')).toBe('pending');
   });
 });

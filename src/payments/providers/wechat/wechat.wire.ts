@@ -147,13 +147,17 @@ export function queryStatus(state: string): ProviderStatus['status'] {
   }
 }
 
-/** A refund's status: SUCCESS succeeded, PROCESSING pending, CLOSED and ABNORMAL failed, else pending. */
+/**
+ * A refund's status: SUCCESS succeeded, CLOSED failed, anything else pending. ABNORMAL is not a
+ * failure: the money has left the merchant's balance but the payer's card refused it, and the
+ * merchant re-routes it by hand in the merchant platform. Releasing it as failed would let the same
+ * credits be refunded again; it stays pending (its credits held) until WeChat reports SUCCESS or CLOSED.
+ */
 export function refundStatus(status: string): RefundResult['status'] {
   switch (status) {
     case 'SUCCESS':
       return 'succeeded';
     case 'CLOSED':
-    case 'ABNORMAL':
       return 'failed';
     default:
       return 'pending';
