@@ -303,6 +303,15 @@ describe('bad input', () => {
       status: 400,
       code: 'invalid_json',
     },
+    // Keys named like Object.prototype members got past the whitelist (found by the reliability fuzz).
+    ...['constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'].map((key): BadCase => ({
+      name: `usage: unknown field named ${key}`,
+      method: 'post',
+      path: USAGE,
+      raw: () => `{"amount":1,"reference":"r-${key}","${key}":1}`,
+      status: 400,
+      code: 'validation_failed',
+    })),
     // Missing fields.
     {
       name: 'order: no application_id',

@@ -13,8 +13,17 @@ function flatten(errors: ValidationError[], prefix = ''): { field: string; probl
 const MAX_DEPTH = 32;
 
 /**
+ * Keys no DTO has that the whitelist (forbidNonWhitelisted) lets through: class-transformer does not
+ * copy names of Object.prototype members, so they were never seen as unknown, and `prototype` got
+ * through too: `{"rate":"1.0","constructor":1}` or `{"rate":"1.0","prototype":""}` was accepted
+ * instead of a 400 for an unknown field.
+ */
+const PROTOTYPE_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/**
  * The first thing in a parsed body or query that cannot be valid input whatever the DTO: a string
- * holding U+0000 (PostgreSQL text cannot store it: a 500 in SQL) or nesting deeper than MAX_DEPTH.
+ * holding U+0000 (PostgreSQL text cannot store it: a 500 in SQL), nesting deeper than MAX_DEPTH, or
+ * a key named like an Object.prototype member (see PROTOTYPE_KEYS).
  */
 function unsafeInput(value: unknown): { field: string; problem: string } | undefined {
   // Iterative, so a deeply nested body cannot overflow the stack here.
@@ -26,7 +35,12 @@ function unsafeInput(value: unknown): { field: string; problem: string } | undef
     }
     if (v !== null && typeof v === 'object') {
       if (depth >= MAX_DEPTH) return { field: path, problem: 'the request is nested too deeply' };
-      for (const [k, child] of Object.entries(v)) stack.push([child, path ? `${path}.${k}` : k, depth + 1]);
+      for (const [k, child] of Object.entries(v)) {
+        const field = path ? `${path}.${k}` : k;
+        if (!Array.isArray(v) && PROTOTYPE_KEYS.has(k))
+          return { field, problem: `property ${field} should not exist` };
+        stack.push([child, field, depth + 1]);
+      }
     }
   }
   return undefined;

@@ -36,6 +36,9 @@ export class MerchantPaymentsService {
   }
 
   async get(tenantId: string, orderNo: string): Promise<Order> {
+    // No order has another form (POST /v1/payment refuses it), and a NUL byte would be a 500 in SQL.
+    if (!/^[A-Za-z0-9]{8,32}$/.test(orderNo))
+      throw new DomainError('order_not_found', 404, 'order not found');
     const order = await this.db
       .getRepository(Order)
       .findOne({ where: { tenantId, merchantOrderNo: orderNo } });
