@@ -2,6 +2,8 @@ import type { RunningPaymux } from '../src/bootstrap';
 import { ProviderError, type PaymentProvider } from '../src/payments/payment-provider';
 import { AlchemyProvider } from '../src/payments/providers/alchemy/alchemy.provider';
 import { TokenPayProvider } from '../src/payments/providers/tokenpay/tokenpay.provider';
+import { AlchemyFake } from './fakes/alchemy/alchemy.fake';
+import { TokenPayFake } from './fakes/tokenpay/tokenpay.fake';
 import { db, http, Merchant, newMember, newMerchant, startTestAppWithAdmin } from './helpers/app';
 
 /**
@@ -251,5 +253,117 @@ describe('routing by currency and chain', () => {
     const other = await newMerchant(app);
     const theirs = await http(app).get('/api/v1/routing').set(other.auth).expect(200);
     expect(theirs.body.priority).toEqual(['tokenpay', 'alchemy', 'x402', 'sandbox']);
+  });
+});
+
+/** The same routing with nothing stubbed: the real adapters, aimed at their fake servers. */
+describe('routing against the real adapters and their fakes', () => {
+  const tokenpayFake = new TokenPayFake();
+  const alchemyFake = new AlchemyFake();
+  const tp = { appId: 'tp-route-app', mchId: '1234567890', appSecret: '0123456789abcdef0123456789abcdef' };
+  const al = { appId: 'alrouteapp0001', appSecret: 'al-route-secret-0123456789' };
+  let app: RunningPaymux;
+  let admin: { authorization: string };
+  let m: Merchant;
+
+  beforeAll(async () => {
+    await tokenpayFake.start();
+    tokenpayFake.addAccount(tp);
+    await alchemyFake.start();
+    alchemyFake.addAccount(al.appId, al.appSecret);
+    ({ app, admin } = await startTestAppWithAdmin({
+      PAYMUX_TOKENPAY_BASE_URL: tokenpayFake.url,
+      PAYMUX_ALCHEMY_BASE_URL: alchemyFake.url,
+      PROVIDER_TIMEOUT_MS: '500',
+    }));
+    m = await newMerchant(app, { price: 20, currency: 'EUR', amount: 100 });
+    await http(app)
+      .put('/api/v1/providers/tokenpay')
+      .set(m.auth)
+      .send({
+        enabled: true,
+        mode: 'test',
+        credentials: { app_id: tp.appId, mch_id: tp.mchId, app_secret: tp.appSecret },
+      })
+      .expect(200);
+    await http(app)
+      .put('/api/v1/providers/alchemy')
+      .set(m.auth)
+      .send({ enabled: true, mode: 'test', credentials: { app_id: al.appId, app_secret: al.appSecret } })
+      .expect(200);
+    await http(app)
+      .put('/api/v1/routing')
+      .set(m.auth)
+      .send({ priority: ['tokenpay', 'alchemy'] })
+      .expect(200);
+    // EUR pairs belong to this file (the FX table is platform-wide).
+    await http(app).put('/api/v1/admin/fx-rates/EUR/USDT').set(admin).send({ rate: '1.08' }).expect(200);
+  });
+  afterAll(async () => {
+    await db(app).query(`DELETE FROM fx_rates WHERE base = 'EUR' AND quote = 'USDT'`);
+    await app.close();
+    await tokenpayFake.stop();
+    await alchemyFake.stop();
+  });
+  afterEach(() => {
+    tokenpayFake.mode = 'ok';
+    alchemyFake.mode = 'ok';
+  });
+
+  const create = () =>
+    http(app).post('/api/v1/orders').set(m.auth).send({
+      application_id: m.applicationId,
+      package_id: m.packageId,
+      pay_way: 'Crypto',
+      pay_currency: 'USDT',
+      chain: 'TRON',
+    });
+  const routeOf = async (orderId: string) =>
+    (
+      await db(app).query<
+        { provider: string; route: { chosen: string; fallbacks: { provider: string }[] } }[]
+      >('SELECT provider, route FROM payments WHERE order_id = $1', [orderId])
+    )[0];
+
+  it('opens USDT on TRON at TokenPay first, converted at the FX rate', async () => {
+    const before = tokenpayFake.requestsTo('/v1/transaction/prepayment').length;
+    const res = await create().expect(201);
+    expect(res.body).toMatchObject({ pay_way: 'TokenPay', charge_amount: 21.6, charge_currency: 'USDT' });
+    const sent = tokenpayFake.requestsTo('/v1/transaction/prepayment');
+    expect(sent).toHaveLength(before + 1);
+    expect(JSON.parse(sent[sent.length - 1].body)).toMatchObject({ chain: 'TRON', currency: 'USDT' });
+    expect(alchemyFake.requestsTo('/open/api/payment')).toHaveLength(0);
+    expect(await routeOf(res.body.id as string)).toMatchObject({
+      provider: 'tokenpay',
+      route: { chosen: 'tokenpay', fallbacks: [] },
+    });
+  });
+
+  it('falls back to Alchemy Pay when TokenPay answers 500, then to a clear 502 when both fail', async () => {
+    tokenpayFake.mode = 'fail500';
+    const res = await create().expect(201);
+    expect(res.body).toMatchObject({ pay_way: 'Alchemy', price: 20, currency: 'EUR' });
+    const sent = alchemyFake.requestsTo('/open/api/payment');
+    expect(JSON.parse(sent[sent.length - 1].body)).toMatchObject({
+      paymentTokens: 'USDT',
+      // Alchemy Pay's name for TRON (seed 002's network table).
+      paymentNetworks: 'TRX',
+    });
+    const p = await routeOf(res.body.id as string);
+    expect(p.provider).toBe('alchemy');
+    expect(p.route.chosen).toBe('alchemy');
+    expect(p.route.fallbacks.map((f) => f.provider)).toEqual(['tokenpay']);
+
+    alchemyFake.mode = 'fail500';
+    const count = async () =>
+      (
+        await db(app).query<{ n: number }[]>('SELECT count(*)::int AS n FROM orders WHERE tenant_id = $1', [
+          m.tenantId,
+        ])
+      )[0].n;
+    const orders = await count();
+    const failed = await create().expect(502);
+    expect(failed.body.code).toBe('provider_unavailable');
+    expect(await count()).toBe(orders);
   });
 });
