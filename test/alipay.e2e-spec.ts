@@ -3,7 +3,16 @@ import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { AlipayFake, beijingTime, RecordedRequest, signedText } from './fakes/alipay/alipay.fake';
-import { db, http, Merchant, newMerchant, startTestAppWithAdmin } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMerchant,
+  startTestAppWithAdmin,
+  orderStateOf,
+  balanceOf,
+  creditEntriesOf,
+} from './helpers/app';
 
 /**
  * Alipay (OpenAPI gateway) against its fake over real HTTP on PostgreSQL: page pay as a signed gateway
@@ -90,23 +99,9 @@ describe('Alipay', () => {
       .send({ application_id: who.applicationId, package_id: who.packageId, pay_way: payWay });
   const newAlipayOrder = async (who: Merchant = m, payWay = 'AliPay'): Promise<Record<string, unknown>> =>
     (await createOrder(who, payWay).expect(201)).body as Record<string, unknown>;
-  const orderState = async (id: unknown, who: Merchant = m): Promise<string> =>
-    (
-      await http(app)
-        .get(`/api/v1/orders/${id as string}`)
-        .set(who.auth)
-        .expect(200)
-    ).body.state as string;
-  const balance = async (who: Merchant = m): Promise<number> =>
-    (await http(app).get(`/api/v1/applications/${who.applicationId}`).set(who.auth).expect(200)).body
-      .balance as number;
-  const credits = async (orderId: unknown): Promise<number> =>
-    (
-      await db(app).query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1 AND kind = 'credit'`,
-        [orderId],
-      )
-    )[0].n;
+  const orderState = (id: unknown, who: Merchant = m): Promise<string> => orderStateOf(app, who, id);
+  const balance = (who: Merchant = m): Promise<number> => balanceOf(app, who);
+  const credits = (orderId: unknown): Promise<number> => creditEntriesOf(app, orderId);
   const paymentsOf = (orderId: unknown) =>
     db(app).query<
       {

@@ -6,7 +6,17 @@ import { ProviderRegistry } from '../src/payments/provider-registry';
 import { WechatProvider } from '../src/payments/providers/wechat/wechat.provider';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { RecordedRequest, WechatPayFake } from './fakes/wechat/wechat.fake';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMerchant,
+  newOrder,
+  startTestApp,
+  orderStateOf,
+  balanceOf,
+  creditEntriesOf,
+} from './helpers/app';
 
 /**
  * WeChat Pay v3 against its fake over real HTTP on PostgreSQL: the exact RSA-signed requests (native
@@ -94,23 +104,9 @@ describe('WeChat Pay v3', () => {
       .send({ application_id: who.applicationId, package_id: who.packageId, pay_way: 'WechatPay', ...extra });
   const newWechatOrder = async (who: Merchant = m): Promise<Record<string, unknown>> =>
     (await createOrder(who).expect(201)).body as Record<string, unknown>;
-  const orderState = async (id: unknown, who: Merchant = m): Promise<string> =>
-    (
-      await http(app)
-        .get(`/api/v1/orders/${id as string}`)
-        .set(who.auth)
-        .expect(200)
-    ).body.state as string;
-  const balance = async (who: Merchant = m): Promise<number> =>
-    (await http(app).get(`/api/v1/applications/${who.applicationId}`).set(who.auth).expect(200)).body
-      .balance as number;
-  const credits = async (orderId: unknown): Promise<number> =>
-    (
-      await db(app).query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1 AND kind = 'credit'`,
-        [orderId],
-      )
-    )[0].n;
+  const orderState = (id: unknown, who: Merchant = m): Promise<string> => orderStateOf(app, who, id);
+  const balance = (who: Merchant = m): Promise<number> => balanceOf(app, who);
+  const credits = (orderId: unknown): Promise<number> => creditEntriesOf(app, orderId);
   const paymentOf = async (orderId: unknown) =>
     (
       await db(app).query<

@@ -7,7 +7,7 @@ import { X402Store } from '../src/payments/providers/x402/x402.store';
 import type { X402Action } from '../src/payments/providers/x402/x402.wire';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { base58ish, Wallet, X402FacilitatorFake } from './fakes/x402/x402.fake';
-import { db, http, Merchant, newMerchant, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, startTestApp, balanceOf } from './helpers/app';
 
 /**
  * x402 against a fake facilitator over real HTTP on PostgreSQL: the 402 for each network, a settled
@@ -94,9 +94,7 @@ describe('x402', () => {
         [orderId],
       )
     )[0];
-  const balance = async (who: Merchant = m): Promise<number> =>
-    (await http(app).get(`/api/v1/applications/${who.applicationId}`).set(who.auth).expect(200)).body
-      .balance as number;
+  const balance = (who: Merchant = m): Promise<number> => balanceOf(app, who);
   const facilitatorCalls = (): number =>
     fake.requestsTo('/verify').length + fake.requestsTo('/settle').length;
 

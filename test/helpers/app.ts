@@ -138,6 +138,30 @@ export async function newMember(
   return { userId, auth };
 }
 
+/** The order's state, read over HTTP as its tenant. */
+export async function orderStateOf(app: RunningPaymux, who: Merchant, orderId: unknown): Promise<string> {
+  const res = await http(app)
+    .get(`/api/v1/orders/${String(orderId)}`)
+    .set(who.auth)
+    .expect(200);
+  return res.body.state as string;
+}
+
+/** The application's balance, read over HTTP as its tenant. */
+export async function balanceOf(app: RunningPaymux, who: Merchant): Promise<number> {
+  const res = await http(app).get(`/api/v1/applications/${who.applicationId}`).set(who.auth).expect(200);
+  return res.body.balance as number;
+}
+
+/** How many credit ledger entries the order has (1 once credited, never more). */
+export async function creditEntriesOf(app: RunningPaymux, orderId: unknown): Promise<number> {
+  const rows = await db(app).query<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM ledger_entries WHERE order_id = $1 AND kind = 'credit'`,
+    [orderId],
+  );
+  return rows[0].n;
+}
+
 export interface ApiKey {
   key_id: string;
   secret: string;
