@@ -285,6 +285,8 @@ describe('merchant notifications', () => {
           application_id: t.applicationId,
           price: 49.99,
         });
+        expect(bodies[0].order.finished_at).toBeNull();
+        expect(bodies[1].order.finished_at).toEqual(expect.any(String));
         for (const r of rx.received) {
           expect(r.path).toBe('/platform-hook');
           expect(r.headers['x-api-key']).toBe(tKey.key_id);

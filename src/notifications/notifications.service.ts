@@ -10,7 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { toOrderResponse } from '../orders/order.response';
 import type { Order } from '../orders/order.entity';
-import type { OrderState } from '../orders/order-state';
+import { OrderState } from '../orders/order-state';
 import type { OrderStateListener } from '../orders/order-state-listener';
 import { JobQueue } from './job-queue.service';
 import { Notification } from './notification.entity';
@@ -71,7 +71,11 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
           : {
               notification_id: ids[i],
               event: `order.${to.toLowerCase()}`,
-              order: toOrderResponse({ ...order, state: to }),
+              // The order as of this state: a Paid notification of a confirmation that also
+              // finished the order does not show it finished yet.
+              order: toOrderResponse(
+                to === OrderState.Paid ? { ...order, state: to, finishedAt: null } : { ...order, state: to },
+              ),
             },
       ),
     );
