@@ -23,6 +23,12 @@ export class AppConfig {
   readonly sandboxEnabled: boolean;
   readonly demoEnabled: boolean;
   readonly logLevel: string;
+  /** JSON log lines (production default) or readable ones (LOG_FORMAT). */
+  readonly logPretty: boolean;
+  /** Bearer token GET /metrics requires; undefined: open outside production, not served in production. */
+  readonly metricsToken: string | undefined;
+  /** Whether /docs and /docs-json are served (API_DOCS; default off in production). */
+  readonly apiDocsEnabled: boolean;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
   readonly registrationEnabled: boolean;
@@ -58,6 +64,9 @@ export class AppConfig {
     this.sandboxEnabled = env.PAYMUX_SANDBOX ? env.PAYMUX_SANDBOX === 'on' : !this.production;
     this.demoEnabled = env.PAYMUX_DEMO ? env.PAYMUX_DEMO === 'on' : !this.production;
     this.logLevel = env.LOG_LEVEL;
+    this.logPretty = env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : !this.production;
+    this.metricsToken = env.METRICS_TOKEN;
+    this.apiDocsEnabled = env.API_DOCS ? env.API_DOCS === 'on' : !this.production;
     this.adminEmail = env.ADMIN_EMAIL;
     this.adminPassword = env.ADMIN_PASSWORD;
     this.registrationEnabled = env.REGISTRATION_ENABLED;

@@ -150,6 +150,25 @@ export class EnvSchema {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
+  /** pretty (one readable line per entry) | json. Default: json in production, pretty elsewhere. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['pretty', 'json'])
+  LOG_FORMAT?: 'pretty' | 'json';
+
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset in production, no /metrics. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** on | off: /docs and /docs-json. Default: on unless NODE_ENV=production. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  API_DOCS?: 'on' | 'off';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const config = AppConfig.fromEnv(process.env);
   const db = await openDatabase(config.databaseUrl, config.dataDir, 2);
   try {
-    const ran = await runMigrations(db.url);
+    const ran = await runMigrations(db.url, (line) => console.log(line));
     console.log(ran.length ? `Ran ${ran.length} migration(s): ${ran.join(', ')}` : 'No pending migrations.');
   } finally {
     await db.stop();

@@ -92,7 +92,10 @@ export class DemoService {
       if (isUniqueViolation(err)) return false; // another process seeded it meanwhile
       throw err;
     }
-    this.logger.log('demo tenant seeded');
+    this.logger.log(
+      `demo tenant seeded: user ${DEMO.email}, application ${DEMO.applicationId}, ` +
+        `${DEMO.packages.length + 1} packages (${DEMO.packages.map((p) => p.name).join(', ')}, custom amount)`,
+    );
     return true;
   }
 }

@@ -111,6 +111,15 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     const retryIn = RETRY_SCHEDULE_SECONDS[number - 1];
     const status = attempt.success ? 'delivered' : retryIn === undefined ? 'failed' : 'pending';
     const delay = retryIn === undefined ? 0 : retryIn * this.config.notifyRetryScale;
+    if (!attempt.success) {
+      const why =
+        attempt.error ??
+        `answered ${attempt.statusCode ?? '?'}: ${JSON.stringify(attempt.bodyExcerpt?.slice(0, 200) ?? '')}`;
+      this.logger.warn(
+        `notification ${n.id} (order ${n.orderId}) attempt ${number} to ${new URL(n.url).host} failed: ${why}; ` +
+          (status === 'failed' ? 'given up' : `next attempt in ${Math.round(delay)} s`),
+      );
+    }
     await this.db.transaction(async (m) => {
       await m.insert(NotificationAttempt, {
         ...attempt,
