@@ -7,6 +7,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
+import { refuseComplexBodies } from './common/body-shape';
+import { startupLogger } from './common/logging';
+import { keepRawTextBodies } from './common/raw-body';
+import { addSecurityHeaders } from './common/security-headers';
 import { validationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseHandle, openDatabase } from './database/embedded-database';
@@ -41,7 +45,8 @@ export async function startPaymux(
   const db = await openDatabase(config.databaseUrl, config.dataDir, config.dbPoolSize);
   let app: NestFastifyApplication | undefined;
   try {
-    await runMigrations(db.url);
+    const startup = startupLogger(config).child({ context: 'Migrations' });
+    await runMigrations(db.url, (line) => startup.info(line));
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot(config, db.url),
       new FastifyAdapter({
@@ -74,20 +79,27 @@ export async function startPaymux(
       void reply.header('x-request-id', req.id);
       done(null, payload);
     });
+    keepRawTextBodies(fastify, BODY_LIMIT_BYTES);
+    refuseComplexBodies(fastify);
+    addSecurityHeaders(fastify, {
+      alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
+    });
     const docs = new DocumentBuilder()
       .setTitle('paymux')
       .setDescription('Multi-tenant payment orders: platform API (seed 000/001), webhooks, hosted checkout')
       .setVersion('0.1.0')
       .addBearerAuth()
       .build();
-    SwaggerModule.setup(
-      'docs',
-      app,
-      () => SwaggerModule.createDocument(app as NestFastifyApplication, docs),
-      {
-        jsonDocumentUrl: 'docs-json',
-      },
-    );
+    // API_DOCS: off in production unless asked for (see AppConfig.apiDocsEnabled).
+    if (config.apiDocsEnabled)
+      SwaggerModule.setup(
+        'docs',
+        app,
+        () => SwaggerModule.createDocument(app as NestFastifyApplication, docs),
+        {
+          jsonDocumentUrl: 'docs-json',
+        },
+      );
     await app.init();
     await app.get(AuthService).bootstrapAdmin();
     const demoSeeded = config.demoEnabled ? await app.get(DemoService).seedIfEmpty() : false;

@@ -1,4 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { DomainError } from '../common/domain-error';
+import { signedBodyOf } from '../common/raw-body';
 import { ApiKeysService } from './api-keys.service';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
@@ -20,13 +22,19 @@ export class MerchantAuthGuard implements CanActivate {
       method: string;
       url: string;
       rawBody?: Buffer;
+      body?: unknown;
       principal?: Principal;
     }>();
+    // The signature covers the bytes received, whatever the content type; a body whose bytes were not
+    // kept is refused rather than checked as an empty one.
+    const rawBody = signedBodyOf(req);
+    if (rawBody === undefined)
+      throw new DomainError('unsupported_media_type', 415, 'the body must be application/json');
     const principal = await this.keys.authenticate({
       headers: req.headers,
       method: req.method,
       url: req.url,
-      rawBody: req.rawBody ?? Buffer.alloc(0),
+      rawBody,
     });
     req.principal = principal;
     await this.limiter.hit(principal, principal.apiKeyId, ctx.switchToHttp().getResponse());

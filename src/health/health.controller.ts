@@ -1,8 +1,10 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators';
+import { AppConfig } from '../config/app-config';
+import { checkMetricsAccess } from './metrics-access';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('operations')
@@ -13,6 +15,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** Liveness: the process answers. */
@@ -28,10 +31,17 @@ export class HealthController {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
   }
 
-  /** Prometheus metrics. */
+  /** Prometheus metrics (METRICS_TOKEN: see checkMetricsAccess). */
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res() res: FastifyReply): Promise<void> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: FastifyReply,
+  ): Promise<void> {
+    checkMetricsAccess(
+      { token: this.config.metricsToken, production: this.config.production },
+      authorization,
+    );
     const { contentType, body } = await this.metrics.render();
     void res.type(contentType).send(body);
   }

@@ -5,6 +5,7 @@ import { InsertBatch, updateReturning } from '../common/sql';
 import type { Order } from './order.entity';
 import { canTransition, OrderState } from './order-state';
 import { ORDER_STATE_LISTENER, OrderStateListener } from './order-state-listener';
+import { OrderCounters } from './order-counters';
 import { OrderTransition } from './order-transition.entity';
 
 /**
@@ -14,7 +15,10 @@ import { OrderTransition } from './order-transition.entity';
  */
 @Injectable()
 export class OrderTransitionsService {
-  constructor(@Optional() @Inject(ORDER_STATE_LISTENER) private readonly listener?: OrderStateListener) {}
+  constructor(
+    @Optional() private readonly counters?: OrderCounters,
+    @Optional() @Inject(ORDER_STATE_LISTENER) private readonly listener?: OrderStateListener,
+  ) {}
 
   async move(m: EntityManager, order: Order, to: OrderState, reason: string): Promise<void> {
     const from = order.state;
@@ -51,6 +55,7 @@ export class OrderTransitionsService {
     order.updatedAt = rows[0].updated_at;
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
+    this.counters?.entered(m, order.payWay, [to]);
     await this.listener?.onTransitions(m, order, [to]);
   }
 
@@ -111,6 +116,7 @@ export class OrderTransitionsService {
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
     order.remainingAmount = rows[0].remaining_amount;
+    this.counters?.entered(m, order.payWay, targets);
     await this.listener?.onTransitions(m, order, targets);
   }
 
@@ -151,5 +157,6 @@ export class OrderTransitionsService {
   created(order: Order, row: { created_at: Date; updated_at: Date }): void {
     order.createdAt = row.created_at;
     order.updatedAt = row.updated_at;
+    this.counters?.orderCreated(order.payWay);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications/applications.module';
+import { OrderCounters } from './order-counters';
 import { OrderTransitionsService } from './order-transitions.service';
 import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
@@ -7,7 +8,7 @@ import { OrdersService } from './orders.service';
 @Module({
   imports: [ApplicationsModule],
   controllers: [OrdersController],
-  providers: [OrdersService, OrderTransitionsService],
-  exports: [OrdersService],
+  providers: [OrdersService, OrderTransitionsService, OrderCounters],
+  exports: [OrdersService, OrderCounters],
 })
 export class OrdersModule {}
