@@ -80,7 +80,7 @@ export async function startPaymux(
       done(null, payload);
     });
     keepRawTextBodies(fastify, BODY_LIMIT_BYTES);
-    refuseComplexBodies(fastify);
+    refuseComplexBodies(fastify, BODY_LIMIT_BYTES);
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
     });
