@@ -53,6 +53,7 @@ export const SCENARIOS: [number, string][] = [
   [4, 'A failing provider'],
   [5, 'Fuzzing every public route'],
   [6, 'Tenant isolation on every route that takes an id'],
+  [7, 'HTTP-layer abuse'],
 ];
 
 export const OUTPUT = resolve(ROOT, process.env.RELIABILITY_OUTPUT || 'RELIABILITY.md');
