@@ -97,4 +97,29 @@ describe('provider callbacks: refusals and rate limit', () => {
     for (let i = 0; i < LIMIT; i++) expect((await postCallback(app, 'sandbox', stranger)).status).toBe(400);
     expect((await postCallback(app, 'sandbox', stranger)).status).toBe(429);
   });
+
+  it('counts a return link that makes the adapter call the provider (PayPal) against the same limit', async () => {
+    const tenantId = randomUUID();
+    const registry = app.app.get(ProviderRegistry);
+    const paypal = app.app
+      .get<symbol, PaymentProvider[]>(PAYMENT_PROVIDERS)
+      .find((p) => p.id === 'paypal') as PaymentProvider;
+    // A tenant with PayPal enabled, without a real PayPal: the adapter's call out is what is counted.
+    const ctx = await registry.contextFor(m.tenantId, 'sandbox');
+    const contextFor = jest.spyOn(registry, 'contextFor').mockResolvedValue(ctx);
+    const handleReturn = jest.spyOn(paypal, 'handleReturn').mockResolvedValue(null);
+    try {
+      const answers: number[] = [];
+      for (let i = 0; i < LIMIT + 3; i++)
+        answers.push((await http(app).get(`/api/v1/return/paypal/${tenantId}`).query({ token: 'X' })).status);
+      // The payer is answered the same every time; PayPal is asked only LIMIT times.
+      expect(answers).toEqual(Array<number>(LIMIT + 3).fill(404));
+      expect(handleReturn).toHaveBeenCalledTimes(LIMIT);
+      // And the callbacks of that tenant and provider are over the limit too.
+      expect((await postCallback(app, 'paypal', tenantId)).status).toBe(429);
+    } finally {
+      contextFor.mockRestore();
+      handleReturn.mockRestore();
+    }
+  });
 });

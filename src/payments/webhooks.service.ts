@@ -90,7 +90,10 @@ export class WebhooksService {
     const ctx = isUUID(tenantId) ? await this.registry.contextFor(tenantId, providerId) : null;
     if (!provider || !ctx) return null;
     let providerRef: string | undefined;
-    if (provider.handleReturn) {
+    // A return link is unauthenticated too, and PayPal's handleReturn calls PayPal with the tenant's
+    // credentials: it shares the callbacks' limit. Over it the payer still lands where they would
+    // (the checkout shows the order's state; the callback or reconciliation finishes the payment).
+    if (provider.handleReturn && (await this.limiter.hit(providerId, tenantId)) === null) {
       try {
         const event = await provider.handleReturn(ctx, query);
         if (event) {
