@@ -13,6 +13,7 @@ import {
   balanceOf,
   creditEntriesOf,
 } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * Alchemy Pay (seed 002) against its fake over real HTTP on PostgreSQL: the exact signed order
@@ -290,6 +291,8 @@ describe('Alchemy Pay', () => {
       };
       // Signed with another secret.
       await rejected(fake.callbackFor(provider_ref, { status: 'COMPLETED', signWith: 'not-the-app-secret' }));
+      // The same reply for an unknown tenant or one without Alchemy Pay: nobody learns who uses it.
+      expect(await expectOneRefusal(app, 'alchemy', m.tenantId)).toMatchObject({ status: 400, body: 'fail' });
       // A field changed after signing (the amount), or added after signing.
       await rejected(
         fake.callbackFor(provider_ref, { status: 'COMPLETED', after: { orderAmount: '4999.00' } }),

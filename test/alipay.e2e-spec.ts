@@ -13,6 +13,7 @@ import {
   balanceOf,
   creditEntriesOf,
 } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * Alipay (OpenAPI gateway) against its fake over real HTTP on PostgreSQL: page pay as a signed gateway
@@ -340,6 +341,8 @@ describe('Alipay', () => {
         const res = await fake.post(url, body);
         expect([res.status, res.text]).toEqual([400, 'fail']);
       }
+      // The same reply for an unknown tenant or one without Alipay: nobody learns who uses Alipay.
+      expect(await expectOneRefusal(app, 'alipay', m.tenantId)).toMatchObject({ status: 400, body: 'fail' });
       expect(await orderState(order.id)).toBe('Pending');
       expect(await credits(order.id)).toBe(0);
       expect(await balance()).toBe(before);

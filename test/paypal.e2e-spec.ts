@@ -4,6 +4,7 @@ import { clearPayPalTokens } from '../src/payments/providers/paypal/paypal-clien
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { PayPalAccount, PayPalFake, startPayPalFake } from './fakes/paypal/paypal-fake';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * PayPal Orders v2 end to end: the real app on PostgreSQL, over HTTP, against the PayPal fake. The
@@ -254,6 +255,12 @@ describe('PayPal (Orders v2)', () => {
     const bare = await fake.sendWebhook(hookUrl(m), event, account.webhook_id, {
       omit: ['paypal-transmission-sig'],
     });
+    // The same reply for an unknown tenant or one without PayPal, and PayPal never asked for them.
+    expect(await expectOneRefusal(app, 'paypal', m.tenantId)).toMatchObject({
+      status: 400,
+      body: JSON.stringify({ received: false, error: 'notification rejected' }),
+    });
+    expect(fake.verifyCalls).toBe(verifies);
     expect(bare.status).toBe(400);
     expect(fake.verifyCalls).toBe(verifies);
     await unchanged();

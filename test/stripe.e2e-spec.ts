@@ -6,6 +6,7 @@ import { StripeProvider } from '../src/payments/providers/stripe/stripe.provider
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { FakeSession, StripeFake } from './fakes/stripe/stripe.fake';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 const SECRET_KEY = 'sk_test_51paymuxStripeFakeKey000000';
 const WEBHOOK_SECRET = 'whsec_paymux_e2e_endpoint_secret';
@@ -251,6 +252,11 @@ describe('Stripe', () => {
         expect(res.status).toBe(400);
         expect(JSON.parse(res.body)).toMatchObject({ received: false });
       }
+      // The same reply for an unknown tenant or one without Stripe: nobody learns who uses Stripe.
+      expect(await expectOneRefusal(app, 'stripe', m.tenantId)).toMatchObject({
+        status: 400,
+        body: JSON.stringify({ received: false, error: 'notification rejected' }),
+      });
       expect(await stateOf(m, order.id as string)).toBe('Pending');
       expect(await ledger(order.id as string)).toEqual([]);
       expect(await events(event.id)).toEqual([]);

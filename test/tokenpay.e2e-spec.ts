@@ -16,6 +16,7 @@ import {
   balanceOf,
   creditEntriesOf,
 } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * TokenPay (seed 003) against its fake over real HTTP on PostgreSQL: the exact signed prepayment
@@ -284,6 +285,11 @@ describe('TokenPay', () => {
         expect({ label, status: res.status }).toEqual({ label, status: 400 });
         expect(JSON.parse(res.text)).toMatchObject({ code: 'FAIL' });
       }
+      // The same reply for an unknown tenant or one without TokenPay: nobody learns who uses it.
+      expect(await expectOneRefusal(app, 'tokenpay', m.tenantId)).toMatchObject({
+        status: 400,
+        body: JSON.stringify({ code: 'FAIL', message: 'notification rejected' }),
+      });
       // A body changed after signing.
       const cb = fake.callbackFor(id);
       const res = await fake.send({

@@ -17,6 +17,7 @@ import {
   balanceOf,
   creditEntriesOf,
 } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * WeChat Pay v3 against its fake over real HTTP on PostgreSQL: the exact RSA-signed requests (native
@@ -379,6 +380,11 @@ describe('WeChat Pay v3', () => {
       expect(altered.status).toBe(401);
       const unsigned = await fake.send({ ...cb, headers: { 'content-type': 'application/json' } });
       expect(unsigned.status).toBe(401);
+      // The same reply (a bad signature's 401) for an unknown tenant or one without WeChat Pay.
+      expect(await expectOneRefusal(app, 'wechat', m.tenantId)).toMatchObject({
+        status: 401,
+        body: JSON.stringify({ code: 'FAIL', message: 'notification rejected' }),
+      });
 
       expect(await orderState(order.id)).toBe('Pending');
       expect((await paymentOf(order.id)).status).toBe('pending');

@@ -8,6 +8,7 @@ import type { X402Action } from '../src/payments/providers/x402/x402.wire';
 import { ReconciliationService } from '../src/payments/reconciliation.service';
 import { base58ish, Wallet, X402FacilitatorFake } from './fakes/x402/x402.fake';
 import { db, http, Merchant, newMerchant, startTestApp, balanceOf } from './helpers/app';
+import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
  * x402 against a fake facilitator over real HTTP on PostgreSQL: the 402 for each network, a settled
@@ -555,6 +556,8 @@ describe('x402', () => {
     ).expect(410);
     expect(facilitatorCalls()).toBe(calls);
     await http(app).post(`/api/v1/webhooks/x402/${m.tenantId}`).send({ any: 'thing' }).expect(400);
+    // x402 has no callbacks: refused alike for this tenant, an unknown one and one without x402.
+    expect(await expectOneRefusal(app, 'x402', m.tenantId)).toMatchObject({ status: 400 });
   });
 
   it('routes USDC on Solana to x402 with only the Solana networks', async () => {

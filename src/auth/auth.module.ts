@@ -59,6 +59,6 @@ import { BearerAuthGuard } from './bearer-auth.guard';
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AuthService, ApiKeysService, MerchantAuthGuard, ApiRateLimiter],
+  exports: [AuthService, ApiKeysService, MerchantAuthGuard, ApiRateLimiter, PgThrottlerStorage],
 })
 export class AuthModule {}

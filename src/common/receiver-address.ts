@@ -1,7 +1,10 @@
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
-/** Loopback, private, link-local, CGNAT, unique-local, multicast and unspecified addresses. */
+/**
+ * Loopback, private, link-local, CGNAT, unique-local, multicast, unspecified and special-purpose
+ * addresses (IETF protocol assignments 192.0.0.0/24, benchmarking 198.18.0.0/15; in IPv6 every
+ * IPv4-mapped address, 6to4 2002::/16 and local-use NAT64 64:ff9b:1::/48, which carry an IPv4 address).
+ */
 export function isPrivateAddress(ip: string): boolean {
   const v = isIP(ip);
   if (v === 4) {
@@ -14,6 +17,8 @@ export function isPrivateAddress(ip: string): boolean {
       (a === 169 && b === 254) ||
       (a === 172 && b >= 16 && b <= 31) ||
       (a === 192 && b === 168) ||
+      (a === 192 && b === 0 && ip.split('.')[2] === '0') || // 192.0.0.0/24
+      (a === 198 && (b === 18 || b === 19)) || // 198.18.0.0/15
       a >= 224
     );
   }
@@ -24,8 +29,13 @@ export function isPrivateAddress(ip: string): boolean {
     const v4 = `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
     if (zeros(8) || (zeros(7) && g[7] === 1)) return true; // :: and ::1
     // An IPv4 address inside IPv6, however it is written (`::ffff:127.0.0.1` is `::ffff:7f00:1`):
-    // mapped (::ffff:0:0/96), compatible (::/96) and NAT64 (64:ff9b::/96) reach the IPv4 address.
-    if ((zeros(5) && g[5] === 0xffff) || zeros(6)) return isPrivateAddress(v4);
+    // mapped (::ffff:0:0/96) is never a tenant's public receiver, and is refused whole (so is 6to4,
+    // 2002::/16, and local-use NAT64, 64:ff9b:1::/48); compatible (::/96) and well-known NAT64
+    // (64:ff9b::/96) reach the IPv4 address.
+    if (zeros(5) && g[5] === 0xffff) return true;
+    if (g[0] === 0x2002) return true;
+    if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true;
+    if (zeros(6)) return isPrivateAddress(v4);
     if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateAddress(v4);
     return (
       (g[0] & 0xfe00) === 0xfc00 || // unique local fc00::/7
@@ -57,9 +67,15 @@ function ipv6Groups(ip: string): number[] | null {
   return groups.map((h) => parseInt(h, 16));
 }
 
+/** `localhost`, `localhost.` or a name under it: loopback by definition (RFC 6761), never looked up. */
+export function isLoopbackName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
 /**
  * A URL whose host is, literally, a loopback name or a private address: refused when a merchant
- * gives it, before any lookup (a name is resolved again at each delivery by receiverRefusal).
+ * gives it, before any lookup (a name is checked again at each call, by TenantUrlClient).
  */
 export function isLiteralPrivateHost(url: string): boolean {
   let host: string;
@@ -68,28 +84,5 @@ export function isLiteralPrivateHost(url: string): boolean {
   } catch {
     return false;
   }
-  return host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host));
-}
-
-/**
- * Why a notify URL may not be called, or null when it may: its host must resolve, and only to public
- * addresses (no calls into the operator's own network), unless private receivers are allowed.
- */
-export async function receiverRefusal(url: string, allowPrivate: boolean): Promise<string | null> {
-  let host: string;
-  try {
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return 'not a URL';
-  }
-  if (allowPrivate) return null;
-  if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is a loopback name`;
-  let addresses: string[];
-  try {
-    addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-  } catch {
-    return `${host} does not resolve`;
-  }
-  const bad = addresses.find(isPrivateAddress);
-  return bad ? `${host} resolves to the private or loopback address ${bad}` : null;
+  return isLoopbackName(host) || (isIP(host) !== 0 && isPrivateAddress(host));
 }

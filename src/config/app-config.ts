@@ -44,6 +44,8 @@ export class AppConfig {
   readonly loginRateWindowSeconds: number;
   readonly loginIpRateLimit: number;
   readonly apiRateLimit: number;
+  /** Provider callbacks a minute per tenant and provider (WEBHOOK_RATE_LIMIT; 0: off). */
+  readonly webhookRateLimit: number;
   readonly notifyWorker: boolean;
   /** A time factor (not money): scales the notification retry schedule. */
   readonly notifyRetryScale: number;
@@ -81,6 +83,7 @@ export class AppConfig {
     this.loginRateWindowSeconds = env.LOGIN_RATE_WINDOW_SECONDS;
     this.loginIpRateLimit = env.LOGIN_IP_RATE_LIMIT;
     this.apiRateLimit = env.API_RATE_LIMIT;
+    this.webhookRateLimit = env.WEBHOOK_RATE_LIMIT;
     this.notifyWorker = env.NOTIFY_WORKER;
     this.notifyRetryScale = Number(env.NOTIFY_RETRY_SCALE);
     this.notifyAllowPrivate = env.NOTIFY_ALLOW_PRIVATE;

@@ -250,6 +250,12 @@ export class EnvSchema {
   @Min(1)
   API_RATE_WINDOW_SECONDS = 60;
 
+  /** Provider callbacks a minute per tenant and provider (before verification); 0 switches it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  WEBHOOK_RATE_LIMIT = 600;
+
   /** Whether this process delivers merchant notifications (every process queues them). */
   @Transform(toBool)
   @IsIn([true, false], { message: 'NOTIFY_WORKER must be true or false' })

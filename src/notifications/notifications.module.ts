@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { TenantUrlClient } from '../common/tenant-url-client';
 import { ORDER_STATE_LISTENER } from '../orders/order-state-listener';
 import { JobQueue } from './job-queue.service';
 import { NotificationsController } from './notifications.controller';
@@ -16,8 +17,10 @@ import { NotificationsService } from './notifications.service';
   providers: [
     JobQueue,
     NotificationsService,
+    // The one client for tenants' URLs (notifications here, x402 facilitators in payments).
+    TenantUrlClient,
     { provide: ORDER_STATE_LISTENER, useExisting: NotificationsService },
   ],
-  exports: [JobQueue, ORDER_STATE_LISTENER],
+  exports: [JobQueue, ORDER_STATE_LISTENER, TenantUrlClient],
 })
 export class NotificationsModule {}

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { notFound } from '../common/domain-error';
-import { receiverRefusal } from '../common/receiver-address';
+import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
 import { AppConfig } from '../config/app-config';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { toOrderResponse } from '../orders/order.response';
@@ -42,6 +42,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     private readonly config: AppConfig,
     private readonly queue: JobQueue,
     private readonly keys: ApiKeysService,
+    private readonly urls: TenantUrlClient,
   ) {}
 
   onModuleInit(): void {
@@ -155,7 +156,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       error: r.error ?? null,
       success: r.success ?? false,
     });
-    const refusal = await receiverRefusal(n.url, this.config.notifyAllowPrivate);
+    const refusal = await this.urls.refusal(n.url, this.config.notifyAllowPrivate);
     if (refusal) return done({ error: `refused: ${refusal}` });
     const key = await this.keys.newestActive(n.tenantId);
     if (!key) return done({ error: 'the tenant has no active API key to sign with' });
@@ -170,7 +171,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       body: n.body,
     });
     try {
-      const res = await fetch(n.url, {
+      const res = await this.urls.request(n.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -182,12 +183,13 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
           'x-notification-id': n.id,
         },
         body: n.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.notifyTimeoutMs),
+        timeoutMs: this.config.notifyTimeoutMs,
+        allowPrivate: this.config.notifyAllowPrivate,
       });
-      const text = await res.text();
-      return done({ statusCode: res.status, body: text, success: isAcknowledged(res.status, text) });
+      return done({ statusCode: res.status, body: res.text, success: isAcknowledged(res.status, res.text) });
     } catch (err) {
+      // Refused at connect: the name answered a private address to the connection's own lookup.
+      if (err instanceof TenantUrlRefused) return done({ error: `refused: ${err.message}` });
       const e = err as { name?: string; cause?: { message?: string }; message?: string };
       return done({
         error:

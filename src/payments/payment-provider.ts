@@ -165,6 +165,11 @@ export interface PaymentProvider {
   /** Throws NotificationRejected on a bad signature, before anything in the body is trusted. */
   verifyNotification(ctx: ProviderContext, raw: RawNotification): Promise<VerifiedEvent>;
   acknowledge(result: VerifiedEvent | Error): RawReply;
+  /**
+   * The error a refused callback is acknowledged with (bad signature, unknown tenant, provider not
+   * enabled: one reply for all, see WebhooksService). Default: NotificationRejected.
+   */
+  rejection?(message: string): NotificationRejected;
   queryPayment(ctx: ProviderContext, ref: PaymentRef): Promise<ProviderStatus>;
   close?(ctx: ProviderContext, ref: PaymentRef): Promise<void>;
   /** Give money back; idempotent by `input.refundId`. An unknown outcome (timeout) throws ProviderError. */

@@ -31,6 +31,7 @@ import { RefundsService } from './refunds.service';
 import { RoutingController } from './routing.controller';
 import { RoutingService } from './routing.service';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookRateLimiter } from './webhook-rate-limiter';
 import { WebhooksService } from './webhooks.service';
 
 const ADAPTERS = [
@@ -68,6 +69,7 @@ const ADAPTERS = [
     ProviderRegistry,
     PaymentsService,
     WebhooksService,
+    WebhookRateLimiter,
     OrderExpirySweeper,
     RefundsService,
     ReconciliationService,

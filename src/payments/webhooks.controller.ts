@@ -23,11 +23,12 @@ export class WebhooksController {
     @Req() req: FastifyRequest & { rawBody?: Buffer },
     @Res() res: FastifyReply,
   ): Promise<void> {
-    const { reply } = await this.webhooks.receive(provider, tenantId, {
+    const { reply, retryAfterSeconds } = await this.webhooks.receive(provider, tenantId, {
       headers: req.headers,
       body: req.rawBody ?? Buffer.alloc(0),
     });
     const body = reply.body;
+    if (retryAfterSeconds !== undefined) void res.header('retry-after', String(retryAfterSeconds));
     void res
       .status(reply.status)
       .type(

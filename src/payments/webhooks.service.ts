@@ -1,12 +1,27 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { NotificationRejected, RawNotification, RawReply } from './payment-provider';
+import {
+  NotificationRejected,
+  PaymentProvider,
+  ProviderError,
+  RawNotification,
+  RawReply,
+} from './payment-provider';
 import { EventResult, PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
+import { WebhookRateLimiter } from './webhook-rate-limiter';
+
+/** What every refused callback is told, whatever the reason (the reason goes to the log only). */
+export const CALLBACK_REFUSED = 'notification rejected';
 
 /**
  * The one inbound path for provider callbacks: verify first (nothing in the body is trusted before),
  * deduplicate by provider event id, apply, and answer in the provider's own acknowledgement format.
+ *
+ * A callback for an unknown tenant, for a provider the tenant has not enabled, or that fails
+ * verification gets one and the same reply (the provider's refusal, e.g. 400 `fail`), so callers
+ * cannot learn which providers a tenant uses. Only an unknown provider name is a 404: the list of
+ * providers is public.
  */
 @Injectable()
 export class WebhooksService {
@@ -15,26 +30,46 @@ export class WebhooksService {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly payments: PaymentsService,
+    private readonly limiter: WebhookRateLimiter,
   ) {}
 
   async receive(
     providerId: string,
     tenantId: string,
     raw: RawNotification,
-  ): Promise<{ reply: RawReply; result?: EventResult }> {
+  ): Promise<{ reply: RawReply; result?: EventResult; retryAfterSeconds?: number }> {
     const provider = this.registry.get(providerId);
-    const ctx = isUUID(tenantId) ? await this.registry.contextFor(tenantId, providerId) : null;
-    if (!provider || !ctx)
+    if (!provider)
       return {
         reply: { status: 404, body: { code: 'webhook_not_found', message: 'no such webhook endpoint' } },
       };
+    if (!isUUID(tenantId)) return { reply: refusedReply(provider) };
+    // Counted before anything is looked up or verified (see WebhookRateLimiter), known tenant or not.
+    const wait = await this.limiter.hit(providerId, tenantId);
+    if (wait !== null)
+      return {
+        reply: { status: 429, body: { code: 'rate_limited', message: 'too many callbacks; slow down' } },
+        retryAfterSeconds: wait,
+      };
+    const ctx = await this.registry.contextFor(tenantId, providerId);
+    if (!ctx) {
+      this.logger.warn(
+        `${providerId} callback for tenant ${tenantId} refused: no such tenant or provider not enabled`,
+      );
+      return { reply: refusedReply(provider) };
+    }
     let event;
     try {
       event = await provider.verifyNotification(ctx, raw);
     } catch (err) {
+      // We could not ask the provider (PayPal's verify API): its own answer, so the provider retries.
+      if (err instanceof ProviderError) {
+        this.logger.warn(`${providerId} callback for tenant ${tenantId} not verified: ${err.message}`);
+        return { reply: provider.acknowledge(err) };
+      }
       const reason = err instanceof NotificationRejected ? err.message : 'unreadable notification';
       this.logger.warn(`${providerId} callback for tenant ${tenantId} rejected: ${reason}`);
-      return { reply: provider.acknowledge(err instanceof Error ? err : new NotificationRejected(reason)) };
+      return { reply: refusedReply(provider, err) };
     }
     const result = await this.payments.applyEvent(tenantId, providerId, event);
     return { reply: provider.acknowledge(event), result };
@@ -55,7 +90,10 @@ export class WebhooksService {
     const ctx = isUUID(tenantId) ? await this.registry.contextFor(tenantId, providerId) : null;
     if (!provider || !ctx) return null;
     let providerRef: string | undefined;
-    if (provider.handleReturn) {
+    // A return link is unauthenticated too, and PayPal's handleReturn calls PayPal with the tenant's
+    // credentials: it shares the callbacks' limit. Over it the payer still lands where they would
+    // (the checkout shows the order's state; the callback or reconciliation finishes the payment).
+    if (provider.handleReturn && (await this.limiter.hit(providerId, tenantId)) === null) {
       try {
         const event = await provider.handleReturn(ctx, query);
         if (event) {
@@ -73,4 +111,17 @@ export class WebhooksService {
     if (!order) return null;
     return order.redirectUrl ?? this.payments.checkoutUrl(order.id);
   }
+}
+
+/**
+ * The provider's own refusal, with one message whatever the reason (see the class): of the kind of
+ * `err` when verification threw a NotificationRejected (WeChat answers a bad signature 401, a validly
+ * signed callback it cannot use 400), else the provider's `rejection`.
+ */
+function refusedReply(provider: PaymentProvider, err?: unknown): RawReply {
+  const rejection =
+    err instanceof NotificationRejected
+      ? new (err.constructor as new (message: string) => NotificationRejected)(CALLBACK_REFUSED)
+      : (provider.rejection?.(CALLBACK_REFUSED) ?? new NotificationRejected(CALLBACK_REFUSED));
+  return provider.acknowledge(rejection);
 }

@@ -35,7 +35,8 @@ export async function providerFetch(
   }
 }
 
-function networkError(err: unknown, timeoutMs: number): ProviderError {
+/** A failed call as a ProviderError: `timeout` after `timeoutMs`, else `unavailable`. */
+export function networkError(err: unknown, timeoutMs: number): ProviderError {
   const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError')
     return new ProviderError('timeout', `no answer within ${timeoutMs} ms`);

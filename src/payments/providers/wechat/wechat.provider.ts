@@ -153,6 +153,11 @@ export class WechatProvider implements PaymentProvider {
     return Promise.resolve(this.verify(ctx, raw));
   }
 
+  /** A refused callback is answered like a bad signature: 401. */
+  rejection(message: string): NotificationRejected {
+    return new WechatSignatureRejected(message);
+  }
+
   acknowledge(result: VerifiedEvent | Error): RawReply {
     if (result instanceof Error)
       return {

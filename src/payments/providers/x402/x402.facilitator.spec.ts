@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { ProviderContext, ProviderError } from '../../payment-provider';
+import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { FacilitatorClient } from './x402.facilitator';
 import type { FacilitatorRequest } from './x402.wire';
 
@@ -117,5 +118,32 @@ describe('FacilitatorClient: where it may call', () => {
     const err = await refusal(client, 'verify');
     expect(err?.code).not.toBe('facilitator_url_refused');
     expect(seen).toEqual([]);
+  });
+
+  it('refuses at connect a facilitator name that answers a public address first and 127.0.0.1 next', async () => {
+    let calls = 0;
+    const resolve = jest.fn((_host: string) =>
+      Promise.resolve([{ address: calls++ === 0 ? '93.184.216.34' : '127.0.0.1', family: 4 }]),
+    );
+    const urls = new TenantUrlClient(resolve);
+    let connections = 0;
+    const count = (): void => void connections++;
+    server.on('connection', count);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const client = FacilitatorClient.of(ctx(`https://rebind.tenant.test:${port}`), { urls });
+      const err = await refusal(client, 'verify');
+      expect(err).toMatchObject({ kind: 'credentials', code: 'facilitator_url_refused' });
+      expect(err?.message).toContain(
+        'rebind.tenant.test resolves to the private or loopback address 127.0.0.1',
+      );
+      expect(resolve).toHaveBeenCalledTimes(2);
+      expect(resolve).toHaveBeenCalledWith('rebind.tenant.test');
+      expect(connections).toBe(0);
+      expect(seen).toEqual([]);
+    } finally {
+      server.off('connection', count);
+      await urls.onModuleDestroy();
+    }
   });
 });

@@ -4,17 +4,17 @@
  * Facilitators answer a refusal either with 200 or with a 4xx that still carries `isValid`/`success`
  * (as @x402/core's HTTPFacilitatorClient expects): both are read as the facilitator's answer.
  *
- * A tenant's own `facilitator_url` is tenant input: before each call it must be https and its host
- * must resolve only to public addresses (unless PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR), so a tenant
- * cannot aim paymux at the operator's network. The operator's PAYMUX_X402_BASE_URL is trusted. What a
+ * A tenant's own `facilitator_url` is tenant input: it must be https and is called through
+ * TenantUrlClient, whose connections reach only public addresses (unless
+ * PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR), so a tenant cannot aim paymux at the operator's network. The operator's PAYMUX_X402_BASE_URL is trusted. What a
  * facilitator answers beyond the protocol's fields is logged, never put in an error (errors reach
  * the payer's client).
  */
 import { Logger } from '@nestjs/common';
-import { receiverRefusal } from '../../../common/receiver-address';
+import { TenantUrlClient, TenantUrlRefused } from '../../../common/tenant-url-client';
 import { ProviderError } from '../../payment-provider';
 import type { ProviderContext } from '../../payment-provider';
-import { errorForStatus, providerFetch, ProviderResponse } from '../provider-http';
+import { errorForStatus, networkError, providerFetch, ProviderResponse } from '../provider-http';
 import {
   FacilitatorRequest,
   networkNamed,
@@ -39,23 +39,35 @@ const logger = new Logger('X402Facilitator');
 export interface FacilitatorOptions {
   /** PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: a tenant's facilitator may be http or private (tests). */
   allowPrivate?: boolean;
+  /** How a tenant's facilitator is called (the app's one TenantUrlClient; a shared default otherwise). */
+  urls?: TenantUrlClient;
 }
+
+/** A tenant's facilitator_url: called through TenantUrlClient, with or without the address checks. */
+interface TenantFacilitator {
+  urls: TenantUrlClient;
+  allowPrivate: boolean;
+}
+
+let defaultUrls: TenantUrlClient | undefined;
 
 export class FacilitatorClient {
   /**
-   * @param checked whether `url` is tenant input, to check before each call (see the header).
+   * @param tenant set when `url` is tenant input, to call only through TenantUrlClient (see the header).
    */
   constructor(
     readonly url: string,
     private readonly timeoutMs: number,
-    private readonly checked = false,
+    private readonly tenant?: TenantFacilitator,
   ) {}
 
   /** The tenant's `facilitator_url`, else the platform's (PAYMUX_X402_BASE_URL or x402.org). */
   static of(ctx: ProviderContext, options: FacilitatorOptions = {}): FacilitatorClient {
     const own = ctx.credentials.facilitator_url;
     const url = (own || ctx.baseUrl).replace(/\/+$/, '');
-    return new FacilitatorClient(url, ctx.timeoutMs, Boolean(own) && options.allowPrivate !== true);
+    if (!own) return new FacilitatorClient(url, ctx.timeoutMs);
+    const urls = options.urls ?? (defaultUrls ??= new TenantUrlClient());
+    return new FacilitatorClient(url, ctx.timeoutMs, { urls, allowPrivate: options.allowPrivate === true });
   }
 
   async supported(): Promise<SupportedAnswer> {
@@ -132,33 +144,43 @@ export class FacilitatorClient {
     });
   }
 
-  /** One call; a tenant's URL is checked first, and nothing is sent when it is refused. */
+  /** One call; a tenant's URL is checked first and at connect, and nothing is sent when it is refused. */
   private async call(
     path: 'supported' | 'verify' | 'settle',
     init: Parameters<typeof providerFetch>[1],
   ): Promise<ProviderResponse> {
-    if (this.checked) {
-      const refusal = await facilitatorRefusal(this.url);
-      if (refusal) {
-        logger.warn(`refused to call the tenant's x402 facilitator ${this.url}/${path}: ${refusal}`);
-        throw new ProviderError(
-          'credentials',
-          `the account's facilitator_url may not be called: ${refusal}`,
-          'facilitator_url_refused',
-        );
-      }
+    if (!this.tenant) return providerFetch(`${this.url}/${path}`, init);
+    const { urls, allowPrivate } = this.tenant;
+    const refused = (reason: string): ProviderError => {
+      logger.warn(`refused to call the tenant's x402 facilitator ${this.url}/${path}: ${reason}`);
+      return new ProviderError(
+        'credentials',
+        `the account's facilitator_url may not be called: ${reason}`,
+        'facilitator_url_refused',
+      );
+    };
+    if (!allowPrivate) {
+      const refusal = facilitatorRefusal(this.url) ?? (await urls.refusal(this.url, false));
+      if (refusal) throw refused(refusal);
     }
-    return providerFetch(`${this.url}/${path}`, init);
+    try {
+      return await urls.request(`${this.url}/${path}`, {
+        method: init.method as 'GET' | 'POST',
+        headers: init.headers,
+        body: init.body,
+        timeoutMs: init.timeoutMs,
+        allowPrivate,
+      });
+    } catch (err) {
+      // The name answered a private address to the connection's own lookup (DNS rebinding).
+      if (err instanceof TenantUrlRefused) throw refused(err.message);
+      throw networkError(err, init.timeoutMs);
+    }
   }
 }
 
-/**
- * Why a tenant's facilitator may not be called now, or null: it must be https, and its host must
- * resolve only to public addresses. Checked at each call, so a name that later points at a private
- * address is caught. Not caught: a DNS answer that changes between this lookup and the HTTP client's
- * own, a moment later (the client does not reuse this lookup).
- */
-async function facilitatorRefusal(url: string): Promise<string | null> {
+/** Why a tenant's facilitator may not be called: it must be https (its addresses: TenantUrlClient). */
+function facilitatorRefusal(url: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -166,7 +188,7 @@ async function facilitatorRefusal(url: string): Promise<string | null> {
     return 'it is not a URL';
   }
   if (parsed.protocol !== 'https:') return 'it is not https';
-  return receiverRefusal(url, false);
+  return null;
 }
 
 /** The facilitator's answer, for the operator: in the log (quoted, bounded), never in an error. */

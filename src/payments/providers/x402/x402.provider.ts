@@ -31,6 +31,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { AppConfig } from '../../../config/app-config';
 import { canonicalChain } from '../../routing';
 import { fromMinorUnits, toMinorUnits } from '../../../common/money';
@@ -112,14 +113,18 @@ export class X402Provider implements PaymentProvider {
   private readonly store: X402Store;
   private readonly allowPrivateFacilitator: boolean;
 
-  constructor(@InjectDataSource() db: DataSource, @Optional() config?: AppConfig) {
+  constructor(
+    @InjectDataSource() db: DataSource,
+    @Optional() config?: AppConfig,
+    @Optional() private readonly urls?: TenantUrlClient,
+  ) {
     this.store = new X402Store(db);
     this.allowPrivateFacilitator = config?.x402AllowPrivateFacilitator ?? false;
   }
 
   /** The facilitator for this tenant: its own `facilitator_url` (checked at each call), else the platform's. */
   facilitator(ctx: ProviderContext): FacilitatorClient {
-    return FacilitatorClient.of(ctx, { allowPrivate: this.allowPrivateFacilitator });
+    return FacilitatorClient.of(ctx, { allowPrivate: this.allowPrivateFacilitator, urls: this.urls });
   }
 
   /** USDC on base, base-sepolia, solana, solana-devnet (or routing's chains BASE and SOL / SOLANA). */
