@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { X402Store } from '../src/payments/providers/x402/x402.store';
@@ -150,6 +152,32 @@ describe('x402', () => {
     // Opening the payment asked the facilitator only for its Solana fee payer, never to verify or settle.
     expect(fake.requestsTo('/supported').length).toBeGreaterThanOrEqual(1);
     expect(facilitatorCalls()).toBe(0);
+  });
+
+  it("accepts the README's x402 configuration example as written, and offers its networks", async () => {
+    // The body under `PUT /api/v1/providers/x402` in README.md's x402 section, up to the closing fence.
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### x402'));
+    const start = section.indexOf('PUT /api/v1/providers/x402');
+    expect(start).toBeGreaterThan(0);
+    const block = section.slice(start).split('\n').slice(1);
+    const body = JSON.parse(
+      block
+        .slice(
+          0,
+          block.findIndex((l) => l.trim() === '```'),
+        )
+        .join('\n'),
+    ) as {
+      credentials: { pay_to_evm: string; pay_to_solana: string; networks: string[] };
+    };
+    const who = await newMerchant(app);
+    await http(app).put('/api/v1/providers/x402').set(who.auth).send(body).expect(200);
+    const order = await newX402Order(who);
+    const offered = await offerOf(order);
+    expect(offered.map((r) => r.network)).toEqual(body.credentials.networks);
+    expect(reqOf(offered, 'base').payTo).toBe(body.credentials.pay_to_evm);
+    expect(reqOf(offered, 'solana').payTo).toBe(body.credentials.pay_to_solana);
   });
 
   it('answers 402 with the exact requirements for each network (v1 body, v2 PAYMENT-REQUIRED header)', async () => {
