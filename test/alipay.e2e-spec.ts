@@ -14,6 +14,7 @@ import {
   creditEntriesOf,
 } from './helpers/app';
 import { expectOneRefusal } from './helpers/webhook-refusal';
+import { waitFor } from './helpers/wait';
 
 /**
  * Alipay (OpenAPI gateway) against its fake over real HTTP on PostgreSQL: page pay as a signed gateway
@@ -88,6 +89,7 @@ describe('Alipay', () => {
   });
   beforeEach(() => {
     fake.mode = 'ok';
+    fake.failClose = false;
     fake.refundMode = 'sync';
     fake.rewrite = undefined;
   });
@@ -459,6 +461,42 @@ describe('Alipay', () => {
       expect(fake.trade(waiting.outTradeNo).status).toBe('TRADE_CLOSED');
       expect((await paymentOf(never.id)).status).toBe('expired');
     });
+  });
+
+  it('closes the page-pay trade at Alipay once the order is paid by QR, when closing it on reopen failed', async () => {
+    const { order, outTradeNo: page } = await visitedOrder();
+    fake.scan(page); // the payer is at Alipay's cashier: the page trade can be paid
+    const closesOf = (no: string): number =>
+      fake.requestsFor('alipay.trade.close').filter((r) => r.biz.out_trade_no === no).length;
+
+    fake.failClose = true;
+    await http(app)
+      .post('/api/order/payment')
+      .set(m.auth)
+      .send({ order_id: order.id, pay_way: 'alipay_qr' })
+      .expect(200);
+    await waitFor('a close of the page-pay trade', () => closesOf(page) === 1);
+    expect(fake.trade(page).status).toBe('WAIT_BUYER_PAY');
+    expect((await paymentOf(order.id)).status).toBe('pending');
+    fake.failClose = false;
+
+    const qr = (await paymentsOf(order.id))[1];
+    expect(qr.method).toBe('alipay_qr');
+    const sent = (await fake.pay(qr.provider_ref))!;
+    expect([sent.status, sent.text]).toEqual([200, 'success']);
+    await waitFor(
+      'the page-pay attempt to be cancelled',
+      async () => (await paymentOf(order.id)).status === 'cancelled',
+    );
+    expect(closesOf(page)).toBe(2);
+    expect(fake.trade(page).status).toBe('TRADE_CLOSED');
+    expect((await paymentsOf(order.id)).map((p) => [p.method, p.status])).toEqual([
+      ['alipay_page', 'cancelled'],
+      ['alipay_qr', 'succeeded'],
+    ]);
+    expect(closesOf(qr.provider_ref)).toBe(0);
+    expect(await orderState(order.id)).toBe('Finished');
+    expect(await credits(order.id)).toBe(1);
   });
 
   describe('refunds', () => {

@@ -343,6 +343,29 @@ describe('Stripe', () => {
     });
   });
 
+  it('answers 503 to a payment_intent.payment_failed whose session lookup fails, and applies the retry', async () => {
+    const m = await stripeMerchant();
+    const order = await stripeOrder(m);
+    fake.pay(order.pay_id as string, { async: true });
+    const session = fake.settleAsync(order.pay_id as string, 'failed');
+    // One event, delivered twice as Stripe retries it: the same id and body.
+    const event = fake.event('payment_intent.payment_failed', fake.intents.get(session.payment_intent!)!);
+    const url = webhookUrl(m);
+
+    for (const mode of ['fail500', 'hang'] as const) {
+      fake.mode = mode;
+      const refused = await fake.send(url, fake.delivery(event, WEBHOOK_SECRET));
+      expect(refused.status).toBe(503);
+      expect(refused.body).not.toContain('unknown error');
+      expect((await payments(order.id as string))[0].status).toBe('pending');
+    }
+
+    fake.mode = 'ok';
+    expect((await fake.send(url, fake.delivery(event, WEBHOOK_SECRET))).status).toBe(200);
+    expect((await payments(order.id as string))[0].status).toBe('failed');
+    expect(await ledger(order.id as string)).toEqual([]);
+  });
+
   describe('refunds', () => {
     /** A Finished Stripe order of m, paid through the webhook. */
     async function paidOrder(m: Merchant): Promise<{ orderId: string; session: FakeSession }> {

@@ -18,6 +18,7 @@ import {
   creditEntriesOf,
 } from './helpers/app';
 import { expectOneRefusal } from './helpers/webhook-refusal';
+import { waitFor } from './helpers/wait';
 
 /**
  * WeChat Pay v3 against its fake over real HTTP on PostgreSQL: the exact RSA-signed requests (native
@@ -93,6 +94,7 @@ describe('WeChat Pay v3', () => {
   });
   beforeEach(() => {
     fake.mode = 'ok';
+    fake.failClose = false;
     fake.refundStatus = 'SUCCESS';
     fake.refundsUnseen = false;
     fake.responseSkewSeconds = 0;
@@ -648,6 +650,89 @@ describe('WeChat Pay v3', () => {
     expect(await provider.queryPayment(ctx, ref)).toEqual({ status: 'expired' });
     expect(await provider.queryPayment(ctx, { ...ref, providerRef: outTradeNo(randomUUID()) })).toEqual({
       status: 'pending',
+    });
+  });
+
+  describe('reopening a payment closes the earlier attempt', () => {
+    const OPENID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
+    const reopen = (orderId: unknown, payWay: string) =>
+      http(app)
+        .post('/api/order/payment')
+        .set(m.auth)
+        .send({ order_id: orderId, pay_way: payWay, ...(payWay === 'weapp' ? { openid: OPENID } : {}) })
+        .expect(200);
+    const attempts = (orderId: unknown) =>
+      db(app).query<{ id: string; method: string; status: string }[]>(
+        `SELECT id, method, status FROM payments WHERE order_id = $1 ORDER BY created_at`,
+        [orderId],
+      );
+    const closesOf = (paymentId: string): number =>
+      fake.requestsTo(`/v3/pay/transactions/out-trade-no/${outTradeNo(paymentId)}/close`, 'POST').length;
+    const statusOf = async (paymentId: string): Promise<string> =>
+      (await db(app).query<{ status: string }[]>('SELECT status FROM payments WHERE id = $1', [paymentId]))[0]
+        .status;
+
+    it('closes the Native out_trade_no when the order is reopened as weapp, and the rest when weapp is paid', async () => {
+      const order = await newWechatOrder(); // Native
+      const [native] = await attempts(order.id);
+      expect(native.method).toBe('wechat_native');
+
+      // Reopened in the mini-program: the Native code is closed at WeChat, so it cannot be paid too.
+      await reopen(order.id, 'weapp');
+      const [, weapp1] = await attempts(order.id);
+      expect(weapp1.method).toBe('wechat_jsapi');
+      await waitFor(
+        'the Native attempt to be cancelled',
+        async () => (await statusOf(native.id)) === 'cancelled',
+      );
+      expect(closesOf(native.id)).toBe(1);
+      expect(fake.transaction(outTradeNo(native.id)).trade_state).toBe('CLOSED');
+      expect(closesOf(weapp1.id)).toBe(0);
+
+      // Reopened again while WeChat's close fails: the new attempt opens anyway, the old one stays open.
+      fake.failClose = true;
+      await reopen(order.id, 'weapp');
+      const [, , weapp2] = await attempts(order.id);
+      await waitFor('a close of the first weapp attempt', () => closesOf(weapp1.id) === 1);
+      expect(await statusOf(weapp1.id)).toBe('pending');
+      expect(fake.transaction(outTradeNo(weapp1.id)).trade_state).toBe('NOTPAY');
+      fake.failClose = false;
+
+      // The payer pays the newest: the order is Finished once, and every other open attempt is closed.
+      expect(await fake.payAndNotify(outTradeNo(weapp2.id))).toEqual({ status: 200, text: '' });
+      await waitFor(
+        'the first weapp attempt to be cancelled',
+        async () => (await statusOf(weapp1.id)) === 'cancelled',
+      );
+      expect(fake.transaction(outTradeNo(weapp1.id)).trade_state).toBe('CLOSED');
+      expect(await attempts(order.id)).toEqual([
+        { id: native.id, method: 'wechat_native', status: 'cancelled' },
+        { id: weapp1.id, method: 'wechat_jsapi', status: 'cancelled' },
+        { id: weapp2.id, method: 'wechat_jsapi', status: 'succeeded' },
+      ]);
+      expect(closesOf(weapp2.id)).toBe(0);
+      expect(await orderState(order.id)).toBe('Finished');
+      expect(await credits(order.id)).toBe(1);
+    });
+
+    it('leaves an attempt WeChat could not close to reconciliation, which closes it later', async () => {
+      const order = await newWechatOrder();
+      const [native] = await attempts(order.id);
+      fake.failClose = true;
+      await reopen(order.id, 'weapp');
+      await waitFor('a close of the Native attempt', () => closesOf(native.id) === 1);
+      expect(await statusOf(native.id)).toBe('pending');
+      fake.failClose = false;
+
+      await app.app.get(ReconciliationService).runOnce({ tenantId: m.tenantId });
+      expect(closesOf(native.id)).toBe(2);
+      expect(await statusOf(native.id)).toBe('cancelled');
+      expect(fake.transaction(outTradeNo(native.id)).trade_state).toBe('CLOSED');
+      // The newest attempt is left open and payable.
+      const [, weapp] = await attempts(order.id);
+      expect(weapp.status).toBe('pending');
+      expect(fake.transaction(outTradeNo(weapp.id)).trade_state).toBe('NOTPAY');
+      expect(await orderState(order.id)).toBe('Pending');
     });
   });
 

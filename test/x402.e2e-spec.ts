@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
 import { X402Store } from '../src/payments/providers/x402/x402.store';
@@ -153,6 +155,32 @@ describe('x402', () => {
     expect(facilitatorCalls()).toBe(0);
   });
 
+  it("accepts the README's x402 configuration example as written, and offers its networks", async () => {
+    // The body under `PUT /api/v1/providers/x402` in README.md's x402 section, up to the closing fence.
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### x402'));
+    const start = section.indexOf('PUT /api/v1/providers/x402');
+    expect(start).toBeGreaterThan(0);
+    const block = section.slice(start).split('\n').slice(1);
+    const body = JSON.parse(
+      block
+        .slice(
+          0,
+          block.findIndex((l) => l.trim() === '```'),
+        )
+        .join('\n'),
+    ) as {
+      credentials: { pay_to_evm: string; pay_to_solana: string; networks: string[] };
+    };
+    const who = await newMerchant(app);
+    await http(app).put('/api/v1/providers/x402').set(who.auth).send(body).expect(200);
+    const order = await newX402Order(who);
+    const offered = await offerOf(order);
+    expect(offered.map((r) => r.network)).toEqual(body.credentials.networks);
+    expect(reqOf(offered, 'base').payTo).toBe(body.credentials.pay_to_evm);
+    expect(reqOf(offered, 'solana').payTo).toBe(body.credentials.pay_to_solana);
+  });
+
   it('answers 402 with the exact requirements for each network (v1 body, v2 PAYMENT-REQUIRED header)', async () => {
     const order = await newX402Order();
     for (const method of ['get', 'post'] as const) {
@@ -285,23 +313,65 @@ describe('x402', () => {
     expect(await balance()).toBe(before + 500);
   });
 
-  it('settles two simultaneous requests carrying the same payment once', async () => {
+  it('settles two simultaneous requests carrying the same payment once, verifying it once', async () => {
     const order = await newX402Order();
     const header = evmHeader(fake.wallet(), reqOf(await offerOf(order), 'base'));
     const verifiesBefore = fake.requestsTo('/verify').length;
     const settlesBefore = fake.requestsTo('/settle').length;
-    // Both requests are verified at the same time, so both reach the settle guard.
+    // The first to take the guard verifies and settles slowly; its twin is recognised before /verify.
     fake.verifyDelayMs = 300;
     fake.settleDelayMs = 300;
     const [a, b] = await Promise.all([pay(order, header), pay(order, header)]);
     expect([a.status, b.status].sort()).toEqual([200, 202]);
-    expect(fake.requestsTo('/verify').length - verifiesBefore).toBe(2);
+    expect(fake.requestsTo('/verify').length - verifiesBefore).toBe(1);
     expect(fake.requestsTo('/settle').length - settlesBefore).toBe(1);
     // Once the first has finished, everyone gets the settlement.
     const later = await http(app).get(order.path).expect(200);
     expect(unb64(later.headers['x-payment-response']).success).toBe(true);
     expect(await credits(order.id)).toBe(1);
     expect(await orderState(order.id)).toBe('Finished');
+  });
+
+  it('answers the same X-PAYMENT sent many times at once 200 or 202, never 402 or 410, and settles it once', async () => {
+    const nonceOf = (body: string): string =>
+      (JSON.parse(body) as { paymentPayload: { payload: { authorization: { nonce: string } } } })
+        .paymentPayload.payload.authorization.nonce;
+    const ROUNDS = 6;
+    const COPIES = 4;
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = await newX402Order();
+      const before = await balance();
+      const header = evmHeader(fake.wallet(), reqOf(await offerOf(order), 'base'));
+      const nonce = unb64(header).payload.authorization.nonce as string;
+      // Copies start a few ms apart, so across rounds they meet the first one at every stage: before
+      // its guard, verifying, settling, settled but not yet applied, applied.
+      fake.settleDelayMs = 20 * (round % 3);
+      const answers = await Promise.all(
+        Array.from({ length: COPIES }, async (_, i) => {
+          await new Promise((r) => setTimeout(r, ((round + i) % COPIES) * 7 * (round % 2)));
+          return pay(order, header);
+        }),
+      );
+      const statuses = answers.map((a) => a.status);
+      expect({ round, statuses }).toEqual({
+        round,
+        statuses: statuses.map((s) => (s === 200 || s === 202 ? s : 'not 200 or 202')),
+      });
+      expect(statuses).toContain(200);
+      for (const a of answers.filter((x) => x.status === 202))
+        expect(a.body).toMatchObject({ status: 'pending', order_id: order.id });
+      const paid = answers.filter((x) => x.status === 200);
+      for (const a of paid) expect(unb64(a.headers['x-payment-response']).success).toBe(true);
+      expect(new Set(paid.map((a) => a.body.transaction)).size).toBe(1);
+
+      // One settle of this payment at the facilitator, and asking again is the same 200.
+      expect(fake.requestsTo('/settle').filter((r) => nonceOf(r.body) === nonce)).toHaveLength(1);
+      const again = await pay(order, header).expect(200);
+      expect(again.body.transaction).toBe(fake.transfers.get(nonce)!.transaction);
+      expect(await orderState(order.id)).toBe('Finished');
+      expect(await credits(order.id)).toBe(1);
+      expect(await balance()).toBe(before + 500);
+    }
   });
 
   it('lets exactly one of many racing claims take the settle guard', async () => {

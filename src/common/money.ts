@@ -106,6 +106,11 @@ export function roundTo(currency: string, d: Decimal): Decimal {
   return d.toDecimalPlaces(scaleOf(currency), Decimal.ROUND_HALF_UP);
 }
 
+/** Round UP to the currency's scale (ceil): what a price computed from a rate must never fall below. */
+export function roundUpTo(currency: string, d: Decimal): Decimal {
+  return d.toDecimalPlaces(scaleOf(currency), Decimal.ROUND_CEIL);
+}
+
 /** Fixed text at the currency's scale, for storage and the string dialect: "49.90". */
 export function formatAmount(currency: string, d: Decimal): string {
   return d.toFixed(scaleOf(currency));

@@ -8,6 +8,7 @@ import {
   parseDecimal,
   parseQuantity,
   roundTo,
+  roundUpTo,
 } from '../common/money';
 import type { Package } from './package.entity';
 
@@ -80,7 +81,8 @@ export function parseTerms(raw: {
 
 /**
  * What an order for this package buys and costs. Fixed: the package's credits at price x discount.
- * Custom: the asked credits at unit_price x credits x discount. Rounded half up to the currency's scale.
+ * Custom: the asked credits at unit_price x credits x discount, rounded UP to the currency's scale, so
+ * the buyer never pays less than the exact price (half up lost up to a third at tiny unit prices).
  */
 export function quote(
   pkg: Package,
@@ -112,7 +114,7 @@ export function quote(
   }
   return {
     amount,
-    price: roundTo(pkg.currency, new Money(pkg.customUnitPrice).times(amount).times(discount)),
+    price: roundUpTo(pkg.currency, new Money(pkg.customUnitPrice).times(amount).times(discount)),
     discount,
   };
 }

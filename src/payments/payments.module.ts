@@ -7,6 +7,7 @@ import { PackagesModule } from '../packages/packages.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { CreateOrderController } from './create-order.controller';
 import { MerchantPaymentsController } from './merchant-payments.controller';
+import { AttemptCloser } from './attempt-closer.service';
 import { MerchantPaymentsService } from './merchant-payments.service';
 import { OrderCancelController } from './order-cancel.controller';
 import { PaymentResolveController } from './payment-resolve.controller';
@@ -68,6 +69,7 @@ const ADAPTERS = [
     },
     ProviderRegistry,
     PaymentsService,
+    AttemptCloser,
     WebhooksService,
     WebhookRateLimiter,
     OrderExpirySweeper,

@@ -15,6 +15,7 @@ import { OrderState } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
 import { quote } from '../packages/pricing';
+import { AttemptCloser } from './attempt-closer.service';
 import { Payment, PaymentStatus } from './payment.entity';
 import { ProviderError } from './payment-provider';
 import type {
@@ -79,6 +80,7 @@ export class PaymentsService {
     private readonly packages: PackagesService,
     private readonly fx: FxService,
     private readonly routing: RoutingService,
+    private readonly closer: AttemptCloser,
   ) {}
 
   /**
@@ -254,7 +256,10 @@ export class PaymentsService {
 
   /**
    * Seed 001: open (or reopen) a payment for a Pending order with the given method. A member may pay
-   * only orders they created; owners and admins any order of the tenant.
+   * only orders they created; owners and admins any order of the tenant. The order's latest attempt
+   * is reused when it is of the same method (except weapp, whose openid may differ); a new attempt
+   * closes the order's other open attempts at their providers, after commit and in the background
+   * (AttemptCloser), so the payer cannot pay an earlier one too.
    */
   async payOrder(
     p: Principal,
@@ -281,10 +286,14 @@ export class PaymentsService {
     }
     await this.requireContext(p.tenantId, way);
 
-    const reusable = await this.db.getRepository(Payment).findOne({
-      where: { tenantId: p.tenantId, orderId, provider: way.provider, method: way.method, status: 'pending' },
+    const latest = await this.db.getRepository(Payment).findOne({
+      where: { tenantId: p.tenantId, orderId },
       order: { createdAt: 'DESC' },
     });
+    const reusable =
+      latest?.provider === way.provider && latest.method === way.method && latest.status === 'pending'
+        ? latest
+        : null;
     if (reusable?.action && way.method !== 'wechat_jsapi') return { way, action: reusable.action };
 
     const paymentId = randomUUID();
@@ -311,13 +320,15 @@ export class PaymentsService {
         },
       );
     });
+    this.closer.closeOthersLater(p.tenantId, orderId, paymentId);
     return { way, action: opened.action };
   }
 
   /**
    * Apply a verified provider event, exactly once per (tenant, provider, event id). Locks the order, then the
    * payment (always in that order). A success whose amount or currency differs from the attempt is
-   * recorded and flagged, never credited.
+   * recorded and flagged, never credited. Once a success is applied, the order's other open attempts
+   * are closed at their providers (after commit, in the background: AttemptCloser).
    */
   async applyEvent(
     tenantId: string,
@@ -329,7 +340,7 @@ export class PaymentsService {
     const found = await this.db
       .getRepository(Payment)
       .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
-    return this.db.transaction(async (m) => {
+    const result = await this.db.transaction(async (m): Promise<EventResult> => {
       const eventRowId = randomUUID();
       const inserted = await m.query<{ id: string }[]>(
         `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload)
@@ -401,6 +412,9 @@ export class PaymentsService {
           return record('ignored', 'not final', order.state);
       }
     });
+    if (found && event.outcome === 'succeeded' && result.outcome === 'applied')
+      this.closer.closeOthersLater(tenantId, found.orderId, found.id);
+    return result;
   }
 
   private mismatch(payment: Pick<Payment, 'amount' | 'currency'>, event: VerifiedEvent): string | null {

@@ -8,6 +8,7 @@ import { conflict, notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import type { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
+import { AttemptCloser } from './attempt-closer.service';
 import type { PaymentRef, VerifiedEvent } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
@@ -31,7 +32,8 @@ const LEASE_SECONDS = 60;
 
 /**
  * Asks providers about what their callbacks did not settle: every payment still pending
- * RECONCILE_DELAY_SECONDS after it was opened, and every pending refund. The answer goes through the
+ * RECONCILE_DELAY_SECONDS after it was opened, and every pending refund; a pending attempt that another
+ * attempt of its order superseded (newer, or succeeded) is closed at its provider (AttemptCloser). The answer goes through the
  * same event path as a callback (deduplicated by event id), so a lost callback still ends Finished.
  * Only an explicit success or failure is final; anything else stays pending for a later pass.
  * Safe with many processes: each row is claimed with FOR UPDATE SKIP LOCKED and leased for a minute.
@@ -49,6 +51,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
     private readonly registry: ProviderRegistry,
     private readonly refunds: RefundsService,
     private readonly orders: OrdersService,
+    private readonly closer: AttemptCloser,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -94,6 +97,9 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       const verdict = await this.checkPayment(p, 'reconciliation');
       if (verdict === 'paid') paid++;
       if (verdict === 'failed' || verdict === 'expired') closed++;
+      // An earlier attempt whose close failed when a newer one opened or succeeded: close it now.
+      if (verdict === 'pending' && (await this.closer.isSuperseded(p)) && (await this.closer.close(p)))
+        closed++;
     }
     const refunds = await this.refunds.settlePending(batch, opts.tenantId);
     return { checked: due.length, paid, closed, refunds };

@@ -93,6 +93,8 @@ export class AlipayFake {
   readonly trades = new Map<string, FakeTrade>();
   readonly notifies: SentNotify[] = [];
   mode: FakeMode = 'ok';
+  /** alipay.trade.close answers HTTP 500 (and closes nothing) while set; everything else works. */
+  failClose = false;
   /** `async`: alipay.trade.refund answers fund_change N and the refund settles on settleRefunds(). */
   refundMode: 'sync' | 'async' = 'sync';
   /** Rewrites an answer's `<method>_response` text AFTER it was signed (a tampered answer). */
@@ -394,6 +396,7 @@ export class AlipayFake {
   }
 
   private close(res: ServerResponse, params: Record<string, string>, biz: Record<string, string>): void {
+    if (this.failClose) return this.send(res, 500, 'text/plain', 'Internal Server Error');
     const t = this.trades.get(biz.out_trade_no ?? '');
     if (!t || t.status === null || t.appId !== params.app_id)
       return this.business(res, params.method, 'ACQ.TRADE_NOT_EXIST', '交易不存在');

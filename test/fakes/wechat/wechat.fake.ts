@@ -85,6 +85,8 @@ export class WechatPayFake {
   readonly transactions = new Map<string, FakeTransaction>();
   readonly refunds = new Map<string, FakeRefund>();
   mode: FakeMode = 'ok';
+  /** Close requests answer 500 SYSTEM_ERROR (and close nothing) while set; everything else works. */
+  failClose = false;
   requireHttpsNotifyUrl = false;
   /** The status new refunds get. */
   refundStatus: FakeRefund['status'] = 'SUCCESS';
@@ -430,6 +432,7 @@ export class WechatPayFake {
     outTradeNo: string,
     b: Record<string, unknown>,
   ): void {
+    if (this.failClose) return this.reply(res, 500, { code: 'SYSTEM_ERROR', message: '系统错误' });
     if (b.mchid !== merchant.mchid)
       return this.reply(res, 400, { code: 'PARAM_ERROR', message: 'mchid参数错误' });
     const t = this.transactions.get(outTradeNo);

@@ -17,7 +17,8 @@
  *   `GET /v1/checkout/sessions?payment_intent=pi_...`. It is final only when that session can no
  *   longer be paid (complete: an async payment failed; expired): a declined card leaves the session
  *   open and the payer may try again on the same page, so the attempt stays pending (reconciliation
- *   and the expiry sweeper keep watching it, and close it at Stripe when the order expires).
+ *   and the expiry sweeper keep watching it, and close it at Stripe when the order expires). When
+ *   that lookup fails (Stripe 5xx, timeout), the webhook answers 503 and Stripe delivers it again.
  * - close expires the session; a session that is no longer open (or that Stripe never saw) is done.
  * - refund reads the session's PaymentIntent and refunds it (`Idempotency-Key` = our refund id,
  *   `metadata[refund_id]`); queryRefund reads the refund, or finds it by `metadata.refund_id` among
@@ -125,6 +126,13 @@ export class StripeProvider implements PaymentProvider {
   }
 
   acknowledge(result: VerifiedEvent | Error): RawReply {
+    // A genuine event we could not finish reading because Stripe itself failed (the session lookup of
+    // payment_intent.payment_failed): a 5xx, so Stripe delivers it again later (PayPal's adapter too).
+    if (result instanceof ProviderError)
+      return {
+        status: 503,
+        body: { received: false, error: 'Stripe could not be reached; deliver again later' },
+      };
     if (result instanceof Error) return { status: 400, body: { received: false, error: result.message } };
     return { status: 200, body: { received: true } };
   }

@@ -6,10 +6,16 @@
  * - not payable (Expired, Cancelled, Failed: 410; paid otherwise or refunded: 409);
  * - a settle in flight or unresolved: 202 `{status: 'pending'}`, never a 402;
  * - no payment header: 402 with the requirements (v1 JSON body, v2 `PAYMENT-REQUIRED` header);
- * - a payment header: local checks (x402.offer.ts), then the facilitator's /verify, then the settle
- *   guard (x402.store.ts), then /settle. Success is applied like a provider callback (deduplicated by
- *   event id) and answered 200; a refusal answers 402 and releases the guard; a timeout, 5xx or an
- *   ambiguous refusal answers 202 and leaves the outcome to reconciliation (X402Provider.queryPayment).
+ * - a payment header: local checks (x402.offer.ts), then the settle guard (x402.store.ts) taken for
+ *   this payment (its key: payer and EIP-3009 nonce, or the Solana transaction's hash) BEFORE the
+ *   facilitator's /verify, then /verify and /settle. Success is applied like a provider callback
+ *   (deduplicated by event id) and answered 200; a refusal answers 402 and releases the guard; a
+ *   timeout, 5xx or an ambiguous refusal answers 202 and leaves the outcome to reconciliation
+ *   (X402Provider.queryPayment).
+ * - the same payment sent again while its twin holds the guard (a client retrying, or sending it
+ *   several times at once): never verified again (the facilitator would call its nonce used, a 402
+ *   that tells the payer to pay again): 202 while the twin settles, 200 with the twin's settlement
+ *   once it settled, even before it is applied (this request applies it then).
  */
 import { Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
@@ -26,7 +32,7 @@ import { ProviderError } from '../../payment-provider';
 import { PaymentsService } from '../../payments.service';
 import { ProviderRegistry } from '../../provider-registry';
 import type { FacilitatorClient } from './x402.facilitator';
-import { checkPayment, CheckedPayment } from './x402.offer';
+import { checkPayment, CheckedPayment, paymentKeyOf } from './x402.offer';
 import { settleRefusalIsFinal, X402Provider } from './x402.provider';
 import { X402Store } from './x402.store';
 import {
@@ -74,7 +80,8 @@ export class X402Checkout {
     this.store = new X402Store(db);
   }
 
-  async handle(orderId: string, headers: Headers): Promise<X402Answer> {
+  /** `retried`: a duplicate whose twin gave up its guard without settling is handled once more. */
+  async handle(orderId: string, headers: Headers, retried = false): Promise<X402Answer> {
     if (!isUUID(orderId)) throw notFound('order');
     const order = await this.orders.getForCheckout(orderId);
     if (!order) throw notFound('order');
@@ -110,34 +117,49 @@ export class X402Checkout {
       paymentPayload: decoded.payload,
       paymentRequirements: decoded.x402Version === 1 ? checked.requirement : toV2(checked.requirement),
     };
-    const facilitator = this.provider.facilitator(ctx);
-    try {
-      const verified = await facilitator.verify(request);
-      if (!verified.isValid)
-        return paymentRequired(offer, reasonCode(order, verified.invalidReason, 'invalid_payment'));
-    } catch (err) {
-      return facilitatorFailed(order, 'verify', err);
-    }
-    return this.settle(order, open, offer, request, checked, facilitator);
-  }
-
-  private async settle(
-    order: Order,
-    payment: Payment,
-    offer: X402Requirement[],
-    request: FacilitatorRequest,
-    checked: CheckedPayment,
-    facilitator: FacilitatorClient,
-  ): Promise<X402Answer> {
+    const paymentKey = paymentKeyOf(decoded, checked);
+    // The guard before /verify: a duplicate of a payment being settled never reaches the facilitator.
     const claim = randomUUID();
-    const took = await this.store.claim(order.tenantId, payment.id, {
+    const took = await this.store.claim(order.tenantId, open.id, {
       claim,
       phase: 'in_flight',
       started_at: new Date().toISOString(),
       request,
       nonce: checked.nonce,
+      payment_key: paymentKey,
     });
-    if (!took) return this.afterLostClaim(order, payment.id);
+    if (!took) {
+      const answer = await this.afterLostClaim(order, open.id);
+      return answer === 'retry'
+        ? retried
+          ? pendingAnswer(order)
+          : this.handle(orderId, headers, true)
+        : answer;
+    }
+    const facilitator = this.provider.facilitator(ctx);
+    try {
+      const verified = await facilitator.verify(request);
+      if (!verified.isValid) {
+        await this.store.release(order.tenantId, open.id, claim);
+        return paymentRequired(offer, reasonCode(order, verified.invalidReason, 'invalid_payment'));
+      }
+    } catch (err) {
+      await this.store.release(order.tenantId, open.id, claim);
+      return facilitatorFailed(order, 'verify', err);
+    }
+    return this.settle(order, open, offer, request, paymentKey, claim, facilitator);
+  }
+
+  /** Settle a verified payment under the guard `claim` this request holds. */
+  private async settle(
+    order: Order,
+    payment: Payment,
+    offer: X402Requirement[],
+    request: FacilitatorRequest,
+    paymentKey: string,
+    claim: string,
+    facilitator: FacilitatorClient,
+  ): Promise<X402Answer> {
     let answer: SettleAnswer;
     try {
       answer = await facilitator.settle(request);
@@ -164,6 +186,7 @@ export class X402Checkout {
       response: answer,
       value: settledValue(request, answer),
       settled_at: new Date().toISOString(),
+      payment_key: paymentKey,
     };
     await this.store.recordSettlement(order.tenantId, payment.id, settlement);
     return this.apply(order, payment, settlement);
@@ -195,15 +218,23 @@ export class X402Checkout {
     };
   }
 
-  /** Another request holds the guard, or the order changed under us: answer from what is stored now. */
-  private async afterLostClaim(order: Order, paymentId: string): Promise<X402Answer> {
+  /**
+   * Another request holds the guard (the same payment sent twice, or another one), or the order
+   * changed under us: answer from what is stored now. Settled: 200 with that settlement (applied here
+   * if its request has not got that far yet); still settling: 202; the guard already given back (the
+   * twin was refused) on a payable order: 'retry', to be handled again like a first request.
+   */
+  private async afterLostClaim(order: Order, paymentId: string): Promise<X402Answer | 'retry'> {
     const fresh = (await this.orders.getForCheckout(order.id)) ?? order;
     const payment = (await this.x402Attempts(fresh)).find((p) => p.id === paymentId);
+    const action = payment?.action as X402Action | null | undefined;
     if (payment?.status === 'succeeded') return this.alreadyPaid(fresh, payment);
-    if (payment?.status === 'pending' && (payment.action as X402Action | null)?.settling)
-      return pendingAnswer(fresh);
+    if (payment?.status === 'pending' && action?.settlement?.response.success)
+      return this.apply(fresh, payment, action.settlement);
+    if (payment?.status === 'pending' && action?.settling) return pendingAnswer(fresh);
     if (fresh.state !== OrderState.Pending) return notPayable(fresh, `the order is ${fresh.state}`);
-    return notPayable(fresh, 'the order has expired', 410);
+    if (fresh.expiresAt.getTime() <= Date.now()) return notPayable(fresh, 'the order has expired', 410);
+    return 'retry';
   }
 
   private async x402Attempts(order: Order): Promise<Payment[]> {

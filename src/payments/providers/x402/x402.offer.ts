@@ -2,6 +2,7 @@
  * What paymux asks an x402 payer for (the `accepts` list of the 402) and the checks a payment must
  * pass BEFORE the facilitator is asked to verify or settle it. Pure functions.
  */
+import { createHash } from 'node:crypto';
 import {
   DecodedPayment,
   isX402Network,
@@ -159,4 +160,17 @@ function checkEvm(
     throw new PaymentRefused('the authorization has expired (validBefore)');
   if (BigInt(validAfter) > now) throw new PaymentRefused('the authorization is not valid yet (validAfter)');
   return { requirement, value, payer: from, nonce };
+}
+
+/**
+ * What makes two payment headers the same payment, known before any facilitator call: EVM, the
+ * network, the payer and its EIP-3009 nonce (one authorization, however it is re-encoded); Solana, the
+ * network and a hash of the signed transaction.
+ */
+export function paymentKeyOf(decoded: DecodedPayment, checked: CheckedPayment): string {
+  const network = checked.requirement.network;
+  if (checked.nonce && checked.payer)
+    return `evm:${network}:${checked.payer.toLowerCase()}:${checked.nonce.toLowerCase()}`;
+  const transaction = JSON.stringify(decoded.payload.payload.transaction ?? decoded.payload.payload);
+  return `svm:${network}:${createHash('sha256').update(transaction).digest('hex')}`;
 }

@@ -20,8 +20,9 @@
  *   the balance spent), and the facilitator cannot say by whom. paymux cannot tell "landed" from "never
  *   landed" without a chain lookup, so the payment stays pending (and the order open, see close()),
  *   logged for an operator to check the payer's transfer on chain. Never guessed either way.
- * A guard that is still `in_flight` (a request is settling right now) is left alone unless it is older
- * than STALE_SETTLE_MS (the process died mid-settle).
+ * A guard that is still `in_flight` (a request is verifying or settling right now) is left alone unless
+ * it is older than STALE_SETTLE_MS (the process died mid-verify or mid-settle: the payer's signed
+ * payment is then settled by reconciliation).
  *
  * Unsure: the exact errorReason a given facilitator uses for a reused nonce (the x402 error list has
  * none); it does not matter here, since every unlisted reason is treated as "unknown". Solana's

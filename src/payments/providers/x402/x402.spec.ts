@@ -1,4 +1,4 @@
-import { buildRequirements, checkPayment, configuredNetworks, OfferInput } from './x402.offer';
+import { buildRequirements, checkPayment, configuredNetworks, OfferInput, paymentKeyOf } from './x402.offer';
 import { payUrlFromCheckout, settleRefusalIsFinal, verdictOfResettle, X402Provider } from './x402.provider';
 import {
   decodePaymentHeader,
@@ -269,6 +269,19 @@ describe('x402 checks before settling', () => {
     expect(() => checkPayment(v2({ asset: '0xdead' }), offer, NOW)).toThrow(/accepted\.asset/);
     expect(() => checkPayment(v2({ amount: '1' }), offer, NOW)).toThrow(/accepted\.amount/);
     expect(() => checkPayment(v2({ network: 'eip155:1' }), offer, NOW)).toThrow(/not offered/);
+  });
+
+  it('keys a payment by payer and nonce (EVM) or by its transaction (Solana), whatever else differs', () => {
+    const keyOf = (d: DecodedPayment): string => paymentKeyOf(d, checkPayment(d, offer, NOW));
+    const first = keyOf(v1());
+    expect(keyOf(v1({ from: authorization.from.toUpperCase().replace('0X', '0x') }))).toBe(first);
+    expect(keyOf(v1({}, { payload: { signature: '0x1b', authorization } }))).toBe(first);
+    expect(keyOf(v1({ nonce: `0x${'4'.repeat(64)}` }))).not.toBe(first);
+    expect(keyOf(v1({ from: '0x2222222222222222222222222222222222222222' }))).not.toBe(first);
+    const sol = (transaction: string): DecodedPayment =>
+      v1({}, { network: 'solana', payload: { transaction } });
+    expect(keyOf(sol('AQID'))).toBe(keyOf(sol('AQID')));
+    expect(keyOf(sol('AQID'))).not.toBe(keyOf(sol('AQIE')));
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * x402's settle bookkeeping, kept on the payment attempt's `action` (jsonb) next to the requirements:
  *
- * - `settling`: taken with one conditional UPDATE before /settle is called, so two requests carrying
- *   the same payment cannot both settle (the guard), and kept when the settle's outcome is unknown
- *   (timeout, 5xx) with the exact /settle body, for reconciliation to send again;
+ * - `settling`: taken with one conditional UPDATE before /verify is called, so two requests carrying
+ *   the same payment cannot both settle (the guard) and the second is answered from the first
+ *   (`payment_key` says which payment holds it) without a facilitator call; given back when /verify
+ *   or /settle refuses, kept when the settle's outcome is unknown (timeout, 5xx) with the exact
+ *   /settle body, for reconciliation to send again;
  * - `settlement`: the facilitator's success answer, written before the payment is applied, so a replay
  *   is answered with it and a crash between the two is still found by reconciliation.
  *

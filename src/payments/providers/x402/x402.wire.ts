@@ -121,6 +121,8 @@ export interface SettlingRecord {
   request: FacilitatorRequest;
   /** EVM: the EIP-3009 nonce; Solana: absent. */
   nonce?: string;
+  /** Which payment holds the guard (x402.offer.ts paymentKeyOf): a duplicate of it is told to wait. */
+  payment_key?: string;
   reason?: string;
 }
 
@@ -130,6 +132,8 @@ export interface SettlementRecord {
   /** Atomic USDC moved: the settle answer's `amount`, else the authorized value, else the requirement's. */
   value: string;
   settled_at: string;
+  /** The payment that settled (x402.offer.ts paymentKeyOf). */
+  payment_key?: string;
 }
 
 /** `POST /verify` answer. */
