@@ -100,6 +100,8 @@ export class AuthService {
     if (!user || !ok) throw new DomainError('invalid_credentials', 401, 'email or password is wrong');
     // After the password check, so a disabled account is only revealed to whoever knows its password.
     if (user.disabledAt) throw accountDisabled();
+    // A fresh login sees the account as it is now: its next requests re-read role and flags.
+    this.access.invalidateUser(user.id);
     const membership = await this.tenants.primaryMembership(this.db.manager, user.id);
     if (!membership) throw new DomainError('no_tenant', 403, 'this account belongs to no tenant');
     const claims: JwtClaims = {
