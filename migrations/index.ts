@@ -9,6 +9,7 @@ import { RateLimits1795515782279 } from './1795515782279-RateLimits';
 import { Notifications1795516171542 } from './1795516171542-Notifications';
 import { TenantSettings1796110387075 } from './1796110387075-TenantSettings';
 import { ProviderEventsPerTenant1796110835284 } from './1796110835284-ProviderEventsPerTenant';
+import { AddUserDisabledAt1796185423188 } from './1796185423188-AddUserDisabledAt';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   Notifications1795516171542,
   TenantSettings1796110387075,
   ProviderEventsPerTenant1796110835284,
+  AddUserDisabledAt1796185423188,
 ];

@@ -96,14 +96,17 @@ describe('authentication and roles', () => {
     });
 
     it('rate-limits login per client address across accounts (password spraying), behind a trusted proxy', async () => {
-      const spray = await startTestApp({ LOGIN_IP_RATE_LIMIT: '3', TRUST_PROXY: 'true' });
+      // One proxy of ours in front (hop count 1): the client is the right-most X-Forwarded-For entry.
+      const spray = await startTestApp({ LOGIN_IP_RATE_LIMIT: '3', TRUST_PROXY: '1' });
       try {
         // A client address of its own: the limit's window is shared by every process on the database.
         const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
+        // The client sends "X-Forwarded-For: a" with a new `a` each time; our proxy appends the address
+        // it saw ("a, b"): the limit counts b, so the client-chosen a does not escape it.
         const attempt = (n: number) =>
           http(spray)
             .post('/api/v1/auth/login')
-            .set('x-forwarded-for', ip)
+            .set('x-forwarded-for', `192.0.2.${n + 1}, ${ip}`)
             .send({ email: `nobody-${n}-${randomUUID()}@example.test`, password: 'guess guess guess' });
         for (let i = 0; i < 3; i++) expect((await attempt(i)).status).toBe(401);
         const blocked = await attempt(3).expect(429);

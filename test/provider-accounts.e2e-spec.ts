@@ -38,13 +38,14 @@ describe('provider accounts', () => {
       mode: 'test',
       key_id: expect.any(String),
     });
-    expect(res.body.credentials.secret_key).toMatch(/^••••/);
-    expect(JSON.stringify(res.body)).not.toContain(stripe.secret_key);
-    expect(JSON.stringify(res.body)).not.toContain(stripe.webhook_secret);
+    // No part of a secret is shown, not even its last characters.
+    expect(res.body.credentials).toEqual({ secret_key: '••••', webhook_secret: '••••' });
+    expect(JSON.stringify(res.body)).not.toContain(stripe.secret_key.slice(-4));
+    expect(JSON.stringify(res.body)).not.toContain(stripe.webhook_secret.slice(-4));
 
     const list = await http(app).get('/api/v1/providers').set(m.auth).expect(200);
     expect(list.body.data).toHaveLength(1);
-    expect(JSON.stringify(list.body)).not.toContain(stripe.secret_key);
+    expect(list.body.data[0].credentials).toEqual({ secret_key: '••••', webhook_secret: '••••' });
 
     const rows = await db(app).query<Record<string, unknown>[]>(
       'SELECT * FROM provider_accounts WHERE tenant_id = $1',
@@ -55,6 +56,19 @@ describe('provider accounts', () => {
     expect(raw).not.toContain(stripe.secret_key);
     expect(raw).not.toContain(stripe.webhook_secret);
     expect(rows[0].credentials_sealed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('shows no part of a secret from a view stored by an older version (which kept the last 4)', async () => {
+    const other = await newMerchant(app);
+    await put('stripe', { enabled: true, mode: 'test', credentials: stripe }, other.auth).expect(200);
+    await db(app).query(
+      `UPDATE provider_accounts SET credentials_masked = $2 WHERE tenant_id = $1 AND provider = 'stripe'`,
+      [other.tenantId, JSON.stringify({ secret_key: '••••rstu', webhook_secret: '••••1234' })],
+    );
+    const list = await http(app).get('/api/v1/providers').set(other.auth).expect(200);
+    expect(list.body.data[0].credentials).toEqual({ secret_key: '••••', webhook_secret: '••••' });
+    // The rotation test below counts the accounts sealed under this suite's key.
+    await db(app).query('DELETE FROM provider_accounts WHERE tenant_id = $1', [other.tenantId]);
   });
 
   it('opens the credentials for the adapters', async () => {

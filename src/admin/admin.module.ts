@@ -1,6 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { AdminUsersController } from './admin-users.controller';
 import { AdminController } from './admin.controller';
 import { FxService } from './fx.service';
+import { UserStatusService } from './user-status.service';
 
-@Module({ controllers: [AdminController], providers: [FxService], exports: [FxService] })
+@Module({
+  imports: [AuthModule],
+  controllers: [AdminController, AdminUsersController],
+  providers: [FxService, UserStatusService],
+  exports: [FxService],
+})
 export class AdminModule {}

@@ -7,6 +7,7 @@ import { CurrentPrincipal, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 import { CreateTokenDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import type { Principal } from './principal';
+import { RegistrationRateLimiter } from './registration-rate-limiter';
 
 @ApiTags('auth')
 @Controller('api/v1/auth')
@@ -14,6 +15,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @UseGuards(RegistrationRateLimiter)
   @Post('register')
   async register(
     @Body() dto: RegisterDto,

@@ -14,6 +14,9 @@ import { DataSource } from 'typeorm';
 import { MerchantAuthGuard } from './merchant-auth.guard';
 import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './bearer-auth.guard';
+import { PlatformTokenCache } from './platform-token-cache';
+import { PrincipalCache } from './principal-cache';
+import { RegistrationRateLimiter } from './registration-rate-limiter';
 
 @Module({
   imports: [
@@ -53,12 +56,15 @@ import { BearerAuthGuard } from './bearer-auth.guard';
   controllers: [AuthController, ApiKeysController],
   providers: [
     AuthService,
+    PrincipalCache,
+    PlatformTokenCache,
+    RegistrationRateLimiter,
     PgThrottlerStorage,
     ApiRateLimiter,
     ApiKeysService,
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AuthService, ApiKeysService, MerchantAuthGuard, ApiRateLimiter, PgThrottlerStorage],
+  exports: [AuthService, PrincipalCache, ApiKeysService, MerchantAuthGuard, ApiRateLimiter, PgThrottlerStorage],
 })
 export class AuthModule {}

@@ -4,14 +4,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
+import { isUUID } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
-import { conflict, DomainError, notFound } from '../common/domain-error';
+import { conflict, DomainError, notFound, unauthenticated } from '../common/domain-error';
 import { isUniqueViolation } from '../common/pg-errors';
 import { TenantRole, TENANT_ROLES } from '../tenants/membership.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
+import { HashSlots } from './hash-slots';
 import { PlatformToken } from './platform-token.entity';
+import { PlatformTokenCache } from './platform-token-cache';
+import { PrincipalCache } from './principal-cache';
 import type { Principal } from './principal';
 import { User } from './user.entity';
 
@@ -22,10 +26,19 @@ interface JwtClaims {
   tid: string;
   role: TenantRole;
   pa: boolean;
+  /** Set by jsonwebtoken when signing; a token without them is refused. */
+  iat?: number;
+  exp?: number;
 }
 
 /** argon2id with OWASP's recommended memory cost. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+/**
+ * Registrations hash at most two passwords at once: libuv's pool has four threads (UV_THREADPOOL_SIZE),
+ * so a burst of sign-ups leaves the other two to logins' argon2 verifications.
+ */
+const REGISTRATION_HASHING = new HashSlots(2);
 
 @Injectable()
 export class AuthService {
@@ -38,6 +51,8 @@ export class AuthService {
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
     private readonly tenants: TenantsService,
+    private readonly access: PrincipalCache,
+    private readonly platformTokens: PlatformTokenCache,
   ) {}
 
   async register(input: {
@@ -50,7 +65,7 @@ export class AuthService {
       throw new DomainError('registration_disabled', 403, 'registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
-    const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
+    const passwordHash = await REGISTRATION_HASHING.run(() => argon2.hash(input.password, ARGON2_OPTIONS));
     try {
       return await this.db.transaction(async (m) => {
         const user = m.create(User, {
@@ -83,6 +98,10 @@ export class AuthService {
     const hash = user?.passwordHash ?? (await this.getDummyHash());
     const ok = await argon2.verify(hash, password).catch(() => false);
     if (!user || !ok) throw new DomainError('invalid_credentials', 401, 'email or password is wrong');
+    // After the password check, so a disabled account is only revealed to whoever knows its password.
+    if (user.disabledAt) throw accountDisabled();
+    // A fresh login sees the account as it is now: its next requests re-read role and flags.
+    this.access.invalidateUser(user.id);
     const membership = await this.tenants.primaryMembership(this.db.manager, user.id);
     if (!membership) throw new DomainError('no_tenant', 403, 'this account belongs to no tenant');
     const claims: JwtClaims = {
@@ -95,39 +114,43 @@ export class AuthService {
     return { access_token, token_type: 'Bearer', expires_in: this.config.jwtExpiresIn };
   }
 
-  /** Resolve a Bearer token (JWT or platform token) to a principal, or null. */
+  /**
+   * Resolve a Bearer token (JWT or platform token) to a principal, or null. The token names the user
+   * and tenant; the role and platform-admin flag are the current ones (PrincipalCache, at most
+   * AUTH_RECHECK_SECONDS old), never the claims of a token signed days ago. A disabled account or a
+   * membership that is gone is refused (401).
+   */
   async authenticate(token: string): Promise<Principal | null> {
     if (token.startsWith(PLATFORM_TOKEN_PREFIX)) return this.authenticatePlatformToken(token);
+    let c: JwtClaims;
     try {
-      const c = await this.jwt.verifyAsync<JwtClaims>(token, { algorithms: ['HS256'] });
-      if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role))
-        return null;
-      return { userId: c.sub, tenantId: c.tid, role: c.role, platformAdmin: c.pa === true, via: 'jwt' };
+      c = await this.jwt.verifyAsync<JwtClaims>(token, { algorithms: ['HS256'] });
     } catch {
       return null;
     }
+    // jsonwebtoken checks exp only when present: a token without one would never expire.
+    if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
+    if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return null;
+    if (!isUUID(c.sub) || !isUUID(c.tid)) return null;
+    return this.currentPrincipal(c.sub, c.tid, 'jwt');
   }
 
   private async authenticatePlatformToken(token: string): Promise<Principal | null> {
-    const rows = await this.db.query<
-      { tenant_id: string; user_id: string; role: TenantRole; is_platform_admin: boolean }[]
-    >(
-      `SELECT t.tenant_id, t.user_id, m.role, u.is_platform_admin
-         FROM platform_tokens t
-         JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id
-         JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-      [sha256Hex(token)],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      userId: row.user_id,
-      tenantId: row.tenant_id,
-      role: row.role,
-      platformAdmin: row.is_platform_admin,
-      via: 'platform_token',
-    };
+    const owner = await this.platformTokens.get(sha256Hex(token));
+    if (!owner) return null;
+    return this.currentPrincipal(owner.userId, owner.tenantId, 'platform_token');
+  }
+
+  private async currentPrincipal(
+    userId: string,
+    tenantId: string,
+    via: 'jwt' | 'platform_token',
+  ): Promise<Principal | null> {
+    const now = await this.access.get(userId, tenantId);
+    if (!now.exists) return null;
+    if (now.disabled) throw accountDisabled();
+    if (!now.role) throw unauthenticated('this account is no longer a member of the tenant');
+    return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
   }
 
   async me(p: Principal): Promise<{ user: User; tenant: Tenant; role: TenantRole }> {
@@ -163,19 +186,32 @@ export class AuthService {
       .getRepository(PlatformToken)
       .update({ id, tenantId: p.tenantId, userId: p.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
     if (!res.affected) throw notFound('token');
+    this.platformTokens.invalidateToken(id);
   }
 
-  /** Create or promote the platform admin named by ADMIN_EMAIL / ADMIN_PASSWORD. */
+  /**
+   * Create the platform admin named by ADMIN_EMAIL / ADMIN_PASSWORD when no account has that email.
+   * An existing platform admin is left as it is (its password is its own). An existing account that
+   * is no platform admin is never promoted implicitly (whoever registered the address first would
+   * become admin, keeping their password): the start stops, naming the command that promotes it.
+   */
   async bootstrapAdmin(): Promise<void> {
     const { adminEmail, adminPassword } = this.config;
     if (!adminEmail || !adminPassword) return;
     const email = adminEmail.toLowerCase();
     await this.db.transaction(async (m) => {
       const existing = await m.findOne(User, { where: { email } });
-      if (existing) {
-        if (!existing.isPlatformAdmin) await m.update(User, { id: existing.id }, { isPlatformAdmin: true });
+      if (existing?.isPlatformAdmin) {
+        // Never reset here: the admin may have changed its password since. But say so, rather than
+        // ignore ADMIN_PASSWORD silently.
+        if (!(await argon2.verify(existing.passwordHash, adminPassword).catch(() => false)))
+          this.logger.warn(
+            `ADMIN_PASSWORD is not the password of the existing platform admin ${email}; it was left unchanged ` +
+              '(ADMIN_PASSWORD is only used to create the admin)',
+          );
         return;
       }
+      if (existing) throw new Error(adminEmailTakenMessage(email));
       const passwordHash = await argon2.hash(adminPassword, ARGON2_OPTIONS);
       const user = m.create(User, {
         id: randomUUID(),
@@ -195,3 +231,17 @@ export class AuthService {
     return this.dummyHash;
   }
 }
+
+/** Why the start stops when ADMIN_EMAIL names an account that is no platform admin. */
+export function adminEmailTakenMessage(email: string): string {
+  return (
+    `ADMIN_EMAIL=${email} belongs to an existing account that is not a platform admin; paymux does not ` +
+    'promote it implicitly (whoever registered the address would become admin, keeping their own password ' +
+    `and ignoring ADMIN_PASSWORD). To make that account the platform admin, run \`npm run admin:promote -- ${email}\` ` +
+    `(or \`node dist/src/auth/promote-admin.js ${email}\`); otherwise set ADMIN_EMAIL to another address.`
+  );
+}
+
+/** A disabled account's logins and tokens (JWT and platform) are refused with this. */
+const accountDisabled = (): DomainError =>
+  new DomainError('account_disabled', 401, 'this account is disabled; ask a platform admin');

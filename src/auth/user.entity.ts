@@ -19,6 +19,10 @@ export class User {
   @Column({ name: 'is_platform_admin', type: 'boolean', default: false })
   isPlatformAdmin!: boolean;
 
+  /** Set by a platform admin: logins, JWTs and platform tokens of the account are refused. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { EnvSchema, validateEnv } from './env.schema';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 /** The typed, resolved configuration every module reads (provided under the AppConfig class token). */
 export class AppConfig {
@@ -34,7 +35,8 @@ export class AppConfig {
   readonly registrationEnabled: boolean;
   readonly orderTtlSeconds: number;
   readonly expirySweepIntervalMs: number;
-  readonly trustProxy: boolean;
+  /** Fastify's trustProxy: false, a hop count or the proxies' addresses (TRUST_PROXY). */
+  readonly trustProxy: TrustProxy;
   /** An FX rate older than this is refused (422 fx_rate_stale), never used. */
   readonly fxRateMaxAgeSeconds: number;
   readonly providerTimeoutMs: number;
@@ -46,6 +48,10 @@ export class AppConfig {
   readonly apiRateLimit: number;
   /** Provider callbacks a minute per tenant and provider (WEBHOOK_RATE_LIMIT; 0: off). */
   readonly webhookRateLimit: number;
+  readonly registerRateLimit: number;
+  readonly registerRateWindowSeconds: number;
+  /** Bound on how stale a token holder's role and flags may be (AUTH_RECHECK_SECONDS). */
+  readonly authRecheckSeconds: number;
   readonly notifyWorker: boolean;
   /** A time factor (not money): scales the notification retry schedule. */
   readonly notifyRetryScale: number;
@@ -74,7 +80,6 @@ export class AppConfig {
     this.registrationEnabled = env.REGISTRATION_ENABLED;
     this.orderTtlSeconds = env.ORDER_TTL_SECONDS;
     this.expirySweepIntervalMs = env.EXPIRY_SWEEP_INTERVAL_MS;
-    this.trustProxy = env.TRUST_PROXY;
     this.fxRateMaxAgeSeconds = env.FX_RATE_MAX_AGE_SECONDS;
     this.providerTimeoutMs = env.PROVIDER_TIMEOUT_MS;
     this.reconcileDelaySeconds = env.RECONCILE_DELAY_SECONDS;
@@ -84,6 +89,9 @@ export class AppConfig {
     this.loginIpRateLimit = env.LOGIN_IP_RATE_LIMIT;
     this.apiRateLimit = env.API_RATE_LIMIT;
     this.webhookRateLimit = env.WEBHOOK_RATE_LIMIT;
+    this.registerRateLimit = env.REGISTER_RATE_LIMIT;
+    this.registerRateWindowSeconds = env.REGISTER_RATE_WINDOW_SECONDS;
+    this.authRecheckSeconds = env.AUTH_RECHECK_SECONDS;
     this.notifyWorker = env.NOTIFY_WORKER;
     this.notifyRetryScale = Number(env.NOTIFY_RETRY_SCALE);
     this.notifyAllowPrivate = env.NOTIFY_ALLOW_PRIVATE;
@@ -92,6 +100,10 @@ export class AppConfig {
     this.x402AllowPrivateFacilitator = env.PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR;
 
     const bad: string[] = [];
+    const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+    if ('problem' in trustProxy)
+      bad.push(`  TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: ${trustProxy.problem}`);
+    this.trustProxy = 'value' in trustProxy ? trustProxy.value : false;
     this.previousMasterKeys = (env.PAYMUX_MASTER_KEY_PREVIOUS ?? '')
       .split(',')
       .map((k) => k.trim())

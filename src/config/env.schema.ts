@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { IsAcceptablePassword } from '../auth/password-policy';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -177,7 +178,7 @@ export class EnvSchema {
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
-  @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
+  @IsAcceptablePassword('ADMIN_EMAIL')
   ADMIN_PASSWORD?: string;
 
   @Transform(toBool)
@@ -219,9 +220,9 @@ export class EnvSchema {
   @Min(0)
   RECONCILE_INTERVAL_MS = 60000;
 
-  @Transform(toBool)
-  @IsIn([true, false], { message: 'TRUST_PROXY must be true or false' })
-  TRUST_PROXY = false;
+  /** false, a hop count or proxy addresses/CIDRs; checked by parseTrustProxy (src/config/trust-proxy.ts). */
+  @IsString()
+  TRUST_PROXY = 'false';
 
   @Transform(toInt)
   @IsInt()
@@ -238,6 +239,24 @@ export class EnvSchema {
   @IsInt()
   @Min(1)
   LOGIN_IP_RATE_LIMIT = 100;
+
+  /** Registrations per client address per REGISTER_RATE_WINDOW_SECONDS; 0 switches the limit off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  REGISTER_RATE_LIMIT = 10;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  REGISTER_RATE_WINDOW_SECONDS = 3600;
+
+  /** How old a token holder's role, platform-admin and disabled flags may be (PrincipalCache). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  AUTH_RECHECK_SECONDS = 30;
 
   /** Requests per window per tenant (Bearer) or per API key (merchant API); 0 switches it off. */
   @Transform(toInt)

@@ -94,10 +94,14 @@ export class OrdersService {
     };
   }
 
-  /** Cancel a Pending order. A payment that still arrives later moves it to Paid: money is never dropped. */
-  async cancel(tenantId: string, id: string): Promise<Order> {
+  /**
+   * Cancel a Pending order. A payment that still arrives later moves it to Paid: money is never dropped.
+   * `mayCancel` (e.g. assertMayActOnOrder) sees the locked order first and may refuse.
+   */
+  async cancel(tenantId: string, id: string, mayCancel?: (order: Order) => void): Promise<Order> {
     return this.db.transaction(async (m) => {
       const order = await this.lock(m, tenantId, id);
+      mayCancel?.(order);
       await this.transitions.move(m, order, OrderState.Cancelled, 'cancelled by the merchant');
       return order;
     });

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { UuidParam } from '../common/uuid-param';
+import { assertMayActOnOrder } from '../orders/order-access';
 import { toOrderResponse } from '../orders/order.response';
 import { ReconciliationService } from './reconciliation.service';
 
@@ -20,6 +21,7 @@ export class OrderCancelController {
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
-    return toOrderResponse(await this.reconciliation.cancelOrder(p.tenantId, id));
+    const order = await this.reconciliation.cancelOrder(p.tenantId, id, (o) => assertMayActOnOrder(p, o));
+    return toOrderResponse(order);
   }
 }

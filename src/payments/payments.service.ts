@@ -5,12 +5,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { FxService } from '../admin/fx.service';
-import { conflict, DomainError, forbidden } from '../common/domain-error';
+import { conflict, DomainError } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
 import { InsertBatch } from '../common/sql';
 import { IdempotencyKey } from '../orders/idempotency-key.entity';
 import { Order } from '../orders/order.entity';
+import { assertMayActOnOrder } from '../orders/order-access';
 import { OrderState } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
@@ -268,8 +269,7 @@ export class PaymentsService {
     openid?: string,
   ): Promise<{ way: PayWay; action: PaymentAction }> {
     const order = await this.orders.get(p.tenantId, orderId);
-    if (p.role === 'member' && !p.platformAdmin && order.userId !== p.userId)
-      throw forbidden('this order belongs to another user');
+    assertMayActOnOrder(p, order);
     if (order.state !== OrderState.Pending) {
       throw new DomainError('order_not_payable', 409, `the order is ${order.state} and cannot be paid`);
     }

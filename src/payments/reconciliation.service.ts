@@ -169,8 +169,8 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
    * told about stays pending and reconciliation keeps asking; money that still arrives moves the
    * order to Paid (never dropped).
    */
-  async cancelOrder(tenantId: string, orderId: string): Promise<Order> {
-    let order = await this.orders.cancel(tenantId, orderId);
+  async cancelOrder(tenantId: string, orderId: string, mayCancel?: (order: Order) => void): Promise<Order> {
+    let order = await this.orders.cancel(tenantId, orderId, mayCancel);
     for (const p of await this.openAttempts(tenantId, orderId)) {
       if (!(await this.closeAtProvider(p))) continue;
       // Closing a session that was paid a moment ago is no error at most providers: ask, so a

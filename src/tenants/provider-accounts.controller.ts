@@ -5,13 +5,14 @@ import type { Principal } from '../auth/principal';
 import { isoMicros } from '../common/time';
 import { PutProviderAccountDto } from './dto/provider-account.dto';
 import type { ProviderAccount } from './provider-account.entity';
+import { maskCredentials } from './provider-credentials';
 import { ProviderAccountsService } from './provider-accounts.service';
 
 const toResponse = (a: ProviderAccount): Record<string, unknown> => ({
   provider: a.provider,
   enabled: a.enabled,
   mode: a.mode,
-  credentials: a.credentialsMasked,
+  credentials: maskCredentials(a.provider, a.credentialsMasked),
   key_id: a.keyId,
   created_at: isoMicros(a.createdAt),
   updated_at: isoMicros(a.updatedAt),

@@ -192,15 +192,19 @@ function attempt(fn: () => unknown): boolean {
   }
 }
 
-/** The view that may be returned: secrets as `••••` plus their last four characters. */
+/** Shown in place of every secret field: no part of the secret, not even its last characters. */
+export const SECRET_MASK = '••••';
+
+/**
+ * The view that may be returned: secrets as SECRET_MASK. Applied when an account is stored and
+ * again when it is read, so views stored by older versions (which kept the last four characters)
+ * show nothing either.
+ */
 export function maskCredentials(provider: string, creds: Credentials): Credentials {
-  const spec = PROVIDER_CREDENTIALS[provider];
+  const spec = PROVIDER_CREDENTIALS[provider] ?? {};
   const out: Credentials = {};
   for (const [name, value] of Object.entries(creds)) {
-    out[name] =
-      spec[name]?.secret && typeof value === 'string'
-        ? `••••${value.length > 12 ? value.slice(-4) : ''}`
-        : value;
+    out[name] = spec[name]?.secret ? SECRET_MASK : value;
   }
   return out;
 }

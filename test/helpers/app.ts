@@ -27,6 +27,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       // Rate-limit windows live in the shared database, so every suite's logins from 127.0.0.1 count
       // together: the per-address limits are lifted here (suites that test them set their own).
       LOGIN_IP_RATE_LIMIT: '1000000',
+      REGISTER_RATE_LIMIT: '1000000',
       // Notification workers would pick up other suites' jobs: only the suites that test them run one.
       NOTIFY_WORKER: 'false',
       API_RATE_LIMIT: '1000000',

@@ -179,6 +179,7 @@ export async function startServer(
       API_RATE_LIMIT: '1000000000',
       LOGIN_RATE_LIMIT: '1000000',
       LOGIN_IP_RATE_LIMIT: '1000000',
+      REGISTER_RATE_LIMIT: '1000000',
       NOTIFY_WORKER: 'false',
       // Production serves no /docs-json by default; scenarios 5 and 6 read the live route list from it.
       API_DOCS: 'on',

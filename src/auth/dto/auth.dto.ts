@@ -1,3 +1,4 @@
+import { IsAcceptablePassword } from '../password-policy';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class RegisterDto {
@@ -5,9 +6,9 @@ export class RegisterDto {
   @MaxLength(254)
   email!: string;
 
-  /** At least 8 characters. */
+  /** At least 8 characters; not digits only, one repeated character, a common password or the email. */
   @IsString()
-  @MinLength(8)
+  @IsAcceptablePassword('email')
   @MaxLength(256)
   password!: string;
 

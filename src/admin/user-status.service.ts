@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { PrincipalCache } from '../auth/principal-cache';
+import { User } from '../auth/user.entity';
+import { conflict, notFound } from '../common/domain-error';
+import { AuditEntry } from './audit-entry.entity';
+
+/**
+ * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its
+ * JWTs and platform tokens are refused: at once in this process, within AUTH_RECHECK_SECONDS in the
+ * others. Every change is audited in the same transaction.
+ */
+@Injectable()
+export class UserStatusService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly access: PrincipalCache,
+  ) {}
+
+  async setDisabled(actorId: string, userId: string, disabled: boolean): Promise<User> {
+    if (disabled && actorId === userId)
+      throw conflict('cannot_disable_self', 'a platform admin cannot disable their own account');
+    const user = await this.db.transaction(async (m) => {
+      const before = await m.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      if (!before) throw notFound('user');
+      const wasDisabled = before.disabledAt !== null;
+      if (wasDisabled !== disabled) {
+        await m.query(`UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'} WHERE id = $1`, [
+          userId,
+        ]);
+        await m.insert(AuditEntry, {
+          tenantId: null,
+          actorId,
+          action: disabled ? 'user.disable' : 'user.enable',
+          target: `user:${userId}`,
+          data: { from: wasDisabled ? 'disabled' : 'enabled', to: disabled ? 'disabled' : 'enabled' },
+        });
+      }
+      return m.findOneOrFail(User, { where: { id: userId } });
+    });
+    this.access.invalidateUser(userId);
+    return user;
+  }
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import type { TenantRole } from '../tenants/membership.entity';
+
+/** What a token's holder may do now, as the database says (not as the token claimed). */
+export interface CurrentAccess {
+  /** null: the user no longer exists. */
+  exists: boolean;
+  disabled: boolean;
+  platformAdmin: boolean;
+  /** null: no membership of this tenant (removed). */
+  role: TenantRole | null;
+}
+
+interface Entry {
+  access: Promise<CurrentAccess>;
+  loadedAt: number;
+}
+
+/** Past this many (user, tenant) pairs the oldest are dropped; they are simply loaded again. */
+const MAX_ENTRIES = 50_000;
+
+/**
+ * The current role, platform-admin flag and disabled flag per (user, tenant), read from the database
+ * at most once every AUTH_RECHECK_SECONDS per process, so a demotion, a removal or a disabling made
+ * anywhere takes effect within that bound while a request with a fresh entry costs no query.
+ * Changes made by this process (disable, enable, revoke) invalidate at once. Concurrent misses for
+ * one pair share a single query.
+ */
+@Injectable()
+export class PrincipalCache {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  get(userId: string, tenantId: string): Promise<CurrentAccess> {
+    const key = `${userId}|${tenantId}`;
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.loadedAt < this.config.authRecheckSeconds * 1000) return hit.access;
+    const access = this.load(userId, tenantId);
+    // A failed read is not remembered: the next request asks again.
+    access.catch(() => {
+      if (this.entries.get(key)?.access === access) this.entries.delete(key);
+    });
+    this.entries.delete(key); // re-inserted last: Map order is then oldest-loaded first
+    this.entries.set(key, { access, loadedAt: now });
+    if (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return access;
+  }
+
+  /** Forget every entry of this user (disabled, enabled, demoted by this process). */
+  invalidateUser(userId: string): void {
+    for (const key of this.entries.keys()) if (key.startsWith(`${userId}|`)) this.entries.delete(key);
+  }
+
+  private async load(userId: string, tenantId: string): Promise<CurrentAccess> {
+    const rows = await this.db.query<
+      { is_platform_admin: boolean; disabled: boolean; role: TenantRole | null }[]
+    >(
+      `SELECT u.is_platform_admin, u.disabled_at IS NOT NULL AS disabled, m.role
+         FROM users u
+         LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $2
+        WHERE u.id = $1`,
+      [userId, tenantId],
+    );
+    const row = rows[0];
+    if (!row) return { exists: false, disabled: false, platformAdmin: false, role: null };
+    return { exists: true, disabled: row.disabled, platformAdmin: row.is_platform_admin, role: row.role };
+  }
+}
