@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   const base = config.baseUrl();
   const lines = [
     '',
-    `paymux is listening on ${base} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'})`,
+    `paymux is listening on port ${new URL(paymux.url).port} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}), links use ${base}`,
     `  API docs: ${base}/docs    health: ${base}/health`,
   ];
   if (config.demoEnabled) {
