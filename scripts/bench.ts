@@ -493,6 +493,8 @@ async function main(): Promise<number> {
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     PAYMUX_MASTER_KEY: randomBytes(32).toString('base64'),
     PAYMUX_SANDBOX: 'on',
+    // A test platform, no real money: the Sandbox's unauthenticated completion route is what drives it.
+    PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY: 'true',
     PAYMUX_DEMO: 'off',
     EXPIRY_SWEEP_INTERVAL_MS: '0',
     DB_POOL_SIZE: String(POOL_SIZE),

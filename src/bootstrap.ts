@@ -11,6 +11,7 @@ import { refuseComplexBodies } from './common/body-shape';
 import { startupLogger } from './common/logging';
 import { keepRawTextBodies } from './common/raw-body';
 import { addSecurityHeaders } from './common/security-headers';
+import { assertPortFree, portError } from './common/port-probe';
 import { validationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { DatabaseHandle, openDatabase } from './database/embedded-database';
@@ -42,6 +43,8 @@ export async function startPaymux(
   opts: { port?: number } = {},
 ): Promise<RunningPaymux> {
   const config = AppConfig.fromEnv(env);
+  // A port in use is reported now, before the database is opened and migrated, not after.
+  await assertPortFree(opts.port ?? config.port, '0.0.0.0');
   const db = await openDatabase(config.databaseUrl, config.dataDir, config.dbPoolSize);
   let app: NestFastifyApplication | undefined;
   try {
@@ -103,7 +106,9 @@ export async function startPaymux(
     await app.init();
     await app.get(AuthService).bootstrapAdmin();
     const demoSeeded = config.demoEnabled ? await app.get(DemoService).seedIfEmpty() : false;
-    await app.listen({ port: opts.port ?? config.port, host: '0.0.0.0' });
+    await app
+      .listen({ port: opts.port ?? config.port, host: '0.0.0.0' })
+      .catch((err: NodeJS.ErrnoException) => Promise.reject(portError(opts.port ?? config.port, err)));
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     config.bindPort(port);

@@ -5,9 +5,11 @@ async function main(): Promise<void> {
   const paymux = await startPaymux(process.env);
   const { config } = paymux;
   const base = config.baseUrl();
+  /** The port actually bound (PORT=0 picks one); `base` may be PUBLIC_BASE_URL, which names another. */
+  const port = /:(\d+)$/.exec(paymux.url)?.[1] ?? String(config.port);
   const lines = [
     '',
-    `paymux is listening on ${base} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'})`,
+    `paymux is listening on port ${port} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}), links use ${base}`,
     `  API docs: ${base}/docs    health: ${base}/health`,
   ];
   if (config.demoEnabled) {

@@ -162,7 +162,7 @@ describe('HTTP abuse and operations hardening', () => {
         expect(res.headers['x-frame-options']).toBe('DENY');
         expect(res.headers['strict-transport-security']).toBeUndefined();
       }
-      const proxied = await startTestApp({ TRUST_PROXY: 'true' });
+      const proxied = await startTestApp({ TRUST_PROXY: '1' });
       try {
         const https = await http(proxied).get('/health').set('x-forwarded-proto', 'https').expect(200);
         expect(https.headers['strict-transport-security']).toMatch(/^max-age=\d+/);

@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { ProviderRegistry } from '../src/payments/provider-registry';
+import { SecretBox } from '../src/common/secret-box';
+import { rotateSealedColumn, SEALED_COLUMNS } from '../src/tenants/master-key-rotation';
 import { ProviderAccountsService } from '../src/tenants/provider-accounts.service';
 import { db, http, Merchant, newMember, newMerchant, startTestApp, TEST_MASTER_KEY } from './helpers/app';
 
@@ -178,7 +180,10 @@ describe('provider accounts', () => {
       const accounts = rotated.app.get(ProviderAccountsService);
       expect((await accounts.unsealed(m.tenantId, 'alipay'))?.credentials.app_id).toBe('2021000');
       // Exactly this tenant's four accounts were under the previous key (other runs may have left others).
-      expect((await accounts.rotate()).resealed).toBe(4);
+      const [column] = SEALED_COLUMNS.filter((c) => c.table === 'provider_accounts');
+      const previous = [Buffer.from(TEST_MASTER_KEY, 'base64')];
+      const box = new SecretBox(Buffer.from(newKey, 'base64'), previous);
+      expect((await rotateSealedColumn(db(rotated), box, previous, column)).resealed).toBe(4);
       const keys = await db(rotated).query<{ key_id: string }[]>(
         'SELECT DISTINCT key_id FROM provider_accounts WHERE tenant_id = $1',
         [m.tenantId],

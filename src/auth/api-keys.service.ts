@@ -24,7 +24,8 @@ export interface SignedRequest {
 const authFailed = (message: string): DomainError => new DomainError('unauthenticated', 401, message);
 const stale = (message: string): DomainError => new DomainError('stale_request', 401, message);
 
-const aadOf = (tenantId: string, keyId: string): string => `api-key:${tenantId}:${keyId}`;
+/** A sealed API-key secret opens only for its own tenant and key (also used by the master-key rotation). */
+export const apiKeyAad = (tenantId: string, keyId: string): string => `api-key:${tenantId}:${keyId}`;
 const header = (h: SignedRequest['headers'], name: string): string | undefined => {
   const v = h[name];
   return typeof v === 'string' && v.length > 0 ? v : undefined;
@@ -64,7 +65,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   ): Promise<{ key: ApiKey; secret: string }> {
     const keyId = `mk_${randomBytes(12).toString('hex')}`;
     const secret = `msk_${randomBytes(32).toString('base64url')}`;
-    const sealed = this.box.seal(secret, aadOf(p.tenantId, keyId));
+    const sealed = this.box.seal(secret, apiKeyAad(p.tenantId, keyId));
     const key = this.db.getRepository(ApiKey).create({
       id: randomUUID(),
       tenantId: p.tenantId,
@@ -133,7 +134,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   secretOf(key: ApiKey): string {
     return this.box.open(
       { keyId: key.masterKeyId, ciphertext: key.secretSealed },
-      aadOf(key.tenantId, key.keyId),
+      apiKeyAad(key.tenantId, key.keyId),
     );
   }
 

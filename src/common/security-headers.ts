@@ -9,7 +9,7 @@ export const HSTS = 'max-age=31536000; includeSubDomains';
  * - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`
  *   (nothing paymux serves is meant to be framed; the checkout also says `frame-ancestors 'none'`);
  * - `Strict-Transport-Security` when the request came over https (directly, or per
- *   `X-Forwarded-Proto` from a trusted proxy with TRUST_PROXY=true), or always in production when
+ *   `X-Forwarded-Proto` from a proxy trusted by TRUST_PROXY), or always in production when
  *   PUBLIC_BASE_URL is https (TLS ends at a proxy in front). Browsers ignore it over plain http.
  */
 export function addSecurityHeaders(fastify: FastifyInstance, opts: { alwaysHsts: boolean }): void {

@@ -130,4 +130,115 @@ describe('configuration', () => {
       AppConfig.fromEnv({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() }),
     ).toThrow(/PAYMUX_MASTER_KEY: must be 32 bytes/);
   });
+
+  describe('errors', () => {
+    const messageOf = (env: Record<string, string>): string => {
+      try {
+        AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('the configuration was accepted');
+    };
+    const PRODUCTION = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://paymux:pg-pass-9f3k@db.internal:5432/paymux',
+      JWT_SECRET: 'j'.repeat(40),
+      PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
+
+    it('never shows a secret: not a DATABASE_URL password, a JWT_SECRET, a master key or an admin password', () => {
+      const message = messageOf({
+        DATABASE_URL: 'mysql://paymux:db-pass-s3cr3t@db.internal/paymux',
+        JWT_SECRET: 'jwt-too-short-s3cr3t',
+        PAYMUX_MASTER_KEY: 'bWFzdGVyLWtleS1zM2NyM3Q=',
+        PAYMUX_MASTER_KEY_PREVIOUS: 'cHJldmlvdXMta2V5LXMzY3IzdA==',
+        ADMIN_PASSWORD: 'adm1n',
+        PAYMUX_STRIPE_BASE_URL: 'ftp://user:url-pass-s3cr3t@stripe.internal',
+      });
+      for (const secret of [
+        'db-pass-s3cr3t',
+        'jwt-too-short-s3cr3t',
+        'bWFzdGVyLWtleS1zM2NyM3Q=',
+        'cHJldmlvdXMta2V5LXMzY3IzdA==',
+        'adm1n',
+        'url-pass-s3cr3t',
+      ])
+        expect(message).not.toContain(secret);
+      // ...while still naming each of them.
+      for (const name of [
+        'DATABASE_URL',
+        'JWT_SECRET',
+        'PAYMUX_MASTER_KEY:',
+        'PAYMUX_MASTER_KEY_PREVIOUS',
+        'ADMIN_PASSWORD',
+        'PAYMUX_STRIPE_BASE_URL',
+      ])
+        expect(message).toContain(name);
+    });
+
+    it('names every bad variable at once, the checks on secrets and sandbox included', () => {
+      const message = messageOf({
+        NODE_ENV: 'production',
+        PORT: '99999',
+        DATABASE_URL: 'mysql://db.internal/paymux',
+        LOG_LEVEL: 'loud',
+        PAYMUX_SANDBOX: 'on',
+      });
+      for (const name of [
+        'PORT=',
+        'DATABASE_URL=',
+        'LOG_LEVEL=',
+        'JWT_SECRET:',
+        'PAYMUX_MASTER_KEY:',
+        'PAYMUX_SANDBOX',
+      ])
+        expect(message).toContain(name);
+      expect(message).toMatch(/6 bad settings/);
+    });
+
+    it('says what is accepted', () => {
+      expect(messageOf({ DATABASE_URL: 'mysql://db.internal/paymux' })).toMatch(
+        /DATABASE_URL=.*must be a PostgreSQL URL: postgres:\/\/user:password@host:5432\/database/,
+      );
+      expect(messageOf({ PUBLIC_BASE_URL: 'pay.example.com' })).toMatch(
+        /PUBLIC_BASE_URL=.*http:\/\/ or https:\/\//,
+      );
+      expect(messageOf({ PORT: 'abc' })).toMatch(/PORT="abc": .*integer/);
+      expect(messageOf({ LOG_LEVEL: 'loud' })).toMatch(/LOG_LEVEL="loud": .*fatal, error, warn, info/);
+      expect(messageOf({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64') })).toMatch(
+        /PAYMUX_MASTER_KEY: must be 32 bytes, base64-encoded \(openssl rand -base64 32\); this one is 16 bytes/,
+      );
+    });
+
+    it('reports a placeholder master key in development as such, not as a crash later', () => {
+      const message = messageOf({ PAYMUX_MASTER_KEY: 'change-me' });
+      expect(message).toMatch(/PAYMUX_MASTER_KEY: is a placeholder; set 32 random bytes, base64-encoded/);
+      expect(message).not.toContain('ERR_INVALID_ARG_TYPE');
+    });
+
+    it('refuses PAYMUX_SANDBOX=on in production unless PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY=true, then warns', () => {
+      expect(messageOf({ ...PRODUCTION, PAYMUX_SANDBOX: 'on' })).toMatch(
+        /PAYMUX_SANDBOX=on: refused in production[\s\S]*PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY=true/,
+      );
+      const c = AppConfig.fromEnv({
+        ...PRODUCTION,
+        PAYMUX_SANDBOX: 'on',
+        PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY: 'true',
+      });
+      expect(c.sandboxEnabled).toBe(true);
+      expect(c.warnings.join('\n')).toMatch(/anyone can complete Sandbox payments/);
+      expect(AppConfig.fromEnv(PRODUCTION).sandboxEnabled).toBe(false);
+      expect(AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_SANDBOX: 'on' }).sandboxEnabled).toBe(true);
+    });
+
+    it('warns loudly when production runs on the embedded database', () => {
+      const embedded: Record<string, string> = { ...PRODUCTION };
+      delete embedded.DATABASE_URL;
+      expect(AppConfig.fromEnv({ ...embedded, DATA_DIR: dataDir() }).warnings.join('\n')).toMatch(
+        /PRODUCTION ON THE EMBEDDED DATABASE/,
+      );
+      expect(AppConfig.fromEnv(PRODUCTION).warnings).toEqual([]);
+    });
+  });
 });

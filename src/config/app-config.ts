@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { EnvSchema, validateEnv } from './env.schema';
+import { ConfigError, describeValue } from './config-errors';
+import { checkEnv, EnvSchema } from './env.schema';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 /** The typed, resolved configuration every module reads (provided under the AppConfig class token). */
@@ -60,7 +61,8 @@ export class AppConfig {
   readonly apiRateWindowSeconds: number;
   readonly warnings: string[];
 
-  constructor(env: EnvSchema) {
+  /** `problems`: what checkEnv found wrong already, reported together with what is found here. */
+  constructor(env: EnvSchema, problems: readonly string[] = []) {
     const warnings: string[] = [];
     this.production = env.NODE_ENV === 'production';
     this.port = env.PORT;
@@ -99,10 +101,10 @@ export class AppConfig {
     this.apiRateWindowSeconds = env.API_RATE_WINDOW_SECONDS;
     this.x402AllowPrivateFacilitator = env.PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR;
 
-    const bad: string[] = [];
+    const bad: string[] = [...problems];
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
     if ('problem' in trustProxy)
-      bad.push(`  TRUST_PROXY=${JSON.stringify(env.TRUST_PROXY)}: ${trustProxy.problem}`);
+      bad.push(`TRUST_PROXY=${describeValue('TRUST_PROXY', env.TRUST_PROXY)}: ${trustProxy.problem}`);
     this.trustProxy = 'value' in trustProxy ? trustProxy.value : false;
     this.previousMasterKeys = (env.PAYMUX_MASTER_KEY_PREVIOUS ?? '')
       .split(',')
@@ -110,20 +112,21 @@ export class AppConfig {
       .filter((k) => k.length > 0)
       .map((k) => Buffer.from(k, 'base64'));
     if (this.previousMasterKeys.some((k) => k.length !== 32)) {
-      bad.push('  PAYMUX_MASTER_KEY_PREVIOUS: each key must be 32 bytes, base64-encoded');
+      bad.push('PAYMUX_MASTER_KEY_PREVIOUS: each key (comma-separated) must be 32 bytes, base64-encoded');
     }
     const x402Names = [env.PAYMUX_X402_FACILITATOR_URL, env.PAYMUX_X402_BASE_URL].map((u) =>
       u?.replace(/\/+$/, ''),
     );
     if (x402Names[0] && x402Names[1] && x402Names[0] !== x402Names[1]) {
       bad.push(
-        '  PAYMUX_X402_FACILITATOR_URL and PAYMUX_X402_BASE_URL: both name the x402 facilitator but differ ' +
-          `(${JSON.stringify(env.PAYMUX_X402_FACILITATOR_URL)} vs ${JSON.stringify(env.PAYMUX_X402_BASE_URL)}); set only one`,
+        'PAYMUX_X402_FACILITATOR_URL and PAYMUX_X402_BASE_URL: both name the x402 facilitator but differ ' +
+          `(${describeValue('PAYMUX_X402_FACILITATOR_URL', env.PAYMUX_X402_FACILITATOR_URL)} vs ` +
+          `${describeValue('PAYMUX_X402_BASE_URL', env.PAYMUX_X402_BASE_URL)}); set only one`,
       );
     }
     if (this.production && this.x402AllowPrivateFacilitator) {
       bad.push(
-        '  PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: not allowed in production (tenants could aim paymux at your ' +
+        'PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: not allowed in production (tenants could aim paymux at your ' +
           'own network); point PAYMUX_X402_FACILITATOR_URL at a private facilitator instead',
       );
     }
@@ -146,15 +149,34 @@ export class AppConfig {
     let masterKey: Buffer | undefined;
     if (masterKeyText && !placeholder(masterKeyText)) {
       masterKey = Buffer.from(masterKeyText, 'base64');
-      if (masterKey.length !== 32) bad.push('  PAYMUX_MASTER_KEY: must be 32 bytes, base64-encoded');
+      if (masterKey.length !== 32)
+        bad.push(
+          `PAYMUX_MASTER_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32); this one is ${masterKey.length} bytes`,
+        );
+    } else if (masterKeyText && !this.production) {
+      bad.push(
+        'PAYMUX_MASTER_KEY: is a placeholder; set 32 random bytes, base64-encoded (openssl rand -base64 32), ' +
+          'or leave it unset outside production to use a generated one kept in DATA_DIR',
+      );
     }
     let jwtSecret = placeholder(env.JWT_SECRET) ? undefined : env.JWT_SECRET;
 
     if (this.production) {
-      if (!jwtSecret) bad.push('  JWT_SECRET: required in production (and not a placeholder)');
+      if (!jwtSecret)
+        bad.push(
+          'JWT_SECRET: required in production, not a placeholder: at least 32 random characters (openssl rand -base64 48)',
+        );
       if (!masterKeyText || placeholder(masterKeyText))
-        bad.push('  PAYMUX_MASTER_KEY: required in production (and not a placeholder)');
-    } else if (!jwtSecret || !masterKey) {
+        bad.push(
+          'PAYMUX_MASTER_KEY: required in production, not a placeholder: 32 random bytes, base64-encoded (openssl rand -base64 32)',
+        );
+      if (!this.databaseUrl)
+        warnings.push(
+          'PRODUCTION ON THE EMBEDDED DATABASE: DATABASE_URL is not set, so this process keeps everything in ' +
+            `${this.dataDir} (PGlite): one process only, no replication, no backups unless you copy that directory. ` +
+            'Set DATABASE_URL to a PostgreSQL server for production.',
+        );
+    } else if (bad.length === 0 && (!jwtSecret || !masterKey)) {
       const kept = loadOrCreateDevSecrets(this.dataDir);
       if (!jwtSecret) {
         jwtSecret = kept.jwtSecret;
@@ -165,10 +187,20 @@ export class AppConfig {
         warnings.push(`PAYMUX_MASTER_KEY is not set: using a generated one kept in ${kept.file}`);
       }
     }
-    if (bad.length > 0)
-      throw new Error(
-        `Invalid configuration (${bad.length} bad setting${bad.length > 1 ? 's' : ''}):\n${bad.join('\n')}`,
-      );
+    if (this.production && this.sandboxEnabled) {
+      if (!env.PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY)
+        bad.push(
+          'PAYMUX_SANDBOX=on: refused in production: anyone could complete any Sandbox payment through the ' +
+            'unauthenticated /api/v1/sandbox route and be credited; leave it off (the production default), or for ' +
+            'a platform with no real money set PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY=true',
+        );
+      else
+        warnings.push(
+          'PAYMUX_SANDBOX is on in production (PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY=true): anyone can ' +
+            'complete Sandbox payments and credit any tenant',
+        );
+    }
+    if (bad.length > 0) throw new ConfigError(bad);
     this.jwtSecret = jwtSecret as string;
     this.masterKey = masterKey as Buffer;
     this.warnings = warnings;
@@ -187,7 +219,8 @@ export class AppConfig {
   }
 
   static fromEnv(raw: Record<string, unknown> = process.env): AppConfig {
-    return new AppConfig(validateEnv(raw));
+    const { env, problems } = checkEnv(raw);
+    return new AppConfig(env, problems);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { IsAcceptablePassword } from '../auth/password-policy';
+import { ConfigError, describeValue } from './config-errors';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -27,6 +28,7 @@ const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_tld: false, require_protocol: true };
+const HTTP_URL = { message: '$property must be an http:// or https:// URL (e.g. https://host.example/path)' };
 
 /** Every environment setting paymux reads. `.env.example` documents each one. */
 export class EnvSchema {
@@ -41,7 +43,13 @@ export class EnvSchema {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true })
+  @IsUrl(
+    { protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true },
+    {
+      message:
+        'DATABASE_URL must be a PostgreSQL URL: postgres://user:password@host:5432/database (or postgresql://)',
+    },
+  )
   DATABASE_URL?: string;
 
   @Transform(toInt)
@@ -55,7 +63,7 @@ export class EnvSchema {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PUBLIC_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
@@ -86,35 +94,43 @@ export class EnvSchema {
   @IsIn(['on', 'off'])
   PAYMUX_SANDBOX?: 'on' | 'off';
 
+  /**
+   * The Sandbox completes payments through an unauthenticated route, so PAYMUX_SANDBOX=on is refused
+   * in production unless this says, loudly, that you mean it (a staging platform with no real money).
+   */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY must be true or false' })
+  PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY = false;
+
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_STRIPE_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_PAYPAL_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_ALIPAY_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_WECHAT_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_X402_BASE_URL?: string;
 
   /** Another name for PAYMUX_X402_BASE_URL (the platform's x402 facilitator); both set must agree. */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_X402_FACILITATOR_URL?: string;
 
   /**
@@ -127,7 +143,7 @@ export class EnvSchema {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_ALCHEMY_BASE_URL?: string;
 
   /** Alchemy Pay's `orderAmount` unit: its docs say cents in one place and decimals in another. */
@@ -140,7 +156,7 @@ export class EnvSchema {
 
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(URL_OPTIONS, HTTP_URL)
   PAYMUX_TOKENPAY_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
@@ -298,21 +314,22 @@ export class EnvSchema {
 }
 
 /**
- * Validate the whole environment once; a bad setting stops the start with one message that
- * names every bad variable.
+ * Check the whole environment at once: the typed settings and one line per bad variable (naming it,
+ * saying what is accepted, never showing a secret's value).
  */
-export function validateEnv(raw: Record<string, unknown>): EnvSchema {
+export function checkEnv(raw: Record<string, unknown>): { env: EnvSchema; problems: string[] } {
   const env = plainToInstance(EnvSchema, raw, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
-  if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const value = raw[e.property];
-      const why = Object.values(e.constraints ?? {}).join('; ');
-      return `  ${e.property}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${why}`;
-    });
-    throw new Error(
-      `Invalid configuration (${errors.length} bad setting${errors.length > 1 ? 's' : ''}):\n${lines.join('\n')}`,
-    );
-  }
+  const problems = errors.map((e) => {
+    const why = Object.values(e.constraints ?? {}).join('; ');
+    return `${e.property}=${describeValue(e.property, raw[e.property])}: ${why}`;
+  });
+  return { env, problems };
+}
+
+/** Validate the whole environment once; a bad setting stops the start with one message naming all. */
+export function validateEnv(raw: Record<string, unknown>): EnvSchema {
+  const { env, problems } = checkEnv(raw);
+  if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

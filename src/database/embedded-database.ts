@@ -2,6 +2,7 @@ import type { PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
 import { mkdirSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 import { SerialQueryQueue } from './serial-query-queue';
 
 /** Handle to a database paymux runs on: its URL and how to let go of it. */
@@ -23,11 +24,18 @@ export async function startEmbeddedDatabase(
 ): Promise<DatabaseHandle> {
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
+  const lock = lockDataDir(dataDir);
   // Loaded on demand: production on PostgreSQL never pays for the WebAssembly module.
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketHandler } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create(dir);
-  await db.waitReady;
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = await PGlite.create(dir);
+    await db.waitReady;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   // pglite-socket's handlers, with our queue: see SerialQueryQueue for why not its own.
   const queue = new SerialQueryQueue(db) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
   const handlers = new Set<InstanceType<typeof PGLiteSocketHandler>>();
@@ -58,6 +66,7 @@ export async function startEmbeddedDatabase(
       await Promise.all([...handlers].map((h) => h.detach(true)));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
+      lock.release();
     },
   };
 }

@@ -58,7 +58,7 @@ export class ProviderAccountsService {
         throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });
       throw e;
     }
-    const sealed = this.box.seal(JSON.stringify(creds), aad(tenantId, provider));
+    const sealed = this.box.seal(JSON.stringify(creds), providerAccountAad(tenantId, provider));
     await this.db.query(
       `INSERT INTO provider_accounts (id, tenant_id, provider, enabled, mode, key_id, credentials_sealed, credentials_masked)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -88,39 +88,15 @@ export class ProviderAccountsService {
     const row = await this.db.getRepository(ProviderAccount).findOne({ where: { tenantId, provider } });
     if (!row) return null;
     const creds = JSON.parse(
-      this.box.open({ keyId: row.keyId, ciphertext: row.credentialsSealed }, aad(tenantId, provider)),
+      this.box.open(
+        { keyId: row.keyId, ciphertext: row.credentialsSealed },
+        providerAccountAad(tenantId, provider),
+      ),
     ) as Credentials;
     return { provider, enabled: row.enabled, mode: row.mode, credentials: creds };
   }
-
-  /**
-   * Re-seal every account not yet under the current master key. Rows sealed under a key that is not
-   * configured (neither current nor previous) are left alone and counted as unreadable.
-   */
-  async rotate(): Promise<{ resealed: number; unreadable: number }> {
-    const stale = await this.db.query<
-      { id: string; tenant_id: string; provider: string; key_id: string; credentials_sealed: string }[]
-    >(
-      'SELECT id, tenant_id, provider, key_id, credentials_sealed FROM provider_accounts WHERE key_id <> $1',
-      [this.box.currentKeyId],
-    );
-    let resealed = 0;
-    for (const row of stale) {
-      if (!this.box.knows(row.key_id)) continue;
-      const context = aad(row.tenant_id, row.provider);
-      const sealed = this.box.seal(
-        this.box.open({ keyId: row.key_id, ciphertext: row.credentials_sealed }, context),
-        context,
-      );
-      await this.db.query(
-        'UPDATE provider_accounts SET key_id = $2, credentials_sealed = $3 WHERE id = $1 AND key_id = $4',
-        [row.id, sealed.keyId, sealed.ciphertext, row.key_id],
-      );
-      resealed++;
-    }
-    return { resealed, unreadable: stale.length - resealed };
-  }
 }
 
-/** A sealed value opens only for its own tenant and provider. */
-const aad = (tenantId: string, provider: string): string => `provider_account:${tenantId}:${provider}`;
+/** A sealed value opens only for its own tenant and provider (also used by the master-key rotation). */
+export const providerAccountAad = (tenantId: string, provider: string): string =>
+  `provider_account:${tenantId}:${provider}`;

@@ -172,6 +172,8 @@ export async function startServer(
       JWT_SECRET: c.jwtSecret,
       PAYMUX_MASTER_KEY: c.masterKey,
       PAYMUX_SANDBOX: 'on',
+      // A test platform, no real money: the Sandbox's unauthenticated completion route is what drives it.
+      PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY: 'true',
       PAYMUX_DEMO: 'off',
       LOG_LEVEL: 'warn',
       DB_POOL_SIZE: '10',
