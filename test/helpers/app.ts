@@ -1,12 +1,10 @@
 import * as argon2 from 'argon2';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { merchantSignature } from '../../src/auth/merchant-signature';
 import { RunningPaymux, startPaymux } from '../../src/bootstrap';
+import { newTempDir, removedOnClose } from './temp-dir';
 
 export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
 
@@ -16,7 +14,8 @@ export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
  * another suite's rows; tests run the passes themselves, scoped to their tenant.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<RunningPaymux> {
-  return startPaymux(
+  const dataDir = newTempDir('paymux-test-');
+  const starting = startPaymux(
     {
       ...process.env,
       NODE_ENV: 'test',
@@ -30,7 +29,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       // Notification workers would pick up other suites' jobs: only the suites that test them run one.
       NOTIFY_WORKER: 'false',
       API_RATE_LIMIT: '1000000',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'paymux-test-')),
+      DATA_DIR: dataDir,
       JWT_SECRET: randomBytes(32).toString('hex'),
       PAYMUX_MASTER_KEY: TEST_MASTER_KEY,
       DB_POOL_SIZE: '10',
@@ -38,6 +37,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
     },
     { port: 0 },
   );
+  return removedOnClose(starting, dataDir);
 }
 
 /** A test app with a platform admin (ADMIN_EMAIL at start), logged in. */
