@@ -13,6 +13,7 @@ import { Tenant } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
 import { PlatformToken } from './platform-token.entity';
 import type { Principal } from './principal';
+import { passwordHashOptions } from './password-hash';
 import { User } from './user.entity';
 
 const PLATFORM_TOKEN_PREFIX = 'pmx_';
@@ -23,9 +24,6 @@ interface JwtClaims {
   role: TenantRole;
   pa: boolean;
 }
-
-/** argon2id with OWASP's recommended memory cost. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 @Injectable()
 export class AuthService {
@@ -50,7 +48,7 @@ export class AuthService {
       throw new DomainError('registration_disabled', 403, 'registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
-    const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
+    const passwordHash = await argon2.hash(input.password, passwordHashOptions(this.config));
     try {
       return await this.db.transaction(async (m) => {
         const user = m.create(User, {
@@ -176,7 +174,7 @@ export class AuthService {
         if (!existing.isPlatformAdmin) await m.update(User, { id: existing.id }, { isPlatformAdmin: true });
         return;
       }
-      const passwordHash = await argon2.hash(adminPassword, ARGON2_OPTIONS);
+      const passwordHash = await argon2.hash(adminPassword, passwordHashOptions(this.config));
       const user = m.create(User, {
         id: randomUUID(),
         email,
@@ -191,7 +189,7 @@ export class AuthService {
   }
 
   private getDummyHash(): Promise<string> {
-    this.dummyHash ??= argon2.hash(randomToken(16), ARGON2_OPTIONS);
+    this.dummyHash ??= argon2.hash(randomToken(16), passwordHashOptions(this.config));
     return this.dummyHash;
   }
 }

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { merchantSignature } from '../../src/auth/merchant-signature';
+import { ARGON2_TEST_ONLY } from '../../src/auth/password-hash';
 import { RunningPaymux, startPaymux } from '../../src/bootstrap';
 import { newTempDir, removedOnClose } from './temp-dir';
 
@@ -33,6 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       JWT_SECRET: randomBytes(32).toString('hex'),
       PAYMUX_MASTER_KEY: TEST_MASTER_KEY,
       DB_POOL_SIZE: '10',
+      PASSWORD_HASH_TEST_CHEAP: 'true',
       ...env,
     },
     { port: 0 },
@@ -125,7 +127,7 @@ export async function newMember(
   const password = 'member password 1';
   await db(app).query(
     `INSERT INTO users (id, email, name, password_hash, is_platform_admin) VALUES ($1, $2, 'Member', $3, false)`,
-    [userId, email, await argon2.hash(password, { type: argon2.argon2id })],
+    [userId, email, await argon2.hash(password, ARGON2_TEST_ONLY)],
   );
   await db(app).query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
     m.tenantId,
