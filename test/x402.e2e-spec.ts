@@ -108,7 +108,8 @@ describe('x402', () => {
       PAYMUX_X402_BASE_URL: fake.url,
       // Tenants' own facilitators are local fakes here (http, loopback): production refuses both.
       PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
-      PROVIDER_TIMEOUT_MS: '500',
+      // Not 500 ms: a busy machine missed that on plain calls to the fake (502). Only hangs wait it out.
+      PROVIDER_TIMEOUT_MS: '5000',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
