@@ -526,7 +526,8 @@ describe('x402', () => {
     expect(await credits(order.id)).toBe(0);
 
     // Past its expiry the order is not expired either: the money may have moved.
-    await db(app).query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+    // Due before anything else: the sweep takes the database's 100 longest-due orders first.
+    await db(app).query(`UPDATE orders SET expires_at = now() - interval '10 years' WHERE id = $1`, [
       order.id,
     ]);
     await app.app.get(OrderExpirySweeper).sweepOnce();
