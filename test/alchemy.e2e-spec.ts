@@ -43,7 +43,8 @@ describe('Alchemy Pay', () => {
     fake.addAccount(account.appId, account.appSecret);
     app = await startTestApp({
       PAYMUX_ALCHEMY_BASE_URL: fake.url,
-      PROVIDER_TIMEOUT_MS: '500',
+      // Not 500 ms: a busy machine missed that on plain calls to the fake (502). Only hangs wait it out.
+      PROVIDER_TIMEOUT_MS: '5000',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
@@ -102,6 +103,7 @@ describe('Alchemy Pay', () => {
     it('sends the seed fields exactly, signed with SHA-512 over the Sign=Y fields', async () => {
       const before = Date.now();
       const order = await newAlchemyOrder();
+      const after = Date.now();
       const payment = await paymentOf(order.id);
       const req = fake.lastTo(CREATE);
       expect(req.method).toBe('POST');
@@ -132,7 +134,10 @@ describe('Alchemy Pay', () => {
       // expiredTime: what is left of the order's life (seconds) when the call was made.
       const left = (Date.parse(order.expires_at as string) - before) / 1000;
       expect(Number(body.expiredTime)).toBeLessThanOrEqual(Math.ceil(left));
-      expect(Number(body.expiredTime)).toBeGreaterThan(left - 5);
+      // ... however long the call took to be made on a busy machine.
+      expect(Number(body.expiredTime)).toBeGreaterThanOrEqual(
+        Math.floor((Date.parse(order.expires_at as string) - after) / 1000),
+      );
 
       // pay_url is model.webUrl; model.orderNo is kept as the payment's reference (pay_id).
       const kept = fake.order(payment.provider_ref);

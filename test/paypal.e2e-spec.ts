@@ -21,7 +21,8 @@ describe('PayPal (Orders v2)', () => {
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
-      PROVIDER_TIMEOUT_MS: '1000',
+      // Not 1000 ms: a busy machine missed that on plain calls to the fake (502). Only hangs wait it out.
+      PROVIDER_TIMEOUT_MS: '5000',
       LOGIN_RATE_LIMIT: '1000',
     });
   });

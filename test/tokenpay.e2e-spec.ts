@@ -53,7 +53,8 @@ describe('TokenPay', () => {
     fake.addAccount(account);
     ({ app, admin } = await startTestAppWithAdmin({
       PAYMUX_TOKENPAY_BASE_URL: fake.url,
-      PROVIDER_TIMEOUT_MS: '500',
+      // Not 500 ms: a busy machine missed that on plain calls to the fake (502). Only hangs wait it out.
+      PROVIDER_TIMEOUT_MS: '5000',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
@@ -119,6 +120,7 @@ describe('TokenPay', () => {
     it('sends the seed fields, atomic amount and defaults TRON/USDT, signed with AES-256-ECB', async () => {
       const before = Date.now();
       const order = await newTokenPayOrder();
+      const after = Date.now();
       const payment = await paymentOf(order.id);
       const req = lastPrepayment();
       expect(req.method).toBe('POST');
@@ -144,7 +146,10 @@ describe('TokenPay', () => {
       // expire_second is what is left of the order's life (ORDER_TTL_SECONDS 1800) when the call is made.
       const left = (Date.parse(order.expires_at as string) - before) / 1000;
       expect(body.expire_second).toBeLessThanOrEqual(Math.ceil(left));
-      expect(body.expire_second).toBeGreaterThan(left - 5);
+      // ... however long the call took to be made on a busy machine.
+      expect(body.expire_second).toBeGreaterThanOrEqual(
+        Math.floor((Date.parse(order.expires_at as string) - after) / 1000),
+      );
 
       const { fields, plaintext } = openAuthorization(req.headers.authorization as string, account.appSecret);
       expect(fields).toEqual({
@@ -154,7 +159,8 @@ describe('TokenPay', () => {
         timestamp: expect.stringMatching(/^\d{13}$/),
         signature: expect.any(String),
       });
-      expect(Math.abs(Number(fields.timestamp) - Date.now())).toBeLessThan(10_000);
+      expect(Number(fields.timestamp)).toBeGreaterThanOrEqual(before);
+      expect(Number(fields.timestamp)).toBeLessThanOrEqual(after);
       expect(plaintext).toBe(
         `/v1/transaction/prepayment\n${fields.timestamp}\n${fields.nonce_str}\n${req.body}`,
       );
@@ -344,7 +350,8 @@ describe('TokenPay', () => {
     const order = await newTokenPayOrder();
     const { id } = await paymentOf(order.id);
     const t = fake.byOutTradeNo(id)!;
-    await db(app).query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+    // Due before anything else: the sweep takes the database's 100 longest-due orders first.
+    await db(app).query(`UPDATE orders SET expires_at = now() - interval '10 years' WHERE id = $1`, [
       order.id,
     ]);
     await app.app.get(OrderExpirySweeper).sweepOnce();

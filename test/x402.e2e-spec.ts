@@ -111,7 +111,8 @@ describe('x402', () => {
       PAYMUX_X402_BASE_URL: fake.url,
       // Tenants' own facilitators are local fakes here (http, loopback): production refuses both.
       PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
-      PROVIDER_TIMEOUT_MS: '500',
+      // Not 500 ms: a busy machine missed that on plain calls to the fake (502). Only hangs wait it out.
+      PROVIDER_TIMEOUT_MS: '5000',
       RECONCILE_INTERVAL_MS: '0',
       RECONCILE_DELAY_SECONDS: '0',
       EXPIRY_SWEEP_INTERVAL_MS: '0',
@@ -596,7 +597,8 @@ describe('x402', () => {
     expect(await credits(order.id)).toBe(0);
 
     // Past its expiry the order is not expired either: the money may have moved.
-    await db(app).query(`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = $1`, [
+    // Due before anything else: the sweep takes the database's 100 longest-due orders first.
+    await db(app).query(`UPDATE orders SET expires_at = now() - interval '10 years' WHERE id = $1`, [
       order.id,
     ]);
     await app.app.get(OrderExpirySweeper).sweepOnce();

@@ -17,6 +17,7 @@ import { PlatformToken } from './platform-token.entity';
 import { PlatformTokenCache } from './platform-token-cache';
 import { PrincipalCache } from './principal-cache';
 import type { Principal } from './principal';
+import { passwordHashOptions } from './password-hash';
 import { User } from './user.entity';
 
 const PLATFORM_TOKEN_PREFIX = 'pmx_';
@@ -30,9 +31,6 @@ interface JwtClaims {
   iat?: number;
   exp?: number;
 }
-
-/** argon2id with OWASP's recommended memory cost. */
-const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
  * Registrations hash at most two passwords at once: libuv's pool has four threads (UV_THREADPOOL_SIZE),
@@ -65,7 +63,9 @@ export class AuthService {
       throw new DomainError('registration_disabled', 403, 'registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
-    const passwordHash = await REGISTRATION_HASHING.run(() => argon2.hash(input.password, ARGON2_OPTIONS));
+    const passwordHash = await REGISTRATION_HASHING.run(() =>
+      argon2.hash(input.password, passwordHashOptions(this.config)),
+    );
     try {
       return await this.db.transaction(async (m) => {
         const user = m.create(User, {
@@ -212,7 +212,7 @@ export class AuthService {
         return;
       }
       if (existing) throw new Error(adminEmailTakenMessage(email));
-      const passwordHash = await argon2.hash(adminPassword, ARGON2_OPTIONS);
+      const passwordHash = await argon2.hash(adminPassword, passwordHashOptions(this.config));
       const user = m.create(User, {
         id: randomUUID(),
         email,
@@ -227,7 +227,7 @@ export class AuthService {
   }
 
   private getDummyHash(): Promise<string> {
-    this.dummyHash ??= argon2.hash(randomToken(16), ARGON2_OPTIONS);
+    this.dummyHash ??= argon2.hash(randomToken(16), passwordHashOptions(this.config));
     return this.dummyHash;
   }
 }

@@ -1,9 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from './app-config';
 
-const dataDir = (): string => mkdtempSync(join(tmpdir(), 'paymux-config-'));
+const made: string[] = [];
+const dataDir = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'paymux-config-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 describe('configuration', () => {
   it('names every bad variable in one message', () => {

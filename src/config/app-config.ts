@@ -59,6 +59,8 @@ export class AppConfig {
   readonly notifyAllowPrivate: boolean;
   readonly notifyTimeoutMs: number;
   readonly apiRateWindowSeconds: number;
+  /** Tests only (NODE_ENV=test): cheap argon2 parameters for new password hashes. */
+  readonly passwordHashTestCheap: boolean;
   readonly warnings: string[];
 
   /** `problems`: what checkEnv found wrong already, reported together with what is found here. */
@@ -100,6 +102,7 @@ export class AppConfig {
     this.notifyTimeoutMs = env.NOTIFY_TIMEOUT_MS;
     this.apiRateWindowSeconds = env.API_RATE_WINDOW_SECONDS;
     this.x402AllowPrivateFacilitator = env.PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR;
+    this.passwordHashTestCheap = env.PASSWORD_HASH_TEST_CHEAP;
 
     const bad: string[] = [...problems];
     const trustProxy = parseTrustProxy(env.TRUST_PROXY);
@@ -122,6 +125,11 @@ export class AppConfig {
         'PAYMUX_X402_FACILITATOR_URL and PAYMUX_X402_BASE_URL: both name the x402 facilitator but differ ' +
           `(${describeValue('PAYMUX_X402_FACILITATOR_URL', env.PAYMUX_X402_FACILITATOR_URL)} vs ` +
           `${describeValue('PAYMUX_X402_BASE_URL', env.PAYMUX_X402_BASE_URL)}); set only one`,
+      );
+    }
+    if (this.passwordHashTestCheap && env.NODE_ENV !== 'test') {
+      bad.push(
+        '  PASSWORD_HASH_TEST_CHEAP: only for the test suite (NODE_ENV=test); it weakens password hashes',
       );
     }
     if (this.production && this.x402AllowPrivateFacilitator) {

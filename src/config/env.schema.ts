@@ -311,6 +311,11 @@ export class EnvSchema {
   @Min(100)
   @Max(60000)
   NOTIFY_TIMEOUT_MS = 10000;
+
+  /** Tests only: new password hashes use cheap argon2 parameters (src/auth/password-hash.ts). NODE_ENV=test only. */
+  @Transform(toBool)
+  @IsIn([true, false], { message: 'PASSWORD_HASH_TEST_CHEAP must be true or false' })
+  PASSWORD_HASH_TEST_CHEAP = false;
 }
 
 /**

@@ -4,6 +4,7 @@ import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Application } from '../applications/application.entity';
+import { ARGON2_PRODUCTION } from '../auth/password-hash';
 import { User } from '../auth/user.entity';
 import { isUniqueViolation } from '../common/pg-errors';
 import { Package } from '../packages/package.entity';
@@ -46,7 +47,8 @@ export class DemoService {
   /** Returns true when it seeded now; false when the demo was already there. */
   async seedIfEmpty(): Promise<boolean> {
     if (await this.db.getRepository(User).exists({ where: { email: DEMO.email } })) return false;
-    const passwordHash = await argon2.hash(DEMO.password, { type: argon2.argon2id });
+    // The production parameters (argon2's defaults cost 3x the memory and made every demo login slow).
+    const passwordHash = await argon2.hash(DEMO.password, ARGON2_PRODUCTION);
     try {
       await this.db.transaction(async (m) => {
         const user = m.create(User, {

@@ -1,12 +1,11 @@
 import * as argon2 from 'argon2';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { merchantSignature } from '../../src/auth/merchant-signature';
+import { ARGON2_TEST_ONLY } from '../../src/auth/password-hash';
 import { RunningPaymux, startPaymux } from '../../src/bootstrap';
+import { newTempDir, removedOnClose } from './temp-dir';
 
 export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
 
@@ -16,7 +15,8 @@ export const TEST_MASTER_KEY = randomBytes(32).toString('base64');
  * another suite's rows; tests run the passes themselves, scoped to their tenant.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<RunningPaymux> {
-  return startPaymux(
+  const dataDir = newTempDir('paymux-test-');
+  const starting = startPaymux(
     {
       ...process.env,
       NODE_ENV: 'test',
@@ -31,14 +31,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       // Notification workers would pick up other suites' jobs: only the suites that test them run one.
       NOTIFY_WORKER: 'false',
       API_RATE_LIMIT: '1000000',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'paymux-test-')),
+      DATA_DIR: dataDir,
       JWT_SECRET: randomBytes(32).toString('hex'),
       PAYMUX_MASTER_KEY: TEST_MASTER_KEY,
       DB_POOL_SIZE: '10',
+      PASSWORD_HASH_TEST_CHEAP: 'true',
       ...env,
     },
     { port: 0 },
   );
+  return removedOnClose(starting, dataDir);
 }
 
 /** A test app with a platform admin (ADMIN_EMAIL at start), logged in. */
@@ -126,7 +128,7 @@ export async function newMember(
   const password = 'member password 1';
   await db(app).query(
     `INSERT INTO users (id, email, name, password_hash, is_platform_admin) VALUES ($1, $2, 'Member', $3, false)`,
-    [userId, email, await argon2.hash(password, { type: argon2.argon2id })],
+    [userId, email, await argon2.hash(password, ARGON2_TEST_ONLY)],
   );
   await db(app).query(`INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'member')`, [
     m.tenantId,

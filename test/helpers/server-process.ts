@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { RUN_MARKER } from '../setup/run-scope';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,44 +20,64 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Start the built server (`node dist/src/main.js`) as a child process and wait until /health answers. */
-export async function startServerProcess(
-  env: Record<string, string | undefined>,
-  timeoutMs = 60000,
-): Promise<ServerProcess> {
+/** Children still running when the test file's process exits (a start that Jest timed out) are killed. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Start the built server (`node dist/src/main.js`) as a child process and wait until /health answers.
+ * There is no start budget: a busy machine is slow, not broken (Jest's testTimeout is the ceiling);
+ * a server that exits before it is healthy fails the start at once, with its output.
+ */
+export async function startServerProcess(env: Record<string, string | undefined>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(__dirname, '../../dist/src/main.js')], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // The run's temporary directory and marker (test/setup/run-scope.ts), so nothing escapes the run.
+      TMPDIR: process.env.TMPDIR,
+      [RUN_MARKER]: process.env[RUN_MARKER],
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void exited.then(() => (gone = true));
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    if (gone)
+      throw new Error(
+        `server exited with ${child.exitCode ?? child.signalCode} before it was healthy:\n${out}`,
+      );
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
   }
   return {
     child,
     url,
     output: () => out,
-    stop: (signal: NodeJS.Signals = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
-        child.kill(signal);
-      }),
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (!gone) child.kill(signal);
+      return exited;
+    },
   };
 }

@@ -3,12 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '../../src/database/migrate';
+import { EmbeddedChild, setupState } from './global-state';
+import { openRunScope } from './run-scope';
 
 /**
  * Tests run on DATABASE_URL when it is set (CI: a fresh database on the local PostgreSQL), else on
- * the embedded database served by a child process. Migrations run once here.
+ * the embedded database served by a child process. Migrations run once here. The run scope (see
+ * run-scope.ts) is opened first, so everything the run creates is inside it.
  */
 export default async function globalSetup(): Promise<void> {
+  setupState().scope = openRunScope();
   if (!process.env.DATABASE_URL) {
     const dir = mkdtempSync(join(tmpdir(), 'paymux-test-db-'));
     const child = spawn(
@@ -18,6 +22,13 @@ export default async function globalSetup(): Promise<void> {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
+    const embedded: EmbeddedChild = {
+      child,
+      dir,
+      exited: new Promise((resolve) => child.once('exit', () => resolve())),
+    };
+    setupState().embedded = embedded;
+    // No time budget: the database is ready when it says so, and failed when it exits.
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
@@ -25,9 +36,8 @@ export default async function globalSetup(): Promise<void> {
         const m = /DATABASE_URL=(\S+)/.exec(out);
         if (m) resolve(m[1]);
       });
-      child.on('exit', (code) => reject(new Error(`embedded database exited with ${code}`)));
+      child.on('exit', (code) => reject(new Error(`embedded database exited with ${code}:\n${out}`)));
     });
-    (globalThis as { __paymuxEmbedded?: typeof child }).__paymuxEmbedded = child;
     process.env.DATABASE_URL = url;
     process.env.PAYMUX_TEST_EMBEDDED = '1';
   }

@@ -1,6 +1,18 @@
-import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { setupState } from './global-state';
+import { closeRunScope } from './run-scope';
 
-export default function globalTeardown(): void {
-  const child = (globalThis as { __paymuxEmbedded?: ChildProcess }).__paymuxEmbedded;
-  child?.kill('SIGTERM');
+/**
+ * Stop the embedded database (waiting until its process has exited) and remove its directory, then
+ * close the run scope: the run fails if any temporary directory or process of it is left.
+ */
+export default async function globalTeardown(): Promise<void> {
+  const { embedded, scope } = setupState();
+  if (embedded) {
+    if (embedded.child.exitCode === null && embedded.child.signalCode === null)
+      embedded.child.kill('SIGTERM');
+    await embedded.exited;
+    rmSync(embedded.dir, { recursive: true, force: true });
+  }
+  if (scope) await closeRunScope(scope);
 }
