@@ -41,7 +41,7 @@ describe('embedded database: one process per DATA_DIR', () => {
   });
 
   it('refuses a second process on the same DATA_DIR; the first keeps serving', async () => {
-    first = await startServerProcess({ ...ENV, DATA_DIR: dir }, 240_000);
+    first = await startServerProcess({ ...ENV, DATA_DIR: dir });
     expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
 
     const second = await runToExit({ ...ENV, DATA_DIR: dir });
