@@ -65,6 +65,13 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AuthService, PrincipalCache, ApiKeysService, MerchantAuthGuard, ApiRateLimiter, PgThrottlerStorage],
+  exports: [
+    AuthService,
+    PrincipalCache,
+    ApiKeysService,
+    MerchantAuthGuard,
+    ApiRateLimiter,
+    PgThrottlerStorage,
+  ],
 })
 export class AuthModule {}
