@@ -19,7 +19,7 @@ interface Entry {
   loadedAt: number;
 }
 
-/** Past this many (user, tenant) pairs the oldest are dropped; they are simply loaded again. */
+/** Past this many (user, tenant) pairs the cache starts over (entries are simply loaded again). */
 const MAX_ENTRIES = 50_000;
 
 /**
@@ -31,7 +31,9 @@ const MAX_ENTRIES = 50_000;
  */
 @Injectable()
 export class PrincipalCache {
-  private readonly entries = new Map<string, Entry>();
+  /** By user, then tenant: a user's entries are dropped together (invalidateUser runs at every login). */
+  private readonly byUser = new Map<string, Map<string, Entry>>();
+  private size = 0;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -39,27 +41,38 @@ export class PrincipalCache {
   ) {}
 
   get(userId: string, tenantId: string): Promise<CurrentAccess> {
-    const key = `${userId}|${tenantId}`;
     const now = Date.now();
-    const hit = this.entries.get(key);
+    const hit = this.byUser.get(userId)?.get(tenantId);
     if (hit && now - hit.loadedAt < this.config.authRecheckSeconds * 1000) return hit.access;
-    const access = this.load(userId, tenantId);
+    // Past the bound everything is dropped and simply loaded again.
+    if (!hit && this.size >= MAX_ENTRIES) this.clear();
+    let tenants = this.byUser.get(userId);
+    if (!tenants) this.byUser.set(userId, (tenants = new Map<string, Entry>()));
+    const entry: Entry = { access: this.load(userId, tenantId), loadedAt: now };
+    if (!hit) this.size++;
+    tenants.set(tenantId, entry);
     // A failed read is not remembered: the next request asks again.
-    access.catch(() => {
-      if (this.entries.get(key)?.access === access) this.entries.delete(key);
+    entry.access.catch(() => {
+      const current = this.byUser.get(userId);
+      if (current?.get(tenantId) === entry) {
+        current.delete(tenantId);
+        this.size--;
+      }
     });
-    this.entries.delete(key); // re-inserted last: Map order is then oldest-loaded first
-    this.entries.set(key, { access, loadedAt: now });
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    return access;
+    return entry.access;
   }
 
-  /** Forget every entry of this user (disabled, enabled, demoted by this process). */
+  /** Forget every entry of this user (a login, or disabled/enabled by this process). */
   invalidateUser(userId: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(`${userId}|`)) this.entries.delete(key);
+    const tenants = this.byUser.get(userId);
+    if (!tenants) return;
+    this.size -= tenants.size;
+    this.byUser.delete(userId);
+  }
+
+  private clear(): void {
+    this.byUser.clear();
+    this.size = 0;
   }
 
   private async load(userId: string, tenantId: string): Promise<CurrentAccess> {
