@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `paymux is listening on ${base} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'})`,
-    `  API docs: ${base}/docs    health: ${base}/health`,
+    `  ${config.apiDocsEnabled ? `API docs: ${base}/docs    ` : ''}health: ${base}/health`,
   ];
   if (config.demoEnabled) {
     lines.push(
