@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `paymux is listening on port ${port} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}), links use ${base}`,
-    `  API docs: ${base}/docs    health: ${base}/health`,
+    `  ${config.apiDocsEnabled ? `API docs: ${base}/docs    ` : ''}health: ${base}/health`,
   ];
   if (config.demoEnabled) {
     lines.push(

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
@@ -31,16 +31,14 @@ export class HealthController {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
   }
 
-  /** Prometheus metrics (METRICS_TOKEN: see checkMetricsAccess). */
+  /** Prometheus metrics. */
   @Get('metrics')
   @Header('Cache-Control', 'no-store')
-  async scrape(
-    @Headers('authorization') authorization: string | undefined,
-    @Res() res: FastifyReply,
-  ): Promise<void> {
+  async scrape(@Res() res: FastifyReply): Promise<void> {
+    // METRICS_TOKEN, production: see checkMetricsAccess (the header is read here, not documented as a parameter).
     checkMetricsAccess(
       { token: this.config.metricsToken, production: this.config.production },
-      authorization,
+      res.request.headers.authorization,
     );
     const { contentType, body } = await this.metrics.render();
     void res.type(contentType).send(body);

@@ -2,10 +2,14 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { OrderCounters } from './order-counters';
 
 /** A query runner as TypeORM keeps it: savepoint depth, transaction flag, user data. */
-const runner = (): QueryRunner & { transactionDepth: number } =>
-  ({ isTransactionActive: true, transactionDepth: 1, data: {} }) as unknown as QueryRunner & {
-    transactionDepth: number;
-  };
+interface FakeRunner {
+  isTransactionActive: boolean;
+  transactionDepth: number;
+  data: Record<string, unknown>;
+}
+const runner = (): FakeRunner => ({ isTransactionActive: true, transactionDepth: 1, data: {} });
+const em = (r: FakeRunner | undefined): EntityManager => ({ queryRunner: r }) as unknown as EntityManager;
+const event = (r: FakeRunner): never => ({ queryRunner: r as unknown as QueryRunner }) as never;
 
 async function value(c: OrderCounters, state: string): Promise<number> {
   const metric = await c.transitions.get();
@@ -18,11 +22,11 @@ describe('OrderCounters', () => {
   it('counts a move made in a transaction only when the transaction commits', async () => {
     const c = counters();
     const r = runner();
-    c.entered({ queryRunner: r } as EntityManager, 'Sandbox', ['Paid', 'Finished']);
+    c.entered(em(r), 'Sandbox', ['Paid', 'Finished']);
     expect(await value(c, 'Finished')).toBe(0);
     r.isTransactionActive = false;
     r.transactionDepth = 0;
-    c.afterTransactionCommit({ queryRunner: r } as never);
+    c.afterTransactionCommit(event(r));
     expect(await value(c, 'Paid')).toBe(1);
     expect(await value(c, 'Finished')).toBe(1);
   });
@@ -30,28 +34,28 @@ describe('OrderCounters', () => {
   it('drops a move whose transaction, or savepoint, rolled back', async () => {
     const c = counters();
     const r = runner();
-    c.entered({ queryRunner: r } as EntityManager, 'Sandbox', ['Paid']);
+    c.entered(em(r), 'Sandbox', ['Paid']);
     r.transactionDepth = 2; // a savepoint
-    c.entered({ queryRunner: r } as EntityManager, 'Sandbox', ['Cancelled']);
+    c.entered(em(r), 'Sandbox', ['Cancelled']);
     r.transactionDepth = 1; // ROLLBACK TO SAVEPOINT
-    c.afterTransactionRollback({ queryRunner: r } as never);
+    c.afterTransactionRollback(event(r));
     r.isTransactionActive = false;
     r.transactionDepth = 0;
-    c.afterTransactionCommit({ queryRunner: r } as never);
+    c.afterTransactionCommit(event(r));
     expect(await value(c, 'Paid')).toBe(1);
     expect(await value(c, 'Cancelled')).toBe(0);
 
     const r2 = runner();
-    c.entered({ queryRunner: r2 } as EntityManager, 'Sandbox', ['Expired']);
+    c.entered(em(r2), 'Sandbox', ['Expired']);
     r2.isTransactionActive = false;
     r2.transactionDepth = 0;
-    c.afterTransactionRollback({ queryRunner: r2 } as never);
+    c.afterTransactionRollback(event(r2));
     expect(await value(c, 'Expired')).toBe(0);
   });
 
   it('counts at once outside a transaction, and a creation as created and Pending', async () => {
     const c = counters();
-    c.entered({ queryRunner: undefined } as EntityManager, 'Sandbox', ['Expired']);
+    c.entered(em(undefined), 'Sandbox', ['Expired']);
     c.orderCreated('Sandbox');
     expect(await value(c, 'Expired')).toBe(1);
     expect(await value(c, 'Pending')).toBe(1);
