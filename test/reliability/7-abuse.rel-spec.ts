@@ -22,6 +22,8 @@ const BODY_LIMIT = 1024 * 1024;
 const KEYS = 100_000;
 const COMPLEX_BODIES = 20;
 const REGISTRATIONS = 60;
+/** The registration limit the server runs with: the default, REGISTER_RATE_LIMIT=10 an hour per address. */
+const REGISTER_LIMIT = 10;
 
 /** A JSON object of `n` distinct unknown keys (base-36 names: about 0.9 MB at 100,000 keys). */
 const manyKeys = (n: number): string => {
@@ -81,7 +83,8 @@ describe('reliability 7: HTTP-layer abuse', () => {
       () => [s],
       async () => {
         db = await freshDatabase('s7');
-        s = await startServer(cluster(db), 'A');
+        // Registrations at the production default limit (10 an hour per address; the harness lifts it).
+        s = await startServer(cluster(db), 'A', { REGISTER_RATE_LIMIT: String(REGISTER_LIMIT) });
         const server = s;
         report.ran(
           `one paymux process (pid ${server.pid}, NODE_ENV=production) from dist/ on a fresh database`,
@@ -211,6 +214,13 @@ describe('reliability 7: HTTP-layer abuse', () => {
           regs.latencies.length
             ? `${regs.latencies.length}, ${ms(percentile(regs.latencies, 50))} / ${ms(Math.max(...regs.latencies))}`
             : 'none',
+        );
+        // newTenant registered once from this address before the burst.
+        const created = regStatuses['201'] ?? 0;
+        report.check(
+          `the registration limit held: at most ${REGISTER_LIMIT - 1} created, every other one 429`,
+          created <= REGISTER_LIMIT - 1 && (regStatuses['429'] ?? 0) === REGISTRATIONS - created,
+          formatHistogram(regStatuses),
         );
         report.check(
           'no registration answered a 5xx or failed to answer',
