@@ -1,20 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { formatAmount, Money } from '../common/money';
-import type { PaymentRef } from './payment-provider';
+import { OPEN_ATTEMPT_COLUMNS, OpenAttempt, refOf } from './open-attempt';
 import { ProviderRegistry } from './provider-registry';
-
-/** A pending attempt, as the closer reads it. */
-interface OpenAttempt {
-  id: string;
-  tenant_id: string;
-  order_id: string;
-  provider: string;
-  provider_ref: string;
-  amount: string;
-  currency: string;
-}
 
 /**
  * An order has one payable attempt at a time. When a new attempt opens (seed 001's reopen) and when
@@ -55,15 +43,19 @@ export class AttemptCloser implements OnApplicationShutdown {
 
   /** Close every open attempt of the order but `keepPaymentId`; returns how many were closed. */
   async closeOthers(tenantId: string, orderId: string, keepPaymentId: string): Promise<number> {
-    const others = await this.db.query<OpenAttempt[]>(
-      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
-        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL
-          AND id <> $3`,
-      [tenantId, orderId, keepPaymentId],
-    );
+    const others = (await this.openAttempts(tenantId, orderId)).filter((p) => p.id !== keepPaymentId);
     let closed = 0;
     for (const p of others) if (await this.close(p)) closed++;
     return closed;
+  }
+
+  /** The attempts of an order still open at a provider. */
+  openAttempts(tenantId: string, orderId: string): Promise<OpenAttempt[]> {
+    return this.db.query<OpenAttempt[]>(
+      `SELECT ${OPEN_ATTEMPT_COLUMNS} FROM payments
+        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
+      [tenantId, orderId],
+    );
   }
 
   /**
@@ -104,13 +96,4 @@ export class AttemptCloser implements OnApplicationShutdown {
     );
     return true;
   }
-}
-
-function refOf(p: OpenAttempt): PaymentRef {
-  return {
-    paymentId: p.id,
-    providerRef: p.provider_ref,
-    amount: formatAmount(p.currency, new Money(p.amount)),
-    currency: p.currency,
-  };
 }

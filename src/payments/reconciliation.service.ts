@@ -9,21 +9,14 @@ import { formatAmount, Money } from '../common/money';
 import type { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { AttemptCloser } from './attempt-closer.service';
-import type { PaymentRef, VerifiedEvent } from './payment-provider';
+import { OpenAttempt, refOf } from './open-attempt';
+import type { VerifiedEvent } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
 import { RefundsService } from './refunds.service';
 
 /** A claimed pending attempt, as the reconciliation job sees it. */
-export interface PendingPayment {
-  id: string;
-  tenant_id: string;
-  order_id: string;
-  provider: string;
-  provider_ref: string;
-  amount: string;
-  currency: string;
-}
+export type PendingPayment = OpenAttempt;
 
 export type PaymentVerdict = 'paid' | 'failed' | 'expired' | 'pending' | 'unknown';
 
@@ -143,11 +136,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
 
   /** The attempts of an order still open at a provider. */
   openAttempts(tenantId: string, orderId: string): Promise<PendingPayment[]> {
-    return this.db.query<PendingPayment[]>(
-      `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency FROM payments
-        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
-      [tenantId, orderId],
-    );
+    return this.closer.openAttempts(tenantId, orderId);
   }
 
   /** Close one attempt at its provider; false when the provider could not be told (ask again later). */
@@ -240,14 +229,4 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       result: result.outcome,
     };
   }
-}
-
-/** The adapter's view of a stored attempt: amount at its currency's scale. */
-export function refOf(p: Pick<PendingPayment, 'id' | 'provider_ref' | 'amount' | 'currency'>): PaymentRef {
-  return {
-    paymentId: p.id,
-    providerRef: p.provider_ref,
-    amount: formatAmount(p.currency, new Money(p.amount)),
-    currency: p.currency,
-  };
 }

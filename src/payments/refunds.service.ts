@@ -17,7 +17,7 @@ import { ProviderError, RefundResult } from './payment-provider';
 import { providerFailure } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
 import { Refund } from './refund.entity';
-import { refOf } from './reconciliation.service';
+import { refOf } from './open-attempt';
 
 export interface RefundRequest {
   amount?: string | number;
