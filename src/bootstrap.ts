@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { refuseComplexBodies } from './common/body-shape';
+import { drainOversizedBodies } from './common/oversized-body';
 import { startupLogger } from './common/logging';
 import { keepRawTextBodies } from './common/raw-body';
 import { addSecurityHeaders } from './common/security-headers';
@@ -83,6 +84,7 @@ export async function startPaymux(
       done(null, payload);
     });
     keepRawTextBodies(fastify, BODY_LIMIT_BYTES);
+    drainOversizedBodies(fastify, BODY_LIMIT_BYTES);
     refuseComplexBodies(fastify, BODY_LIMIT_BYTES);
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),

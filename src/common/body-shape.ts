@@ -142,7 +142,9 @@ export function refuseComplexBodies(fastify: FastifyInstance, bodyLimit: number)
   // Before parsing: JSON and form bodies are counted in their bytes (BodyShapeScanner).
   fastify.addHook('preParsing', async (req: FastifyRequest, _reply: FastifyReply, payload) => {
     const kind = scannedKind(req.headers['content-type']);
-    if (!kind) return payload;
+    // A body declared larger than the limit is Fastify's 413 payload_too_large, answered from its
+    // Content-Length before anything is read: left to Fastify, which drains it (no EPIPE for the client).
+    if (!kind || Number(req.headers['content-length']) > bodyLimit) return payload;
     // pipe, not pipeline: a refusal must not destroy the request (the client would get a reset, not the 413).
     const scanner = new BodyShapeScanner(kind, bodyLimit);
     payload.on('error', (err) => scanner.destroy(err));
