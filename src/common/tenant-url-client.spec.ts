@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ResolveHost, TenantUrlClient, TenantUrlRefused } from './tenant-url-client';
+import { MAX_ANSWER_BYTES, ResolveHost, TenantUrlClient, TenantUrlRefused } from './tenant-url-client';
 
 /** A local listener that counts every connection made to it and answers what the test says. */
 describe('TenantUrlClient', () => {
@@ -94,6 +94,23 @@ describe('TenantUrlClient', () => {
     expect(res).toMatchObject({ status: 302, text: 'moved' });
     expect(res.headers.get('location')).toBe(`http://127.0.0.1:${port}/elsewhere`);
     expect(seen).toEqual(['POST /hook']);
+  });
+
+  it('reads at most MAX_ANSWER_BYTES of an answer, however long the tenant server goes on', async () => {
+    const chunk = 'x'.repeat(16 * 1024);
+    answer = (res) => {
+      res.writeHead(200);
+      // 8 MiB, written as long as the client reads.
+      let left = 512;
+      const more = (): void => {
+        while (left-- > 0) if (!res.write(chunk)) return void res.once('drain', more);
+        res.end();
+      };
+      more();
+    };
+    const res = await client().request(`http://127.0.0.1:${port}/big`, { ...post, allowPrivate: true });
+    expect(res.status).toBe(200);
+    expect(res.text.length).toBe(MAX_ANSWER_BYTES);
   });
 
   it('gives up after timeoutMs with a TimeoutError', async () => {

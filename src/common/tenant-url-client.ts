@@ -26,6 +26,31 @@ export const RESOLVE_HOST = Symbol('RESOLVE_HOST');
 
 const systemResolve: ResolveHost = (host) => dnsLookup(host, { all: true });
 
+/**
+ * The most of a tenant's answer paymux reads (64 KiB): what is kept of it is an excerpt or a small
+ * JSON document, and a tenant's server must not make paymux buffer an endless body.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** The body as text, read up to `max` bytes; the rest is not read (the connection is dropped). */
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): unknown },
+  max: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const room = max - size;
+    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.length, room);
+    if (size >= max) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Why a tenant's URL was not called: its host is, or resolves to, a private or loopback address. */
 export class TenantUrlRefused extends Error {
   override readonly name = 'TenantUrlRefused';
@@ -122,7 +147,7 @@ export class TenantUrlClient implements OnModuleDestroy {
         signal,
         dispatcher: init.allowPrivate ? this.unchecked : this.checked,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, MAX_ANSWER_BYTES);
       const headers = new Headers();
       for (const [k, v] of Object.entries(res.headers))
         for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) headers.append(k, one);
