@@ -34,9 +34,20 @@ describe('private and loopback addresses', () => {
       '198.19.255.254',
       '192.0.0.1',
       '192.0.0.170',
+      // Teredo 2001::/32 (its server and client's IPv4 addresses inside).
+      '2001:0:4136:e378:8000:63bf:3fff:fdd2',
     ])
       expect([ip, isPrivateAddress(ip)]).toEqual([ip, true]);
-    for (const ip of ['198.17.255.255', '198.20.0.1', '192.0.1.1', '192.0.2.1', '64:ff9b:2::1', '2003::1'])
+    for (const ip of [
+      '198.17.255.255',
+      '198.20.0.1',
+      '192.0.1.1',
+      '192.0.3.1',
+      '64:ff9b:2::1',
+      '2003::1',
+      '2001:4860::8888',
+      '203.0.114.1',
+    ])
       expect([ip, isPrivateAddress(ip)]).toEqual([ip, false]);
   });
 

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 /**
  * Loopback, private, link-local, CGNAT, unique-local, multicast, unspecified and special-purpose
  * addresses (IETF protocol assignments 192.0.0.0/24, benchmarking 198.18.0.0/15; in IPv6 every
- * IPv4-mapped address, 6to4 2002::/16 and local-use NAT64 64:ff9b:1::/48, which carry an IPv4 address).
+ * IPv4-mapped address, 6to4 2002::/16, Teredo 2001::/32 and local-use NAT64 64:ff9b:1::/48, which carry
+ * an IPv4 address).
  */
 export function isPrivateAddress(ip: string): boolean {
   const v = isIP(ip);
@@ -34,6 +35,7 @@ export function isPrivateAddress(ip: string): boolean {
     // (64:ff9b::/96) reach the IPv4 address.
     if (zeros(5) && g[5] === 0xffff) return true;
     if (g[0] === 0x2002) return true;
+    if (g[0] === 0x2001 && g[1] === 0) return true; // Teredo 2001::/32 (carries an IPv4 address)
     if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) return true;
     if (zeros(6)) return isPrivateAddress(v4);
     if (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0)) return isPrivateAddress(v4);
