@@ -498,11 +498,9 @@ async function main(): Promise<number> {
     PAYMUX_DEMO: 'off',
     EXPIRY_SWEEP_INTERVAL_MS: '0',
     DB_POOL_SIZE: String(POOL_SIZE),
-    // All load is one tenant: the limits are set out of reach, so the limiters still count every
-    // request (their shared counters are part of the cost measured) but never answer 429. The
-    // callback limiter counts every Sandbox confirmation.
+    // All load is one tenant: the limit is set out of reach, so the limiter still counts every
+    // request (its shared counter is part of the cost measured) but never answers 429.
     API_RATE_LIMIT: String(RATE_LIMIT),
-    WEBHOOK_RATE_LIMIT: String(RATE_LIMIT),
   });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(server, `${base}/health/ready`);
@@ -831,7 +829,7 @@ function renderReport(r: {
     `- Node.js: ${process.version}`,
     `- PostgreSQL: ${r.pgVersion}`,
     `- Command: \`${benchCommand()}\``,
-    `- Repository revision: ${gitRevision()}; server: \`node ${relativeToRoot(join(DIST_DIR, 'src', 'main.js'))}\` (${SKIP_BUILD ? 'used as found with BENCH_SKIP_BUILD=1, so built from whatever tree it was built from' : 'built from this tree by this run'}) with NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE=${POOL_SIZE}, PAYMUX_SANDBOX=on, EXPIRY_SWEEP_INTERVAL_MS=0, API_RATE_LIMIT=WEBHOOK_RATE_LIMIT=${RATE_LIMIT} (the limiters count every request but never trip)`,
+    `- Repository revision: ${gitRevision()}; server: \`node ${relativeToRoot(join(DIST_DIR, 'src', 'main.js'))}\` (${SKIP_BUILD ? 'used as found with BENCH_SKIP_BUILD=1, so built from whatever tree it was built from' : 'built from this tree by this run'}) with NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE=${POOL_SIZE}, PAYMUX_SANDBOX=on, EXPIRY_SWEEP_INTERVAL_MS=0, API_RATE_LIMIT=${RATE_LIMIT} (the limiter counts every request but never trips)`,
     `- Load: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, on a fresh database; a CHECKPOINT before each measured run. The ceiling is a bare \`node:http\` server (\`scripts/bench-ceiling.ts\`) doing one INSERT per request through a \`pg.Pool\` of ${POOL_SIZE} into the same database.`,
     '- autocannon, the server under test and PostgreSQL share this machine, so they compete for the same cores; the ratio to the ceiling is the figure that carries over, not the absolute req/s.',
     '- req/s counts 2xx responses over the time from the first request to the last response; after the time is up each connection waits for its last answer instead of dropping it. Latency percentiles are over all responses. Peak RSS is the maximum VmRSS of the server process, sampled every 200 ms during the measured run; server CPU ms/req is its user + system CPU time over the run divided by the requests answered (a figure that depends less on other load than req/s does).',

@@ -89,6 +89,13 @@ describe('provider callbacks: refusals and rate limit', () => {
     const retryAfter = Number(over.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
+    // The Sandbox's own completion route hands its event over in-process (it calls nobody): not counted.
+    const second = await newOrder(app, t);
+    const completed = await http(app)
+      .post(`/api/v1/sandbox/payments/${second.pay_id as string}/complete`)
+      .send({ outcome: 'succeeded' })
+      .expect(200);
+    expect(completed.body).toMatchObject({ delivered: true, result: 'applied' });
     // Counted per tenant and provider: another provider of this tenant, and another tenant, go on.
     expect((await postCallback(app, 'stripe', t.tenantId)).status).toBe(400);
     expect((await postCallback(app, 'sandbox', m.tenantId)).status).toBe(400);

@@ -33,10 +33,16 @@ export class WebhooksService {
     private readonly limiter: WebhookRateLimiter,
   ) {}
 
+  /**
+   * One provider callback. `counted: false` is the Sandbox's own completion route handing its event
+   * over in-process: verifying it calls nobody, so it is not counted against WEBHOOK_RATE_LIMIT (the
+   * public callback route always is).
+   */
   async receive(
     providerId: string,
     tenantId: string,
     raw: RawNotification,
+    opts: { counted?: boolean } = {},
   ): Promise<{ reply: RawReply; result?: EventResult; retryAfterSeconds?: number }> {
     const provider = this.registry.get(providerId);
     if (!provider)
@@ -45,7 +51,7 @@ export class WebhooksService {
       };
     if (!isUUID(tenantId)) return { reply: refusedReply(provider) };
     // Counted before anything is looked up or verified (see WebhookRateLimiter), known tenant or not.
-    const wait = await this.limiter.hit(providerId, tenantId);
+    const wait = opts.counted === false ? null : await this.limiter.hit(providerId, tenantId);
     if (wait !== null)
       return {
         reply: { status: 429, body: { code: 'rate_limited', message: 'too many callbacks; slow down' } },

@@ -182,7 +182,6 @@ export async function startServer(
       LOGIN_RATE_LIMIT: '1000000',
       LOGIN_IP_RATE_LIMIT: '1000000',
       REGISTER_RATE_LIMIT: '1000000',
-      // Thousands of Sandbox confirmations for one tenant go through the callback limiter.
       WEBHOOK_RATE_LIMIT: '1000000000',
       NOTIFY_WORKER: 'false',
       // Production serves no /docs-json by default; scenarios 5 and 6 read the live route list from it.

@@ -55,10 +55,15 @@ export class SandboxController {
     };
     const body = JSON.stringify(event);
     const signature = signSandboxPayload(ctx.credentials.webhook_secret, body, unixSeconds());
-    const { reply, result } = await this.webhooks.receive('sandbox', payment.tenantId, {
-      headers: { [SANDBOX_SIGNATURE_HEADER]: signature, 'content-type': 'application/json' },
-      body: Buffer.from(body),
-    });
+    const { reply, result } = await this.webhooks.receive(
+      'sandbox',
+      payment.tenantId,
+      {
+        headers: { [SANDBOX_SIGNATURE_HEADER]: signature, 'content-type': 'application/json' },
+        body: Buffer.from(body),
+      },
+      { counted: false },
+    );
     return {
       pay_id: payId,
       outcome: dto.outcome,
