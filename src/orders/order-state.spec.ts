@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import type { EntityManager } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import type { Order } from './order.entity';
-import { canTransition, ORDER_STATES, ORDER_TRANSITIONS, OrderState } from './order-state';
+import {
+  acceptsPayment,
+  canRefund,
+  canTransition,
+  isClosedUnpaid,
+  isOpenForPayment,
+  ORDER_STATES,
+  ORDER_TRANSITIONS,
+  OrderState,
+} from './order-state';
 import { OrderTransition } from './order-transition.entity';
 import { OrderTransitionsService } from './order-transitions.service';
 
@@ -58,6 +67,23 @@ describe('order transition table', () => {
       expect(canTransition(s, OrderState.Paid)).toBe(true);
     expect(canTransition(OrderState.Pending, OrderState.Finished)).toBe(false);
     expect(canTransition(OrderState.Refunded, OrderState.Paid)).toBe(false);
+  });
+
+  it('says what each state allows (pay, accept a payment, closed unpaid, refund) as the table does', () => {
+    const states = (p: (s: OrderState) => boolean): OrderState[] => ORDER_STATES.filter(p);
+    expect(states(isOpenForPayment)).toEqual([OrderState.Pending]);
+    expect(states(acceptsPayment)).toEqual([
+      OrderState.Pending,
+      OrderState.Expired,
+      OrderState.Cancelled,
+      OrderState.Failed,
+    ]);
+    expect(states(isClosedUnpaid)).toEqual([OrderState.Expired, OrderState.Cancelled, OrderState.Failed]);
+    expect(states(canRefund)).toEqual([OrderState.Finished, OrderState.PartiallyRefunded]);
+    for (const s of ORDER_STATES) {
+      expect([s, acceptsPayment(s)]).toEqual([s, ORDER_TRANSITIONS[s].includes(OrderState.Paid)]);
+      expect([s, canRefund(s)]).toEqual([s, ORDER_TRANSITIONS[s].includes(OrderState.Refunded)]);
+    }
   });
 
   it('property: every random walk writes one history row per accepted move and rejects the rest untouched', async () => {

@@ -31,6 +31,23 @@ export function canTransition(from: OrderState, to: OrderState): boolean {
   return ORDER_TRANSITIONS[from].includes(to);
 }
 
+/*
+ * What a state allows, read from the table above: the one place these rules are written.
+ */
+
+/** The payer may be asked to pay it (open a payment, settle an x402 payment): only a Pending order. */
+export const isOpenForPayment = (state: OrderState): boolean => state === OrderState.Pending;
+
+/** A confirmed payment moves it to Paid (money received is never dropped, even after it closed). */
+export const acceptsPayment = (state: OrderState): boolean => canTransition(state, OrderState.Paid);
+
+/** Closed without a payment (expired, cancelled, failed); a late payment still moves it to Paid. */
+export const isClosedUnpaid = (state: OrderState): boolean =>
+  !isOpenForPayment(state) && acceptsPayment(state);
+
+/** Its credits may be refunded (in part or whole). */
+export const canRefund = (state: OrderState): boolean => canTransition(state, OrderState.Refunded);
+
 /** Merchant API integers (DESIGN.md section 4). */
 export const ORDER_STATE_CODE: Readonly<Record<OrderState, number>> = Object.freeze({
   [OrderState.Pending]: 1,

@@ -6,15 +6,8 @@ import { notFound } from '../common/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
-import { OrderState } from './order-state';
+import { acceptsPayment, OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
-
-const PAYABLE_STATES: readonly OrderState[] = [
-  OrderState.Pending,
-  OrderState.Expired,
-  OrderState.Cancelled,
-  OrderState.Failed,
-];
 
 export interface OrderFilters {
   applicationId?: string;
@@ -109,7 +102,7 @@ export class OrdersService {
 
   /** Whether a confirmed payment moves this order to Paid (money received is never dropped). */
   isPayable(order: Order): boolean {
-    return PAYABLE_STATES.includes(order.state);
+    return acceptsPayment(order.state);
   }
 
   /**

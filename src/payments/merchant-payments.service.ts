@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { DomainError } from '../common/domain-error';
 import { Order } from '../orders/order.entity';
-import { OrderState } from '../orders/order-state';
+import { isOpenForPayment } from '../orders/order-state';
 import { PaymentsService } from './payments.service';
 import { ReconciliationService } from './reconciliation.service';
 
@@ -49,7 +49,7 @@ export class MerchantPaymentsService {
   /** Cancel a Pending order and close its open attempts at their providers (best effort). */
   async close(tenantId: string, orderNo: string): Promise<Order> {
     const found = await this.get(tenantId, orderNo);
-    if (found.state !== OrderState.Pending)
+    if (!isOpenForPayment(found.state))
       throw new DomainError('order_not_closable', 409, `the order is ${found.state} and cannot be closed`);
     return this.reconciliation.cancelOrder(tenantId, found.id);
   }

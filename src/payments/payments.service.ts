@@ -12,7 +12,7 @@ import { InsertBatch } from '../common/sql';
 import { IdempotencyKey } from '../orders/idempotency-key.entity';
 import { Order } from '../orders/order.entity';
 import { assertMayActOnOrder } from '../orders/order-access';
-import { OrderState } from '../orders/order-state';
+import { isOpenForPayment, OrderState } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
 import { quote } from '../packages/pricing';
@@ -270,7 +270,7 @@ export class PaymentsService {
   ): Promise<{ way: PayWay; action: PaymentAction }> {
     const order = await this.orders.get(p.tenantId, orderId);
     assertMayActOnOrder(p, order);
-    if (order.state !== OrderState.Pending) {
+    if (!isOpenForPayment(order.state)) {
       throw new DomainError('order_not_payable', 409, `the order is ${order.state} and cannot be paid`);
     }
     if (order.expiresAt.getTime() <= Date.now())
@@ -303,7 +303,7 @@ export class PaymentsService {
     const { opened, charge } = attempt;
     await this.db.transaction(async (m) => {
       const locked = await this.orders.lock(m, p.tenantId, orderId);
-      if (locked.state !== OrderState.Pending) {
+      if (!isOpenForPayment(locked.state)) {
         throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
       }
       await this.addPayment(new InsertBatch(), paymentId, locked, attempt).run(m);

@@ -10,7 +10,7 @@ import { conflict, DomainError, notFound } from '../common/domain-error';
 import { CREDIT_SCALE, formatAmount, Money, MoneyError, parseAmount, roundTo } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
 import type { Order } from '../orders/order.entity';
-import { OrderState } from '../orders/order-state';
+import { canRefund } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import type { Payment } from './payment.entity';
 import { ProviderError, RefundResult } from './payment-provider';
@@ -152,7 +152,7 @@ export class RefundsService {
       ? await this.ledger.lockBalance(m, p.tenantId, unlocked.applicationId)
       : null;
     const order = await this.orders.lock(m, p.tenantId, unlocked.id);
-    if (order.state !== OrderState.Finished && order.state !== OrderState.PartiallyRefunded)
+    if (!canRefund(order.state))
       throw new DomainError(
         'order_not_refundable',
         409,

@@ -25,7 +25,7 @@ import { notFound } from '../../../common/domain-error';
 import { fromMinorUnits } from '../../../common/money';
 import { unixSeconds } from '../../../common/time';
 import { Order } from '../../../orders/order.entity';
-import { OrderState } from '../../../orders/order-state';
+import { isClosedUnpaid, isOpenForPayment } from '../../../orders/order-state';
 import { OrdersService } from '../../../orders/orders.service';
 import { Payment } from '../../payment.entity';
 import { ProviderError } from '../../payment-provider';
@@ -63,8 +63,6 @@ export interface X402Answer {
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
-const CLOSED_STATES: readonly OrderState[] = [OrderState.Expired, OrderState.Cancelled, OrderState.Failed];
-
 const logger = new Logger('X402Checkout');
 
 export class X402Checkout {
@@ -94,7 +92,7 @@ export class X402Checkout {
     if (open && action?.settlement?.response.success) return this.apply(order, open, action.settlement);
     // The money may have moved: whatever happened to the order since, the payer must not pay again.
     if (action?.settling) return pendingAnswer(order);
-    if (order.state !== OrderState.Pending) return notPayable(order, `the order is ${order.state}`);
+    if (!isOpenForPayment(order.state)) return notPayable(order, `the order is ${order.state}`);
     if (order.expiresAt.getTime() <= Date.now()) return notPayable(order, 'the order has expired', 410);
     if (!open || !action) return notPayable(order, 'the order has no open x402 payment');
     const ctx = await this.registry.contextFor(order.tenantId, 'x402');
@@ -232,7 +230,7 @@ export class X402Checkout {
     if (payment?.status === 'pending' && action?.settlement?.response.success)
       return this.apply(fresh, payment, action.settlement);
     if (payment?.status === 'pending' && action?.settling) return pendingAnswer(fresh);
-    if (fresh.state !== OrderState.Pending) return notPayable(fresh, `the order is ${fresh.state}`);
+    if (!isOpenForPayment(fresh.state)) return notPayable(fresh, `the order is ${fresh.state}`);
     if (fresh.expiresAt.getTime() <= Date.now()) return notPayable(fresh, 'the order has expired', 410);
     return 'retry';
   }
@@ -301,7 +299,7 @@ function pendingAnswer(order: Order): X402Answer {
 
 function notPayable(order: Order, error: string, status?: number): X402Answer {
   return {
-    status: status ?? (CLOSED_STATES.includes(order.state) ? 410 : 409),
+    status: status ?? (isClosedUnpaid(order.state) ? 410 : 409),
     headers: { 'Cache-Control': 'no-store' },
     body: { x402Version: 1, error, order_id: order.id, state: order.state },
   };
