@@ -10,8 +10,8 @@ export const ARGON2_PRODUCTION = {
 } as const;
 
 /**
- * The test suite's parameters (1 MiB, one pass), with PASSWORD_HASH_TEST_CHEAP=true, which only
- * NODE_ENV=test accepts: hundreds of test merchants register and log in, and on a loaded machine
+ * The test suite's parameters (1 MiB, one pass), with PASSWORD_HASH_TEST_CHEAP=true, which
+ * production refuses: hundreds of test merchants register and log in, and on a loaded machine
  * the production cost made up a good part of the suite's time.
  */
 export const ARGON2_TEST_ONLY = {

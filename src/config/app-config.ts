@@ -59,7 +59,7 @@ export class AppConfig {
   readonly notifyAllowPrivate: boolean;
   readonly notifyTimeoutMs: number;
   readonly apiRateWindowSeconds: number;
-  /** Tests only (NODE_ENV=test): cheap argon2 parameters for new password hashes. */
+  /** For test suites (refused in production): cheap argon2 parameters for new password hashes. */
   readonly passwordHashTestCheap: boolean;
   readonly warnings: string[];
 
@@ -127,10 +127,8 @@ export class AppConfig {
           `${describeValue('PAYMUX_X402_BASE_URL', env.PAYMUX_X402_BASE_URL)}); set only one`,
       );
     }
-    if (this.passwordHashTestCheap && env.NODE_ENV !== 'test') {
-      bad.push(
-        '  PASSWORD_HASH_TEST_CHEAP: only for the test suite (NODE_ENV=test); it weakens password hashes',
-      );
+    if (this.production && this.passwordHashTestCheap) {
+      bad.push('PASSWORD_HASH_TEST_CHEAP: not allowed in production; it weakens password hashes');
     }
     if (this.production && this.x402AllowPrivateFacilitator) {
       bad.push(

@@ -312,7 +312,7 @@ export class EnvSchema {
   @Max(60000)
   NOTIFY_TIMEOUT_MS = 10000;
 
-  /** Tests only: new password hashes use cheap argon2 parameters (src/auth/password-hash.ts). NODE_ENV=test only. */
+  /** Tests only: new password hashes use cheap argon2 parameters (src/auth/password-hash.ts). Refused in production. */
   @Transform(toBool)
   @IsIn([true, false], { message: 'PASSWORD_HASH_TEST_CHEAP must be true or false' })
   PASSWORD_HASH_TEST_CHEAP = false;

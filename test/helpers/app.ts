@@ -35,9 +35,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Ru
       JWT_SECRET: randomBytes(32).toString('hex'),
       PAYMUX_MASTER_KEY: TEST_MASTER_KEY,
       DB_POOL_SIZE: '10',
-      // Cheap hashes only where the config accepts them (NODE_ENV=test); a suite starting a production app
+      // Cheap hashes except in production, which refuses them; a suite starting a production app
       // gets production hashing.
-      PASSWORD_HASH_TEST_CHEAP: String((env.NODE_ENV ?? 'test') === 'test'),
+      PASSWORD_HASH_TEST_CHEAP: String(env.NODE_ENV !== 'production'),
       ...env,
     },
     { port: 0 },
