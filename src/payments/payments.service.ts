@@ -4,7 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
-import { FxService } from '../admin/fx.service';
+import { FxService } from '../fx/fx.service';
 import { conflict, DomainError } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
@@ -16,8 +16,8 @@ import { isOpenForPayment, OrderState } from '../orders/order-state';
 import { OrdersService } from '../orders/orders.service';
 import { PackagesService } from '../packages/packages.service';
 import { quote } from '../packages/pricing';
-import { AttemptCloser } from './attempt-closer.service';
-import { Payment, PaymentStatus } from './payment.entity';
+import { AttemptCloser } from './attempts/attempt-closer.service';
+import { Payment, PaymentStatus } from './attempts/payment.entity';
 import { ProviderError } from './payment-provider';
 import type {
   CreatedPayment,
@@ -27,10 +27,10 @@ import type {
   VerifiedEvent,
 } from './payment-provider';
 import { parsePayWay, PayWay } from './pay-way';
-import { ProviderEvent, ProviderEventOutcome } from './provider-event.entity';
+import { ProviderEvent, ProviderEventOutcome } from './events/provider-event.entity';
 import { ProviderRegistry } from './provider-registry';
 import { parseRoute } from './routing';
-import { RoutingService } from './routing.service';
+import { RoutingService } from './attempts/routing.service';
 
 export interface NewOrderInput {
   application_id: string;

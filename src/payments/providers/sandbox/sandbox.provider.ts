@@ -25,7 +25,7 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import { SandboxCharge } from './sandbox-charge.entity';
+import { SandboxCharge } from '../../sandbox/sandbox-charge.entity';
 
 export const SANDBOX_SIGNATURE_HEADER = 'paymux-sandbox-signature';
 const TOLERANCE_SECONDS = 300;

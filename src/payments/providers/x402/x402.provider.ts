@@ -51,7 +51,7 @@ import {
 import type { PayMethod } from '../../payment-provider';
 import { FacilitatorClient } from './x402.facilitator';
 import { buildRequirements, configuredNetworks } from './x402.offer';
-import { X402Store } from './x402.store';
+import { X402Store } from '../../x402/x402.store';
 import {
   isX402Network,
   SettleAnswer,

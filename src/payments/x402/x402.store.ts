@@ -12,8 +12,8 @@
  * Every statement names the tenant.
  */
 import { DataSource } from 'typeorm';
-import { updateReturning } from '../../../common/sql';
-import type { SettlementRecord, SettlingRecord, X402Action } from './x402.wire';
+import { updateReturning } from '../../common/sql';
+import type { SettlementRecord, SettlingRecord, X402Action } from '../providers/x402/x402.wire';
 
 export class X402Store {
   constructor(private readonly db: DataSource) {}

@@ -6,9 +6,9 @@ import {
   ProviderError,
   RawNotification,
   RawReply,
-} from './payment-provider';
-import { EventResult, PaymentsService } from './payments.service';
-import { ProviderRegistry } from './provider-registry';
+} from '../payment-provider';
+import { EventResult, PaymentsService } from '../payments.service';
+import { ProviderRegistry } from '../provider-registry';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 
 /** What every refused callback is told, whatever the reason (the reason goes to the log only). */

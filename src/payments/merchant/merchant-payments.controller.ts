@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Public, CurrentPrincipal } from '../auth/auth.decorators';
-import { AppConfig } from '../config/app-config';
-import { isLiteralPrivateHost } from '../common/receiver-address';
-import { MerchantAuthGuard } from '../auth/merchant-auth.guard';
-import type { Principal } from '../auth/principal';
-import { DomainError } from '../common/domain-error';
-import { isCurrency, Money, MoneyError, parseAmount } from '../common/money';
-import { toMerchantOrder } from '../orders/merchant-order.response';
-import { CRYPTO_ROUTES, canonicalChain, parseRoute } from './routing';
+import { Public, CurrentPrincipal } from '../../auth/auth.decorators';
+import { AppConfig } from '../../config/app-config';
+import { isLiteralPrivateHost } from '../../common/receiver-address';
+import { MerchantAuthGuard } from '../../auth/merchant-auth.guard';
+import type { Principal } from '../../auth/principal';
+import { DomainError } from '../../common/domain-error';
+import { isCurrency, Money, MoneyError, parseAmount } from '../../common/money';
+import { toMerchantOrder } from '../../orders/merchant-order.response';
+import { CRYPTO_ROUTES, canonicalChain, parseRoute } from '../routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
 
 /** Seed 004's request body, for the API docs; validated by hand to give the seed's error messages. */

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { OrdersService } from '../orders/orders.service';
-import { Payment } from './payment.entity';
+import { AppConfig } from '../../config/app-config';
+import { OrdersService } from '../../orders/orders.service';
+import { Payment } from '../attempts/payment.entity';
 import { ReconciliationService } from './reconciliation.service';
 
 /**

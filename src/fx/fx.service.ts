@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/domain-error';
 import { isCurrency, Money, MoneyError, parseDecimal, roundTo } from '../common/money';
 import { AppConfig } from '../config/app-config';
-import { AuditEntry } from './audit-entry.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 import { FxRate } from './fx-rate.entity';
 
 export interface Conversion {

@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../auth/auth.decorators';
-import { DomainError } from '../common/domain-error';
+import { Public } from '../../auth/auth.decorators';
+import { DomainError } from '../../common/domain-error';
 import { WebhooksService } from './webhooks.service';
 
 /**

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, PlatformAdminOnly } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { UuidParam } from '../common/uuid-param';
-import { ResolvePaymentDto } from './dto/resolve-payment.dto';
+import { CurrentPrincipal, PlatformAdminOnly } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { UuidParam } from '../../common/uuid-param';
+import { ResolvePaymentDto } from '../dto/resolve-payment.dto';
 import { ReconciliationService } from './reconciliation.service';
 
 /** Platform operators settle by hand what no provider can answer (audited). */

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Headers, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { badRequest } from '../common/domain-error';
-import { formatAmount, Money, toJsonNumber } from '../common/money';
-import { isoMicros } from '../common/time';
-import { UuidParam } from '../common/uuid-param';
-import { CreateRefundDto } from './dto/refund.dto';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { badRequest } from '../../common/domain-error';
+import { formatAmount, Money, toJsonNumber } from '../../common/money';
+import { isoMicros } from '../../common/time';
+import { UuidParam } from '../../common/uuid-param';
+import { CreateRefundDto } from '../dto/refund.dto';
 import type { Refund } from './refund.entity';
 import { RefundsService } from './refunds.service';
 

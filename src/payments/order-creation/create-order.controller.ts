@@ -1,12 +1,12 @@
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { badRequest } from '../common/domain-error';
-import { CreateOrderDto } from '../orders/dto/order.dto';
-import { toOrderResponse } from '../orders/order.response';
-import { PaymentsService } from './payments.service';
+import { CurrentPrincipal } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { badRequest } from '../../common/domain-error';
+import { CreateOrderDto } from '../../orders/dto/order.dto';
+import { toOrderResponse } from '../../orders/order.response';
+import { PaymentsService } from '../payments.service';
 
 /**
  * Seed 000 "Create Order". It lives with payments because creating an order opens its payment

@@ -1,19 +1,19 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { updateReturning } from '../common/sql';
+import { updateReturning } from '../../common/sql';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config';
-import { AuditEntry } from '../admin/audit-entry.entity';
-import { conflict, notFound } from '../common/domain-error';
-import { formatAmount, Money } from '../common/money';
-import type { Order } from '../orders/order.entity';
-import { OrdersService } from '../orders/orders.service';
-import { AttemptCloser } from './attempt-closer.service';
-import { OpenAttempt, refOf } from './open-attempt';
-import type { VerifiedEvent } from './payment-provider';
-import { PaymentsService } from './payments.service';
-import { ProviderRegistry } from './provider-registry';
-import { RefundsService } from './refunds.service';
+import { AppConfig } from '../../config/app-config';
+import { AuditEntry } from '../../audit/audit-entry.entity';
+import { conflict, notFound } from '../../common/domain-error';
+import { formatAmount, Money } from '../../common/money';
+import type { Order } from '../../orders/order.entity';
+import { OrdersService } from '../../orders/orders.service';
+import { AttemptCloser } from '../attempts/attempt-closer.service';
+import { OpenAttempt, refOf } from '../attempts/open-attempt';
+import type { VerifiedEvent } from '../payment-provider';
+import { PaymentsService } from '../payments.service';
+import { ProviderRegistry } from '../provider-registry';
+import { RefundsService } from '../refunds/refunds.service';
 
 /** A claimed pending attempt, as the reconciliation job sees it. */
 export type PendingPayment = OpenAttempt;

@@ -21,19 +21,19 @@ import { Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { notFound } from '../../../common/domain-error';
-import { fromMinorUnits } from '../../../common/money';
-import { unixSeconds } from '../../../common/time';
-import { Order } from '../../../orders/order.entity';
-import { isClosedUnpaid, isOpenForPayment } from '../../../orders/order-state';
-import { OrdersService } from '../../../orders/orders.service';
-import { Payment } from '../../payment.entity';
-import { ProviderError } from '../../payment-provider';
-import { PaymentsService } from '../../payments.service';
-import { ProviderRegistry } from '../../provider-registry';
-import type { FacilitatorClient } from './x402.facilitator';
-import { checkPayment, CheckedPayment, paymentKeyOf } from './x402.offer';
-import { settleRefusalIsFinal, X402Provider } from './x402.provider';
+import { notFound } from '../../common/domain-error';
+import { fromMinorUnits } from '../../common/money';
+import { unixSeconds } from '../../common/time';
+import { Order } from '../../orders/order.entity';
+import { isClosedUnpaid, isOpenForPayment } from '../../orders/order-state';
+import { OrdersService } from '../../orders/orders.service';
+import { Payment } from '../attempts/payment.entity';
+import { ProviderError } from '../payment-provider';
+import { PaymentsService } from '../payments.service';
+import { ProviderRegistry } from '../provider-registry';
+import type { FacilitatorClient } from '../providers/x402/x402.facilitator';
+import { checkPayment, CheckedPayment, paymentKeyOf } from '../providers/x402/x402.offer';
+import { settleRefusalIsFinal, X402Provider } from '../providers/x402/x402.provider';
 import { X402Store } from './x402.store';
 import {
   DecodedPayment,
@@ -53,7 +53,7 @@ import {
   toV2,
   X402Action,
   X402Requirement,
-} from './x402.wire';
+} from '../providers/x402/x402.wire';
 
 export interface X402Answer {
   status: number;

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { OPEN_ATTEMPT_COLUMNS, OpenAttempt, refOf } from './open-attempt';
-import { ProviderRegistry } from './provider-registry';
+import { ProviderRegistry } from '../provider-registry';
 
 /**
  * An order has one payable attempt at a time. When a new attempt opens (seed 001's reopen) and when

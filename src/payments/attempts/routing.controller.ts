@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IsArray, IsString } from 'class-validator';
-import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { CRYPTO_ROUTES } from './routing';
+import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { CRYPTO_ROUTES } from '../routing';
 import { RoutingService } from './routing.service';
 
 export class RoutingPriorityDto {

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Principal } from '../auth/principal';
-import { DomainError } from '../common/domain-error';
-import { Order } from '../orders/order.entity';
-import { isOpenForPayment } from '../orders/order-state';
-import { PaymentsService } from './payments.service';
-import { ReconciliationService } from './reconciliation.service';
+import type { Principal } from '../../auth/principal';
+import { DomainError } from '../../common/domain-error';
+import { Order } from '../../orders/order.entity';
+import { isOpenForPayment } from '../../orders/order-state';
+import { PaymentsService } from '../payments.service';
+import { ReconciliationService } from '../reconciliation/reconciliation.service';
 
 type DirectOrder = Parameters<PaymentsService['createDirectOrder']>[1];
 

@@ -1,10 +1,10 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { UuidParam } from '../common/uuid-param';
-import { assertMayActOnOrder } from '../orders/order-access';
-import { toOrderResponse } from '../orders/order.response';
+import { CurrentPrincipal } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { UuidParam } from '../../common/uuid-param';
+import { assertMayActOnOrder } from '../../orders/order-access';
+import { toOrderResponse } from '../../orders/order.response';
 import { ReconciliationService } from './reconciliation.service';
 
 /**

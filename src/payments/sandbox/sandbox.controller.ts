@@ -2,15 +2,15 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Public } from '../../../auth/auth.decorators';
-import { DomainError, notFound } from '../../../common/domain-error';
-import { randomToken } from '../../../common/crypto';
-import { unixSeconds } from '../../../common/time';
-import { Payment } from '../../payment.entity';
-import { ProviderRegistry } from '../../provider-registry';
-import { WebhooksService } from '../../webhooks.service';
-import { CompleteSandboxPaymentDto } from './sandbox.dto';
-import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from './sandbox.provider';
+import { Public } from '../../auth/auth.decorators';
+import { DomainError, notFound } from '../../common/domain-error';
+import { randomToken } from '../../common/crypto';
+import { unixSeconds } from '../../common/time';
+import { Payment } from '../attempts/payment.entity';
+import { ProviderRegistry } from '../provider-registry';
+import { WebhooksService } from '../events/webhooks.service';
+import { CompleteSandboxPaymentDto } from '../providers/sandbox/sandbox.dto';
+import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from '../providers/sandbox/sandbox.provider';
 
 /**
  * The Sandbox's "payer side": completing a payment records the charge and emits a signed callback

@@ -7,12 +7,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
-import { Public } from '../../../auth/auth.decorators';
-import { OrdersService } from '../../../orders/orders.service';
-import { PaymentsService } from '../../payments.service';
-import { ProviderRegistry } from '../../provider-registry';
+import { Public } from '../../auth/auth.decorators';
+import { OrdersService } from '../../orders/orders.service';
+import { PaymentsService } from '../payments.service';
+import { ProviderRegistry } from '../provider-registry';
 import { X402Answer, X402Checkout } from './x402.checkout';
-import { X402Provider } from './x402.provider';
+import { X402Provider } from '../providers/x402/x402.provider';
 
 @ApiExcludeController()
 @Public()

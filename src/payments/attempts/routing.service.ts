@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/domain-error';
-import { PROVIDER_IDS, PaymentRoute, ProviderContext } from './payment-provider';
-import { PayWay, payWayOfProvider } from './pay-way';
-import { ProviderRegistry } from './provider-registry';
-import { DEFAULT_PRIORITY } from './routing';
+import { DomainError } from '../../common/domain-error';
+import { PROVIDER_IDS, PaymentRoute, ProviderContext } from '../payment-provider';
+import { PayWay, payWayOfProvider } from '../pay-way';
+import { ProviderRegistry } from '../provider-registry';
+import { DEFAULT_PRIORITY } from '../routing';
 import { RoutingPreference } from './routing-preference.entity';
 
 export interface RouteCandidate {

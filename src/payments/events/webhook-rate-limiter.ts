@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PgThrottlerStorage } from '../auth/pg-throttler.storage';
-import { AppConfig } from '../config/app-config';
+import { PgThrottlerStorage } from '../../auth/pg-throttler.storage';
+import { AppConfig } from '../../config/app-config';
 
 /** The window WEBHOOK_RATE_LIMIT counts in. */
 const WINDOW_MS = 60_000;

@@ -1,12 +1,12 @@
 import { isUUID } from 'class-validator';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { notFound } from '../common/domain-error';
-import { OrderPaymentDto } from './dto/order-payment.dto';
-import type { PaymentAction } from './payment-provider';
-import { PaymentsService } from './payments.service';
+import { CurrentPrincipal } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { notFound } from '../../common/domain-error';
+import { OrderPaymentDto } from '../dto/order-payment.dto';
+import type { PaymentAction } from '../payment-provider';
+import { PaymentsService } from '../payments.service';
 
 /**
  * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
