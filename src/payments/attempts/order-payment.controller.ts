@@ -6,7 +6,7 @@ import type { Principal } from '../../auth/principal';
 import { notFound } from '../../common/domain-error';
 import { OrderPaymentDto } from '../dto/order-payment.dto';
 import type { PaymentAction } from '../payment-provider';
-import { PaymentsService } from '../payments.service';
+import { OrderPaymentService } from './order-payment.service';
 
 /**
  * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
@@ -16,7 +16,7 @@ import { PaymentsService } from '../payments.service';
 @ApiBearerAuth()
 @Controller('api/order')
 export class OrderPaymentController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(private readonly payments: OrderPaymentService) {}
 
   @Post('payment')
   @HttpCode(200)

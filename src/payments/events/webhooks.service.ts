@@ -7,7 +7,9 @@ import {
   RawNotification,
   RawReply,
 } from '../payment-provider';
-import { EventResult, PaymentsService } from '../payments.service';
+import { PaymentLookup } from '../attempts/payment-lookup.service';
+import { PayUrls } from '../attempts/pay-urls';
+import { EventResult, PaymentEventsService } from './payment-events.service';
 import { ProviderRegistry } from '../provider-registry';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 
@@ -29,7 +31,9 @@ export class WebhooksService {
 
   constructor(
     private readonly registry: ProviderRegistry,
-    private readonly payments: PaymentsService,
+    private readonly events: PaymentEventsService,
+    private readonly lookup: PaymentLookup,
+    private readonly urls: PayUrls,
     private readonly limiter: WebhookRateLimiter,
   ) {}
 
@@ -77,7 +81,7 @@ export class WebhooksService {
       this.logger.warn(`${providerId} callback for tenant ${tenantId} rejected: ${reason}`);
       return { reply: refusedReply(provider, err) };
     }
-    const result = await this.payments.applyEvent(tenantId, providerId, event);
+    const result = await this.events.applyEvent(tenantId, providerId, event);
     return { reply: provider.acknowledge(event), result };
   }
 
@@ -103,7 +107,7 @@ export class WebhooksService {
       try {
         const event = await provider.handleReturn(ctx, query);
         if (event) {
-          await this.payments.applyEvent(tenantId, providerId, event);
+          await this.events.applyEvent(tenantId, providerId, event);
           providerRef = event.providerRef;
         }
       } catch (err) {
@@ -113,9 +117,9 @@ export class WebhooksService {
       }
     }
     const paymentId = isUUID(query.payment_id ?? '') ? query.payment_id : undefined;
-    const order = await this.payments.orderOfPayment(tenantId, providerId, { paymentId, providerRef });
+    const order = await this.lookup.orderOfPayment(tenantId, providerId, { paymentId, providerRef });
     if (!order) return null;
-    return order.redirectUrl ?? this.payments.checkoutUrl(order.id);
+    return order.redirectUrl ?? this.urls.checkoutUrl(order.id);
   }
 }
 

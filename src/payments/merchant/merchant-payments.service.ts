@@ -5,23 +5,22 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../common/domain-error';
 import { Order } from '../../orders/order.entity';
 import { isOpenForPayment } from '../../orders/order-state';
-import { PaymentsService } from '../payments.service';
-import { ReconciliationService } from '../reconciliation/reconciliation.service';
-
-type DirectOrder = Parameters<PaymentsService['createDirectOrder']>[1];
+import { DirectOrderInput } from '../order-creation/new-order-input';
+import { OrderCreationService } from '../order-creation/order-creation.service';
+import { OrderCancellationService } from '../reconciliation/order-cancellation.service';
 
 /** The merchant API's orders (seed 004), found by the merchant's own order number. */
 @Injectable()
 export class MerchantPaymentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly payments: PaymentsService,
-    private readonly reconciliation: ReconciliationService,
+    private readonly creation: OrderCreationService,
+    private readonly cancellation: OrderCancellationService,
   ) {}
 
-  async create(p: Principal, d: DirectOrder): Promise<Order> {
+  async create(p: Principal, d: DirectOrderInput): Promise<Order> {
     try {
-      return await this.payments.createDirectOrder(p, d);
+      return await this.creation.createDirectOrder(p, d);
     } catch (err) {
       // Nobody takes this token on this chain: the seed names the field.
       if (err instanceof DomainError && err.code === 'no_provider_for_route')
@@ -51,6 +50,6 @@ export class MerchantPaymentsService {
     const found = await this.get(tenantId, orderNo);
     if (!isOpenForPayment(found.state))
       throw new DomainError('order_not_closable', 409, `the order is ${found.state} and cannot be closed`);
-    return this.reconciliation.cancelOrder(tenantId, found.id);
+    return this.cancellation.cancelOrder(tenantId, found.id);
   }
 }

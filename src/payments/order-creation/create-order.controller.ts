@@ -6,7 +6,7 @@ import type { Principal } from '../../auth/principal';
 import { badRequest } from '../../common/domain-error';
 import { CreateOrderDto } from '../../orders/dto/order.dto';
 import { toOrderResponse } from '../../orders/order.response';
-import { PaymentsService } from '../payments.service';
+import { OrderCreationService } from './order-creation.service';
 
 /**
  * Seed 000 "Create Order". It lives with payments because creating an order opens its payment
@@ -16,7 +16,7 @@ import { PaymentsService } from '../payments.service';
 @ApiBearerAuth()
 @Controller('api/v1/orders')
 export class CreateOrderController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(private readonly payments: OrderCreationService) {}
 
   /** 201 with the new order; a replay of the same Idempotency-Key and body answers 200 with the same order. */
   @Post()

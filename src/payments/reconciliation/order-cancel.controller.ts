@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { UuidParam } from '../../common/uuid-param';
 import { assertMayActOnOrder } from '../../orders/order-access';
 import { toOrderResponse } from '../../orders/order.response';
-import { ReconciliationService } from './reconciliation.service';
+import { OrderCancellationService } from './order-cancellation.service';
 
 /**
  * Cancel a Pending order. Here, beside the providers, rather than in orders: cancelling also closes
@@ -16,7 +16,7 @@ import { ReconciliationService } from './reconciliation.service';
 @ApiBearerAuth()
 @Controller('api/v1/orders')
 export class OrderCancelController {
-  constructor(private readonly reconciliation: ReconciliationService) {}
+  constructor(private readonly reconciliation: OrderCancellationService) {}
 
   @Post(':id/cancel')
   @HttpCode(200)

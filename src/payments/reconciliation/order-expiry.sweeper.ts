@@ -1,10 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PeriodicJob } from '../../common/periodic-job';
 import { AppConfig } from '../../config/app-config';
 import { OrdersService } from '../../orders/orders.service';
+import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { Payment } from '../attempts/payment.entity';
-import { ReconciliationService } from './reconciliation.service';
+import { PaymentQueryService } from './payment-query.service';
 
 /**
  * Moves Pending orders past `expires_at` to Expired. Before expiring it asks the provider about each
@@ -16,31 +19,26 @@ import { ReconciliationService } from './reconciliation.service';
 @Injectable()
 export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrderExpirySweeper.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly job: PeriodicJob;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
-    private readonly reconciliation: ReconciliationService,
-  ) {}
+    private readonly query: PaymentQueryService,
+    private readonly closer: AttemptCloser,
+    scheduler: SchedulerRegistry,
+  ) {
+    this.job = new PeriodicJob(scheduler, 'expiry sweep', this.logger);
+  }
 
+  /** Every EXPIRY_SWEEP_INTERVAL_MS (0: never; tests sweep themselves). */
   onApplicationBootstrap(): void {
-    const every = this.config.expirySweepIntervalMs;
-    if (every <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweepOnce()
-        .catch((err: unknown) => this.logger.error(`expiry sweep failed: ${String(err)}`))
-        .finally(() => (this.running = undefined));
-    }, every);
-    this.timer.unref();
+    this.job.start(this.config.expirySweepIntervalMs, () => this.sweepOnce());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.job.stop();
   }
 
   /** One pass; returns how many orders it expired and how many it found paid. */
@@ -75,11 +73,11 @@ export class OrderExpirySweeper implements OnApplicationBootstrap, OnApplication
    * cannot pay an order that is about to expire. `unknown` when a provider could not be asked.
    */
   private async askProviders(tenantId: string, orderId: string): Promise<'paid' | 'unpaid' | 'unknown'> {
-    for (const payment of await this.reconciliation.openAttempts(tenantId, orderId)) {
-      const verdict = await this.reconciliation.checkPayment(payment, 'expiry_sweep');
+    for (const payment of await this.closer.openAttempts(tenantId, orderId)) {
+      const verdict = await this.query.checkPayment(payment, 'expiry_sweep');
       if (verdict === 'paid') return 'paid';
       if (verdict === 'unknown') return 'unknown';
-      if (verdict === 'pending' && !(await this.reconciliation.closeAtProvider(payment))) return 'unknown';
+      if (verdict === 'pending' && !(await this.query.closeAtProvider(payment))) return 'unknown';
     }
     return 'unpaid';
   }

@@ -4,7 +4,7 @@ import { CurrentPrincipal, PlatformAdminOnly } from '../../auth/auth.decorators'
 import type { Principal } from '../../auth/principal';
 import { UuidParam } from '../../common/uuid-param';
 import { ResolvePaymentDto } from '../dto/resolve-payment.dto';
-import { ReconciliationService } from './reconciliation.service';
+import { OperatorResolutionService } from './operator-resolution.service';
 
 /** Platform operators settle by hand what no provider can answer (audited). */
 @ApiTags('admin')
@@ -12,7 +12,7 @@ import { ReconciliationService } from './reconciliation.service';
 @PlatformAdminOnly()
 @Controller('api/v1/admin/payments')
 export class PaymentResolveController {
-  constructor(private readonly reconciliation: ReconciliationService) {}
+  constructor(private readonly reconciliation: OperatorResolutionService) {}
 
   @Post(':id/resolve')
   @HttpCode(200)

@@ -3,14 +3,19 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../auth/auth.decorators';
-import { DomainError, notFound } from '../../common/domain-error';
+import { notFound } from '../../common/domain-error';
 import { randomToken } from '../../common/crypto';
 import { unixSeconds } from '../../common/time';
 import { Payment } from '../attempts/payment.entity';
 import { ProviderRegistry } from '../provider-registry';
 import { WebhooksService } from '../events/webhooks.service';
+import { SandboxChargesStore } from './sandbox-charges.store';
 import { CompleteSandboxPaymentDto } from '../providers/sandbox/sandbox.dto';
-import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from '../providers/sandbox/sandbox.provider';
+import {
+  SANDBOX_SIGNATURE_HEADER,
+  SandboxEventBody,
+  signSandboxPayload,
+} from '../providers/sandbox/sandbox.provider';
 
 /**
  * The Sandbox's "payer side": completing a payment records the charge and emits a signed callback
@@ -25,6 +30,7 @@ export class SandboxController {
     @InjectDataSource() private readonly db: DataSource,
     private readonly registry: ProviderRegistry,
     private readonly webhooks: WebhooksService,
+    private readonly charges: SandboxChargesStore,
   ) {}
 
   @Post(':pay_id/complete')
@@ -82,22 +88,6 @@ export class SandboxController {
     amount: string,
     currency: string,
   ): Promise<void> {
-    try {
-      await this.db.query(
-        `INSERT INTO sandbox_charges (pay_id, tenant_id, outcome, amount, currency) VALUES ($1, $2, $3, $4::numeric, $5)
-         ON CONFLICT (pay_id) DO UPDATE SET outcome = EXCLUDED.outcome, amount = EXCLUDED.amount, currency = EXCLUDED.currency
-         WHERE sandbox_charges.outcome <> 'succeeded'`,
-        [payment.providerRef, payment.tenantId, outcome, amount, currency],
-      );
-    } catch (err) {
-      if (
-        typeof err === 'object' &&
-        err !== null &&
-        ['22P02', '22003'].includes(String((err as { code?: string }).code))
-      ) {
-        throw new DomainError('invalid_amount', 400, 'amount must be a decimal number');
-      }
-      throw err;
-    }
+    await this.charges.record(payment.providerRef ?? '', payment.tenantId, outcome, amount, currency);
   }
 }

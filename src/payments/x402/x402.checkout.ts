@@ -17,10 +17,9 @@
  *   that tells the payer to pay again): 202 while the twin settles, 200 with the twin's settlement
  *   once it settled, even before it is applied (this request applies it then).
  */
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { notFound } from '../../common/domain-error';
 import { fromMinorUnits } from '../../common/money';
 import { unixSeconds } from '../../common/time';
@@ -29,7 +28,8 @@ import { isClosedUnpaid, isOpenForPayment } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
 import { Payment } from '../attempts/payment.entity';
 import { ProviderError } from '../payment-provider';
-import { PaymentsService } from '../payments.service';
+import { PaymentLookup } from '../attempts/payment-lookup.service';
+import { PaymentEventsService } from '../events/payment-events.service';
 import { ProviderRegistry } from '../provider-registry';
 import type { FacilitatorClient } from '../providers/x402/x402.facilitator';
 import { checkPayment, CheckedPayment, paymentKeyOf } from '../providers/x402/x402.offer';
@@ -65,18 +65,16 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 const logger = new Logger('X402Checkout');
 
+@Injectable()
 export class X402Checkout {
-  private readonly store: X402Store;
-
   constructor(
-    db: DataSource,
     private readonly orders: OrdersService,
-    private readonly payments: PaymentsService,
+    private readonly events: PaymentEventsService,
+    private readonly lookup: PaymentLookup,
     private readonly registry: ProviderRegistry,
     private readonly provider: X402Provider,
-  ) {
-    this.store = new X402Store(db);
-  }
+    private readonly store: X402Store,
+  ) {}
 
   /** `retried`: a duplicate whose twin gave up its guard without settling is handled once more. */
   async handle(orderId: string, headers: Headers, retried = false): Promise<X402Answer> {
@@ -193,7 +191,7 @@ export class X402Checkout {
   /** Apply a settlement like a provider callback: Paid then Finished and credited, exactly once. */
   private async apply(order: Order, payment: Payment, settlement: SettlementRecord): Promise<X402Answer> {
     const { transaction, network } = settlement.response;
-    await this.payments.applyEvent(order.tenantId, 'x402', {
+    await this.events.applyEvent(order.tenantId, 'x402', {
       eventId: transaction ? `settle:${network}:${transaction}` : `settle:${payment.id}`,
       type: 'settle',
       outcome: 'succeeded',
@@ -236,7 +234,7 @@ export class X402Checkout {
   }
 
   private async x402Attempts(order: Order): Promise<Payment[]> {
-    return (await this.payments.paymentsOf(order.tenantId, order.id)).filter(
+    return (await this.lookup.paymentsOf(order.tenantId, order.id)).filter(
       (p) => p.provider === 'x402' && p.action?.kind === 'x402',
     );
   }

@@ -4,31 +4,15 @@
  */
 import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 import { Public } from '../../auth/auth.decorators';
-import { OrdersService } from '../../orders/orders.service';
-import { PaymentsService } from '../payments.service';
-import { ProviderRegistry } from '../provider-registry';
 import { X402Answer, X402Checkout } from './x402.checkout';
-import { X402Provider } from '../providers/x402/x402.provider';
 
 @ApiExcludeController()
 @Public()
 @Controller('api/v1/x402')
 export class X402Controller {
-  private readonly checkout: X402Checkout;
-
-  constructor(
-    @InjectDataSource() db: DataSource,
-    orders: OrdersService,
-    payments: PaymentsService,
-    registry: ProviderRegistry,
-    provider: X402Provider,
-  ) {
-    this.checkout = new X402Checkout(db, orders, payments, registry, provider);
-  }
+  constructor(private readonly checkout: X402Checkout) {}
 
   @Get('orders/:id')
   async get(@Param('id') id: string, @Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {

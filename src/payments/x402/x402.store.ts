@@ -11,12 +11,17 @@
  *
  * Every statement names the tenant.
  */
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { updateReturning } from '../../common/sql';
+import { OPEN_FOR_PAYMENT_STATES } from '../../orders/order-state';
+import type { X402Settlements } from '../providers/x402/x402.provider';
 import type { SettlementRecord, SettlingRecord, X402Action } from '../providers/x402/x402.wire';
 
-export class X402Store {
-  constructor(private readonly db: DataSource) {}
+@Injectable()
+export class X402Store implements X402Settlements {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async action(tenantId: string, paymentId: string): Promise<X402Action | null> {
     const [row] = await this.db.query<{ action: X402Action | null }[]>(
@@ -27,7 +32,7 @@ export class X402Store {
   }
 
   /**
-   * Take the settle guard: only a pending attempt of a Pending, unexpired order that nobody is
+   * Take the settle guard: only a pending attempt of an unexpired order open for payment that nobody is
    * settling. The expiry is compared with the database clock, as the expiry sweeper does, so an order
    * the sweeper may already be closing is never settled.
    */
@@ -38,9 +43,9 @@ export class X402Store {
         WHERE p.id = $1 AND p.tenant_id = $2 AND p.provider = 'x402' AND p.status = 'pending'
           AND NOT (p.action ? 'settling') AND NOT (p.action ? 'settlement')
           AND EXISTS (SELECT 1 FROM orders o WHERE o.id = p.order_id AND o.tenant_id = p.tenant_id
-                        AND o.state = 'Pending' AND o.expires_at > now())
+                        AND o.state = ANY($4) AND o.expires_at > now())
         RETURNING p.id`,
-      [paymentId, tenantId, JSON.stringify(record)],
+      [paymentId, tenantId, JSON.stringify(record), OPEN_FOR_PAYMENT_STATES],
     );
     return rows.length === 1;
   }
