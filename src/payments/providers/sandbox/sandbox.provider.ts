@@ -23,7 +23,6 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import { SandboxCharge } from '../../sandbox/sandbox-charge.entity';
 
 export const SANDBOX_SIGNATURE_HEADER = 'paymux-sandbox-signature';
 const TOLERANCE_SECONDS = 300;
