@@ -1,7 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { ApplicationsModule } from './applications/applications.module';
 import { AuthModule } from './auth/auth.module';
 import { CheckoutModule } from './checkout/checkout.module';
@@ -11,6 +13,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DemoService } from './demo/demo.service';
+import { FxModule } from './fx/fx.module';
 import { HealthModule } from './health/health.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
@@ -27,11 +30,15 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
         DatabaseModule.forRoot(databaseUrl),
+        // The periodic jobs (expiry sweep, reconciliation) run on its SchedulerRegistry.
+        ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,
         ApplicationsModule,
         PackagesModule,
         OrdersModule,
+        AuditModule,
+        FxModule,
         PaymentsModule,
         NotificationsModule,
         CheckoutModule,

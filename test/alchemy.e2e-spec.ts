@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { AlchemyFake } from './fakes/alchemy/alchemy.fake';
 import {
   db,

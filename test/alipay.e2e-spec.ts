@@ -1,7 +1,7 @@
 import { createVerify, generateKeyPairSync, KeyObject } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { AlipayFake, beijingTime, RecordedRequest, signedText } from './fakes/alipay/alipay.fake';
 import {
   db,

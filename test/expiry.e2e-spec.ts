@@ -1,5 +1,5 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
 
 /** The expiry sweep on PostgreSQL: expiring, confirming lost callbacks, and racing sweepers. */

@@ -1,5 +1,5 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { FxService } from '../src/admin/fx.service';
+import { FxService } from '../src/fx/fx.service';
 import { Money } from '../src/common/money';
 import { db, http, Merchant, newMerchant, startTestAppWithAdmin } from './helpers/app';
 

@@ -1,8 +1,8 @@
 import type { RunningPaymux } from '../src/bootstrap';
 import { PaymentRef, ProviderContext, ProviderError, ProviderStatus } from '../src/payments/payment-provider';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
 
 /**

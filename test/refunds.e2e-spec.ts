@@ -1,7 +1,7 @@
 import type { RunningPaymux } from '../src/bootstrap';
 import { ProviderError } from '../src/payments/payment-provider';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { db, http, Merchant, newMember, newMerchant, newOrder, startTestApp } from './helpers/app';
 
 /**

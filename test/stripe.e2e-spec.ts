@@ -1,9 +1,9 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import type { PaymentRef, ProviderContext } from '../src/payments/payment-provider';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { StripeProvider } from '../src/payments/providers/stripe/stripe.provider';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { FakeSession, StripeFake } from './fakes/stripe/stripe.fake';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
 import { expectOneRefusal } from './helpers/webhook-refusal';

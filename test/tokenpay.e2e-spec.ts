@@ -1,9 +1,9 @@
 import { createDecipheriv, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { TokenPayProvider } from '../src/payments/providers/tokenpay/tokenpay.provider';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { TokenPayFake } from './fakes/tokenpay/tokenpay.fake';
 import {
   db,

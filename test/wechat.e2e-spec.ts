@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomUUID, verify } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { Money } from '../src/common/money';
-import { OrderExpirySweeper } from '../src/payments/order-expiry.sweeper';
+import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { WechatProvider } from '../src/payments/providers/wechat/wechat.provider';
-import { ReconciliationService } from '../src/payments/reconciliation.service';
+import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { RecordedRequest, WechatPayFake } from './fakes/wechat/wechat.fake';
 import {
   db,

@@ -5,8 +5,8 @@ import type { Principal } from '../auth/principal';
 import { Money } from '../common/money';
 import { isoMicros } from '../common/time';
 import { PutFxRateDto } from './dto/fx-rate.dto';
-import type { FxRate } from './fx-rate.entity';
-import { FxService } from './fx.service';
+import type { FxRate } from '../fx/fx-rate.entity';
+import { FxService } from '../fx/fx.service';
 
 const toResponse = (r: FxRate): Record<string, unknown> => ({
   base: r.base,

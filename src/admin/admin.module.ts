@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
+import { FxModule } from '../fx/fx.module';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminController } from './admin.controller';
-import { FxService } from './fx.service';
 import { UserStatusService } from './user-status.service';
 
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, FxModule, AuditModule],
   controllers: [AdminController, AdminUsersController],
-  providers: [FxService, UserStatusService],
-  exports: [FxService],
+  providers: [UserStatusService],
 })
 export class AdminModule {}

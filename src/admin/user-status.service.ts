@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
 import { User } from '../auth/user.entity';
 import { conflict, notFound } from '../common/domain-error';
-import { AuditEntry } from './audit-entry.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 
 /**
  * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its

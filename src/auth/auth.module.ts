@@ -17,9 +17,16 @@ import { BearerAuthGuard } from './bearer-auth.guard';
 import { PlatformTokenCache } from './platform-token-cache';
 import { PrincipalCache } from './principal-cache';
 import { RegistrationRateLimiter } from './registration-rate-limiter';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiKey } from './api-key.entity';
+import { ApiNonce } from './api-nonce.entity';
+import { PlatformToken } from './platform-token.entity';
+import { RateLimit } from './rate-limit.entity';
+import { User } from './user.entity';
 
 @Module({
   imports: [
+    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit]),
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { AuditEntry } from '../admin/audit-entry.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
 import { openDatabase } from '../database/embedded-database';

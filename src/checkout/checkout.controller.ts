@@ -9,7 +9,7 @@ import { notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
-import { PaymentsService } from '../payments/payments.service';
+import { PaymentLookup } from '../payments/attempts/payment-lookup.service';
 import type { PaymentAction } from '../payments/payment-provider';
 import { renderCheckout } from './checkout.page';
 
@@ -20,7 +20,7 @@ import { renderCheckout } from './checkout.page';
 export class CheckoutController {
   constructor(
     private readonly orders: OrdersService,
-    private readonly payments: PaymentsService,
+    private readonly payments: PaymentLookup,
   ) {}
 
   @Get(':order_id')

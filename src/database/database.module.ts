@@ -17,7 +17,11 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (config: AppConfig) => dataSourceOptions(url, config.dbPoolSize),
+          // Each feature module registers its own entities (TypeOrmModule.forFeature).
+          useFactory: (config: AppConfig) => ({
+            ...dataSourceOptions(url, config.dbPoolSize, []),
+            autoLoadEntities: true,
+          }),
         }),
       ],
     };

@@ -12,7 +12,8 @@ export async function runMigrations(
   url: string,
   log: (line: string) => void = () => undefined,
 ): Promise<string[]> {
-  const ds = new DataSource({ ...dataSourceOptions(url, 2) });
+  // Migrations are SQL: no entity is needed to run them.
+  const ds = new DataSource(dataSourceOptions(url, 2, []));
   await ds.initialize();
   const runner = ds.createQueryRunner();
   try {

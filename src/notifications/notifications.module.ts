@@ -5,6 +5,9 @@ import { ORDER_STATE_LISTENER } from '../orders/order-state-listener';
 import { JobQueue } from './job-queue.service';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Notification } from './notification.entity';
+import { NotificationAttempt } from './notification-attempt.entity';
 
 /**
  * Signed notifications to merchants on a durable queue. Global, so the orders module's transitions
@@ -12,7 +15,7 @@ import { NotificationsService } from './notifications.service';
  */
 @Global()
 @Module({
-  imports: [AuthModule],
+  imports: [TypeOrmModule.forFeature([Notification, NotificationAttempt]), AuthModule],
   controllers: [NotificationsController],
   providers: [
     JobQueue,

@@ -38,6 +38,9 @@ export function canTransition(from: OrderState, to: OrderState): boolean {
 /** The payer may be asked to pay it (open a payment, settle an x402 payment): only a Pending order. */
 export const isOpenForPayment = (state: OrderState): boolean => state === OrderState.Pending;
 
+/** The states open for payment, for SQL: a bind parameter (`state = ANY($1)`) and the expiry index. */
+export const OPEN_FOR_PAYMENT_STATES: readonly OrderState[] = ORDER_STATES.filter(isOpenForPayment);
+
 /** A confirmed payment moves it to Paid (money received is never dropped, even after it closed). */
 export const acceptsPayment = (state: OrderState): boolean => canTransition(state, OrderState.Paid);
 

@@ -1,5 +1,14 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { OrderState } from './order-state';
+import { OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
+
+/**
+ * The expiry index's predicate, from the states open for payment: `"state" = 'Pending'` while that is
+ * the only one (the SQL the migrations created, so there is no drift).
+ */
+const OPEN_FOR_PAYMENT_PREDICATE =
+  OPEN_FOR_PAYMENT_STATES.length === 1
+    ? `"state" = '${OPEN_FOR_PAYMENT_STATES[0]}'`
+    : `"state" IN (${OPEN_FOR_PAYMENT_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 @Entity({ name: 'orders' })
 @Index('uq_orders_merchant_order_no', ['tenantId', 'merchantOrderNo'], {
@@ -7,7 +16,7 @@ import { OrderState } from './order-state';
   where: '"merchant_order_no" IS NOT NULL',
 })
 @Index('ix_orders_tenant_created', ['tenantId', 'createdAt', 'id'])
-@Index('ix_orders_pending_expiry', ['expiresAt'], { where: `"state" = 'Pending'` })
+@Index('ix_orders_pending_expiry', ['expiresAt'], { where: OPEN_FOR_PAYMENT_PREDICATE })
 @Index('ix_orders_application_remaining', ['applicationId', 'createdAt'], {
   where: `"remaining_amount" > 0`,
 })

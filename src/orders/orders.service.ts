@@ -6,7 +6,7 @@ import { notFound } from '../common/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
-import { acceptsPayment, OrderState } from './order-state';
+import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
 
 export interface OrderFilters {
@@ -133,18 +133,18 @@ export class OrdersService {
     return true;
   }
 
-  /** Pending orders whose time is up, oldest first (candidates: the expiry sweep re-checks under lock). */
+  /** Orders still open for payment whose time is up, oldest first (candidates: the expiry sweep re-checks under lock). */
   async dueForExpiry(limit: number): Promise<{ id: string; tenantId: string }[]> {
     const rows = await this.db.query<{ id: string; tenant_id: string }[]>(
-      `SELECT id, tenant_id FROM orders WHERE state = 'Pending' AND expires_at < now() ORDER BY expires_at LIMIT $1`,
-      [limit],
+      `SELECT id, tenant_id FROM orders WHERE state = ANY($2) AND expires_at < now() ORDER BY expires_at LIMIT $1`,
+      [limit, OPEN_FOR_PAYMENT_STATES],
     );
     return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
   }
 
   /**
    * Lock a due order without waiting (SKIP LOCKED), so several sweepers never work on the same one.
-   * Returns null when another process holds it or it is no longer Pending and due.
+   * Returns null when another process holds it or it is no longer open for payment and due.
    */
   async lockIfDue(m: EntityManager, tenantId: string, id: string): Promise<Order | null> {
     return m
@@ -152,9 +152,10 @@ export class OrdersService {
       .createQueryBuilder('o')
       .setLock('pessimistic_write')
       .setOnLocked('skip_locked')
-      .where(`o.id = :id AND o.tenant_id = :tenantId AND o.state = 'Pending' AND o.expires_at < now()`, {
+      .where('o.id = :id AND o.tenant_id = :tenantId AND o.state = ANY(:open) AND o.expires_at < now()', {
         id,
         tenantId,
+        open: OPEN_FOR_PAYMENT_STATES,
       })
       .getOne();
   }

@@ -1,39 +1,58 @@
 import { Module } from '@nestjs/common';
-import { AdminModule } from '../admin/admin.module';
-import { AuthModule } from '../auth/auth.module';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApplicationsModule } from '../applications/applications.module';
+import { AuthModule } from '../auth/auth.module';
+import { FxModule } from '../fx/fx.module';
 import { OrdersModule } from '../orders/orders.module';
 import { PackagesModule } from '../packages/packages.module';
 import { TenantsModule } from '../tenants/tenants.module';
-import { CreateOrderController } from './create-order.controller';
-import { MerchantPaymentsController } from './merchant-payments.controller';
-import { AttemptCloser } from './attempt-closer.service';
-import { MerchantPaymentsService } from './merchant-payments.service';
-import { OrderCancelController } from './order-cancel.controller';
-import { PaymentResolveController } from './payment-resolve.controller';
-import { OrderExpirySweeper } from './order-expiry.sweeper';
-import { OrderPaymentController } from './order-payment.controller';
+import { AttemptCloser } from './attempts/attempt-closer.service';
+import { AttemptOpener } from './attempts/attempt-opener.service';
+import { ChargeCalculator } from './attempts/charge-calculator';
+import { OrderPaymentController } from './attempts/order-payment.controller';
+import { OrderPaymentService } from './attempts/order-payment.service';
+import { PayUrls } from './attempts/pay-urls';
+import { Payment } from './attempts/payment.entity';
+import { PaymentLookup } from './attempts/payment-lookup.service';
+import { RoutingController } from './attempts/routing.controller';
+import { RoutingPreference } from './attempts/routing-preference.entity';
+import { RoutingService } from './attempts/routing.service';
+import { PaymentEventsService } from './events/payment-events.service';
+import { ProviderEvent } from './events/provider-event.entity';
+import { WebhookRateLimiter } from './events/webhook-rate-limiter';
+import { WebhooksController } from './events/webhooks.controller';
+import { WebhooksService } from './events/webhooks.service';
+import { MerchantPaymentsController } from './merchant/merchant-payments.controller';
+import { MerchantPaymentsService } from './merchant/merchant-payments.service';
+import { CreateOrderController } from './order-creation/create-order.controller';
+import { OrderCreationService } from './order-creation/order-creation.service';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
-import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
+import { AlchemyProvider } from './providers/alchemy/alchemy.provider';
 import { AlipayProvider } from './providers/alipay/alipay.provider';
 import { PayPalProvider } from './providers/paypal/paypal.provider';
+import { SANDBOX_CHARGES, SandboxProvider } from './providers/sandbox/sandbox.provider';
 import { StripeProvider } from './providers/stripe/stripe.provider';
-import { WechatProvider } from './providers/wechat/wechat.provider';
-import { AlchemyProvider } from './providers/alchemy/alchemy.provider';
 import { TokenPayProvider } from './providers/tokenpay/tokenpay.provider';
-import { X402Controller } from './providers/x402/x402.controller';
-import { X402Provider } from './providers/x402/x402.provider';
-import { SandboxController } from './providers/sandbox/sandbox.controller';
-import { SandboxProvider } from './providers/sandbox/sandbox.provider';
-import { ReconciliationService } from './reconciliation.service';
-import { RefundsController } from './refunds.controller';
-import { RefundsService } from './refunds.service';
-import { RoutingController } from './routing.controller';
-import { RoutingService } from './routing.service';
-import { WebhooksController } from './webhooks.controller';
-import { WebhookRateLimiter } from './webhook-rate-limiter';
-import { WebhooksService } from './webhooks.service';
+import { WechatProvider } from './providers/wechat/wechat.provider';
+import { X402_SETTLEMENTS, X402Provider } from './providers/x402/x402.provider';
+import { OperatorResolutionService } from './reconciliation/operator-resolution.service';
+import { OrderCancelController } from './reconciliation/order-cancel.controller';
+import { OrderCancellationService } from './reconciliation/order-cancellation.service';
+import { OrderExpirySweeper } from './reconciliation/order-expiry.sweeper';
+import { PaymentQueryService } from './reconciliation/payment-query.service';
+import { PaymentResolveController } from './reconciliation/payment-resolve.controller';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { Refund } from './refunds/refund.entity';
+import { RefundSettlementService } from './refunds/refund-settlement.service';
+import { RefundsController } from './refunds/refunds.controller';
+import { RefundsService } from './refunds/refunds.service';
+import { SandboxCharge } from './sandbox/sandbox-charge.entity';
+import { SandboxChargesStore } from './sandbox/sandbox-charges.store';
+import { SandboxController } from './sandbox/sandbox.controller';
+import { X402Checkout } from './x402/x402.checkout';
+import { X402Controller } from './x402/x402.controller';
+import { X402Store } from './x402/x402.store';
 
 const ADAPTERS = [
   SandboxProvider,
@@ -47,7 +66,15 @@ const ADAPTERS = [
 ];
 
 @Module({
-  imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule, AdminModule, AuthModule],
+  imports: [
+    TypeOrmModule.forFeature([Payment, ProviderEvent, Refund, RoutingPreference, SandboxCharge]),
+    OrdersModule,
+    ApplicationsModule,
+    PackagesModule,
+    TenantsModule,
+    FxModule,
+    AuthModule,
+  ],
   controllers: [
     CreateOrderController,
     OrderCancelController,
@@ -68,16 +95,38 @@ const ADAPTERS = [
       useFactory: (...providers: PaymentProvider[]) => providers,
     },
     ProviderRegistry,
-    PaymentsService,
+    // What the stateful adapters keep is kept here, in the payments layer.
+    SandboxChargesStore,
+    { provide: SANDBOX_CHARGES, useExisting: SandboxChargesStore },
+    X402Store,
+    { provide: X402_SETTLEMENTS, useExisting: X402Store },
+    X402Checkout,
+    // order-creation/
+    OrderCreationService,
+    // attempts/
+    PayUrls,
+    ChargeCalculator,
+    RoutingService,
+    AttemptOpener,
     AttemptCloser,
+    OrderPaymentService,
+    PaymentLookup,
+    // events/
+    PaymentEventsService,
     WebhooksService,
     WebhookRateLimiter,
-    OrderExpirySweeper,
+    // refunds/
     RefundsService,
+    RefundSettlementService,
+    // reconciliation/
+    PaymentQueryService,
     ReconciliationService,
-    RoutingService,
+    OrderExpirySweeper,
+    OrderCancellationService,
+    OperatorResolutionService,
+    // merchant/
     MerchantPaymentsService,
   ],
-  exports: [PaymentsService, ProviderRegistry],
+  exports: [PaymentLookup, ProviderRegistry],
 })
 export class PaymentsModule {}

@@ -5,9 +5,7 @@
  * through the same webhook pipeline as every real provider. The per-tenant secret is derived from
  * the master key, so nothing is stored.
  */
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { hmacSha256Hex, randomToken, safeEqual } from '../../../common/crypto';
 import {
   CreatedPayment,
@@ -25,7 +23,6 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import { SandboxCharge } from './sandbox-charge.entity';
 
 export const SANDBOX_SIGNATURE_HEADER = 'paymux-sandbox-signature';
 const TOLERANCE_SECONDS = 300;
@@ -43,12 +40,25 @@ export function signSandboxPayload(secret: string, body: string, t: number): str
   return `t=${t},v1=${hmacSha256Hex(secret, `${t}.${body}`)}`;
 }
 
+/**
+ * The Sandbox's "provider side" records (what the payer did on the sandbox checkout), kept by the
+ * payments layer (SandboxChargesStore), so queryPayment answers like a real provider would.
+ */
+export interface SandboxCharges {
+  find(
+    tenantId: string,
+    payId: string,
+  ): Promise<{ outcome: 'succeeded' | 'failed'; amount: string; currency: string } | null>;
+}
+
+export const SANDBOX_CHARGES = Symbol('SANDBOX_CHARGES');
+
 @Injectable()
 export class SandboxProvider implements PaymentProvider {
   readonly id = 'sandbox' as const;
   readonly methods = ['sandbox'] as const;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@Inject(SANDBOX_CHARGES) private readonly charges: SandboxCharges) {}
 
   supports(): boolean {
     return true;
@@ -103,9 +113,7 @@ export class SandboxProvider implements PaymentProvider {
   }
 
   async queryPayment(ctx: ProviderContext, ref: PaymentRef): Promise<ProviderStatus> {
-    const charge = await this.db
-      .getRepository(SandboxCharge)
-      .findOne({ where: { payId: ref.providerRef, tenantId: ctx.tenantId } });
+    const charge = await this.charges.find(ctx.tenantId, ref.providerRef);
     if (!charge) return { status: 'pending' };
     return { status: charge.outcome, amount: charge.amount, currency: charge.currency };
   }

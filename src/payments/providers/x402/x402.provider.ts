@@ -29,9 +29,7 @@
  * `extra.feePayer` comes from the facilitator's /supported (`kinds[].extra.feePayer`); when that is
  * unreachable at order creation it is left out and filled in when the 402 is served.
  */
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { AppConfig } from '../../../config/app-config';
 import { canonicalChain } from '../../routing';
@@ -51,11 +49,11 @@ import {
 import type { PayMethod } from '../../payment-provider';
 import { FacilitatorClient } from './x402.facilitator';
 import { buildRequirements, configuredNetworks } from './x402.offer';
-import { X402Store } from './x402.store';
 import {
   isX402Network,
   SettleAnswer,
   settledValue,
+  SettlementRecord,
   X402_NETWORKS,
   X402Action,
   X402Requirement,
@@ -106,20 +104,29 @@ export function verdictOfResettle(answer: SettleAnswer): ProviderStatus['status'
   return 'pending';
 }
 
+/**
+ * Where the settle bookkeeping of an attempt is kept (the payments layer's X402Store): the adapter
+ * reads it and records a settlement it learnt of, and stores nothing itself.
+ */
+export interface X402Settlements {
+  action(tenantId: string, paymentId: string): Promise<X402Action | null>;
+  recordSettlement(tenantId: string, paymentId: string, settlement: SettlementRecord): Promise<void>;
+}
+
+export const X402_SETTLEMENTS = Symbol('X402_SETTLEMENTS');
+
 @Injectable()
 export class X402Provider implements PaymentProvider {
   readonly id = 'x402' as const;
   readonly methods = ['x402'] as const;
   private readonly logger = new Logger(X402Provider.name);
-  private readonly store: X402Store;
   private readonly allowPrivateFacilitator: boolean;
 
   constructor(
-    @InjectDataSource() db: DataSource,
+    @Inject(X402_SETTLEMENTS) private readonly store: X402Settlements,
     @Optional() config?: AppConfig,
     @Optional() private readonly urls?: TenantUrlClient,
   ) {
-    this.store = new X402Store(db);
     this.allowPrivateFacilitator = config?.x402AllowPrivateFacilitator ?? false;
   }
 

@@ -1,0 +1,46 @@
+import { isUUID } from 'class-validator';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal } from '../../auth/auth.decorators';
+import type { Principal } from '../../auth/principal';
+import { notFound } from '../../common/domain-error';
+import { OrderPaymentDto } from '../dto/order-payment.dto';
+import type { PaymentAction } from '../payment-provider';
+import { OrderPaymentService } from './order-payment.service';
+
+/**
+ * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
+ * the seed's codes (1001, 1002, 4001-4004, -1) by the exception filter for this path.
+ */
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('api/order')
+export class OrderPaymentController {
+  constructor(private readonly payments: OrderPaymentService) {}
+
+  @Post('payment')
+  @HttpCode(200)
+  async pay(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: OrderPaymentDto,
+  ): Promise<{ code: 0; msg: ''; data: Record<string, unknown> }> {
+    if (!isUUID(dto.order_id)) throw notFound('order');
+    const { way, action } = await this.payments.payOrder(p, dto.order_id, dto.pay_way, dto.openid);
+    return { code: 0, msg: '', data: { pay_way: way.name, ...seed001Data(action) } };
+  }
+}
+
+function seed001Data(action: PaymentAction): Record<string, unknown> {
+  switch (action.kind) {
+    case 'qr':
+      return { code_url: action.codeUrl };
+    case 'redirect':
+      return { jump_url: action.url };
+    case 'mini_program':
+      return { ...action.params };
+    case 'crypto':
+      return { address: action.address, amount: action.amount, network: action.network, token: action.token };
+    case 'x402':
+      return { requirements: action.requirements };
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError } from '../../common/domain-error';
+import { PROVIDER_IDS, PaymentRoute, ProviderContext } from '../payment-provider';
+import { PayWay, payWayOfProvider } from '../pay-way';
+import { ProviderRegistry } from '../provider-registry';
+import { DEFAULT_PRIORITY } from '../routing';
+import { RoutingPreference } from './routing-preference.entity';
+
+export interface RouteCandidate {
+  way: PayWay;
+  ctx: ProviderContext;
+}
+
+/**
+ * Routing by token and chain: among the tenant's enabled providers whose adapter supports the pair,
+ * in the tenant's priority order (DEFAULT_PRIORITY until it sets one).
+ */
+@Injectable()
+export class RoutingService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  async priority(tenantId: string): Promise<string[]> {
+    const row = await this.db.getRepository(RoutingPreference).findOne({ where: { tenantId } });
+    return row?.priority ?? [...DEFAULT_PRIORITY];
+  }
+
+  async setPriority(tenantId: string, priority: unknown): Promise<string[]> {
+    if (
+      !Array.isArray(priority) ||
+      priority.length === 0 ||
+      priority.length > PROVIDER_IDS.length ||
+      !priority.every((p) => typeof p === 'string' && (PROVIDER_IDS as readonly string[]).includes(p)) ||
+      new Set(priority).size !== priority.length
+    ) {
+      throw new DomainError(
+        'invalid_priority',
+        400,
+        `priority must be a list of distinct provider ids (${PROVIDER_IDS.join(', ')})`,
+        { field: 'priority' },
+      );
+    }
+    const list = priority as string[];
+    await this.db.query(
+      `INSERT INTO routing_preferences (tenant_id, priority) VALUES ($1, $2)
+       ON CONFLICT (tenant_id) DO UPDATE SET priority = EXCLUDED.priority, updated_at = now()`,
+      [tenantId, JSON.stringify(list)],
+    );
+    return list;
+  }
+
+  /** The providers to try for a route, first choice first; empty when none can take it. */
+  async candidates(tenantId: string, route: PaymentRoute): Promise<RouteCandidate[]> {
+    const out: RouteCandidate[] = [];
+    for (const id of await this.priority(tenantId)) {
+      const adapter = this.registry.get(id);
+      const way = payWayOfProvider(id);
+      if (!adapter || !way) continue;
+      if (!adapter.supports({ method: way.method, currency: route.currency, network: route.chain })) continue;
+      const ctx = await this.registry.contextFor(tenantId, id);
+      if (ctx) out.push({ way, ctx });
+    }
+    return out;
+  }
+}
