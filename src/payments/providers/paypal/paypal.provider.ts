@@ -1,5 +1,5 @@
 /**
- * PayPal Orders v2 (PROVIDERS.md "PayPal (Orders v2)"), over the small client in paypal-client.ts.
+ * PayPal Orders v2 (PROVIDERS.md "PayPal (Orders v2)"), over the small client in paypal.client.ts.
  *
  * - createPayment opens an order (intent CAPTURE, `PayPal-Request-Id` = our payment id, `custom_id` =
  *   payment id, `invoice_id` = paymux order id); `pay_id` is PayPal's order id, the payer URL its
@@ -42,8 +42,8 @@ import {
   RefundResult,
   VerifiedEvent,
 } from '../../payment-provider';
-import { paypalTakes, toPayPalValue } from './paypal-amount';
-import { PayPalClient } from './paypal-client';
+import { paypalTakes, toPayPalValue } from './paypal.amount';
+import { PayPalClient } from './paypal.client';
 import type {
   CreateOrderBody,
   PayPalCapture,
@@ -51,7 +51,7 @@ import type {
   PayPalRefund,
   PayPalWebhookEvent,
   WebhookTransmission,
-} from './paypal.types';
+} from './paypal.wire';
 
 export const PAYPAL_OPTIONS = Symbol('PAYPAL_OPTIONS');
 

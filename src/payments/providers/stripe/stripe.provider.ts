@@ -8,7 +8,7 @@
  *   `Idempotency-Key` = our payment id; `pay_id` is the session id (`cs_...`), the payer URL its `url`.
  *   Amounts are Stripe's integer minor units (stripe.amount.ts): zero-decimal currencies (JPY, VND)
  *   are not multiplied; IDR and THB are hundredths at Stripe although paymux keeps them whole.
- * - Webhooks: `Stripe-Signature` checked over the exact bytes (stripe.signature.ts) before the body is
+ * - Webhooks: `Stripe-Signature` checked over the exact bytes (stripe.signing.ts) before the body is
  *   parsed. `checkout.session.completed` is a success only when `payment_status` is `paid` (async
  *   methods complete unpaid and report later with `checkout.session.async_payment_succeeded|failed`);
  *   `checkout.session.expired` expires the attempt; anything else is `pending`.
@@ -46,7 +46,7 @@ import {
 } from '../../payment-provider';
 import { fromStripeAmount, STRIPE_CURRENCIES, toStripeAmount } from './stripe.amount';
 import { isResourceMissing, stripeCall, stripeClient } from './stripe.client';
-import { verifyStripeSignature } from './stripe.signature';
+import { verifyStripeSignature } from './stripe.signing';
 
 /** Stripe accepts `expires_at` 30 minutes to 24 hours after creation; a minute of margin each side. */
 const MIN_SESSION_SECONDS = 31 * 60;

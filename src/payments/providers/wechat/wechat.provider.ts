@@ -12,7 +12,7 @@
  *   must be this account's. A bad, stale or foreign signature is answered 401, anything else
  *   rejected 400, both `{"code":"FAIL","message":..}` (WeChat retries until it gets a 2xx); a
  *   verified callback is answered 200 with an empty body.
- * - Answers from WeChat are verified like callbacks by the client (see wechat-client.ts); an
+ * - Answers from WeChat are verified like callbacks by the client (see wechat.client.ts); an
  *   unverifiable one is `ProviderError('unavailable')`.
  * - Refunds: POST /v3/refund/domestic/refunds with out_refund_no = the refund's uuid without dashes
  *   (WeChat answers the same refund for the same out_refund_no, so a retry is idempotent). No refund
@@ -41,7 +41,7 @@ import {
   RefundResult,
   VerifiedEvent,
 } from '../../payment-provider';
-import { TOLERANCE_SECONDS, WechatCallError, WechatClient } from './wechat-client';
+import { TOLERANCE_SECONDS, WechatCallError, WechatClient } from './wechat.client';
 import {
   decryptResource,
   EncryptedResource,

@@ -8,7 +8,7 @@
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PAYPAL_AUTH_ALGO, signTransmission, transmissionText, verifyTransmission } from './paypal-signature';
+import { PAYPAL_AUTH_ALGO, signTransmission, transmissionText, verifyTransmission } from './paypal.signing';
 
 export type PayPalAccount = {
   client_id: string;

@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { NotificationRejected, ProviderError } from '../../payment-provider';
 import { fromStripeAmount, toStripeAmount } from './stripe.amount';
 import { stripeError } from './stripe.client';
-import { stripeV1Signature, verifyStripeSignature } from './stripe.signature';
+import { stripeV1Signature, verifyStripeSignature } from './stripe.signing';
 
 describe('Stripe webhook signature', () => {
   // PROVIDERS.md's vector; also what `printf '1700000000.{"id":"evt_test","object":"event"}' |

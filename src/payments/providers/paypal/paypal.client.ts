@@ -17,7 +17,7 @@ import type {
   PayPalRefund,
   RefundBody,
   WebhookTransmission,
-} from './paypal.types';
+} from './paypal.wire';
 
 export const PAYPAL_LIVE_BASE = 'https://api-m.paypal.com';
 export const PAYPAL_SANDBOX_BASE = 'https://api-m.sandbox.paypal.com';
