@@ -46,7 +46,7 @@ import {
 } from '../../payment-provider';
 import { fromStripeAmount, STRIPE_CURRENCIES, toStripeAmount } from './stripe.amount';
 import { isResourceMissing, stripeCall, stripeClient } from './stripe.client';
-import { verifyStripeSignature } from './stripe.signing';
+import { verifyStripeEvent } from './stripe.signing';
 
 /** Stripe accepts `expires_at` 30 minutes to 24 hours after creation; a minute of margin each side. */
 const MIN_SESSION_SECONDS = 31 * 60;
@@ -108,13 +108,14 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async verifyNotification(ctx: ProviderContext, raw: RawNotification): Promise<VerifiedEvent> {
-    verifyStripeSignature(
-      raw.headers['stripe-signature'],
-      raw.body,
-      ctx.credentials.webhook_secret,
-      Math.floor(Date.now() / 1000),
+    const event = eventOf(
+      verifyStripeEvent(
+        raw.headers['stripe-signature'],
+        raw.body,
+        ctx.credentials.webhook_secret,
+        Math.floor(Date.now() / 1000),
+      ),
     );
-    const event = parseEvent(raw.body);
     const object = event.data.object;
     const payload = event as unknown as Record<string, unknown>;
     const base = { eventId: event.id, type: event.type, payload };
@@ -256,13 +257,8 @@ function amountFor(currency: string, amount: string): number {
   }
 }
 
-function parseEvent(body: Buffer): StripeEvent {
-  let event: unknown;
-  try {
-    event = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new NotificationRejected('the event is not JSON');
-  }
+/** The verified event's shape checked: what the adapter reads must be there. */
+function eventOf(event: unknown): StripeEvent {
   const e = event as Partial<StripeEvent> | null;
   if (
     typeof e !== 'object' ||
