@@ -16,16 +16,10 @@ import { OrderPaymentController } from './order-payment.controller';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
-import { AlipayProvider } from './providers/alipay/alipay.provider';
-import { PayPalProvider } from './providers/paypal/paypal.provider';
-import { StripeProvider } from './providers/stripe/stripe.provider';
-import { WechatProvider } from './providers/wechat/wechat.provider';
-import { AlchemyProvider } from './providers/alchemy/alchemy.provider';
-import { TokenPayProvider } from './providers/tokenpay/tokenpay.provider';
+import { PROVIDERS } from './providers';
+import { ProviderCatalogModule } from './providers/provider-catalog.module';
 import { X402Controller } from './providers/x402/x402.controller';
-import { X402Provider } from './providers/x402/x402.provider';
 import { SandboxController } from './providers/sandbox/sandbox.controller';
-import { SandboxProvider } from './providers/sandbox/sandbox.provider';
 import { ReconciliationService } from './reconciliation.service';
 import { RefundsController } from './refunds.controller';
 import { RefundsService } from './refunds.service';
@@ -35,19 +29,19 @@ import { WebhooksController } from './webhooks.controller';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 import { WebhooksService } from './webhooks.service';
 
-const ADAPTERS = [
-  SandboxProvider,
-  StripeProvider,
-  PayPalProvider,
-  AlipayProvider,
-  WechatProvider,
-  X402Provider,
-  AlchemyProvider,
-  TokenPayProvider,
-];
+/** Every provider's adapter, from the one list of providers. */
+const ADAPTERS = PROVIDERS.map((p) => p.adapter);
 
 @Module({
-  imports: [OrdersModule, ApplicationsModule, PackagesModule, TenantsModule, AdminModule, AuthModule],
+  imports: [
+    ProviderCatalogModule,
+    OrdersModule,
+    ApplicationsModule,
+    PackagesModule,
+    TenantsModule,
+    AdminModule,
+    AuthModule,
+  ],
   controllers: [
     CreateOrderController,
     OrderCancelController,

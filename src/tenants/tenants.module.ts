@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ProviderAccountsController } from './provider-accounts.controller';
 import { ProviderAccountsService } from './provider-accounts.service';
+import { ProviderCredentials } from './provider-credentials';
 import { TenantSettingsController } from './tenant-settings.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
   controllers: [ProviderAccountsController, TenantSettingsController],
-  providers: [TenantsService, ProviderAccountsService],
+  providers: [TenantsService, ProviderAccountsService, ProviderCredentials],
   exports: [TenantsService, ProviderAccountsService],
 })
 export class TenantsModule {}

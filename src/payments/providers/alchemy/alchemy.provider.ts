@@ -23,7 +23,6 @@ import {
   CreatedPayment,
   CreatePaymentInput,
   NotificationRejected,
-  PayMethod,
   PaymentProvider,
   PaymentRef,
   ProviderContext,
@@ -67,7 +66,7 @@ export class AlchemyProvider implements PaymentProvider {
    * A fiat `payCurrency` Alchemy accepts (without a network), or a token on a network from the seed's
    * table (`USDT` on `TRON`/`TRX`, `BSC`, `ETH`, `SOL`; `ETH` on `ETH`, `BSC`; ...).
    */
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     if (!(this.methods as readonly string[]).includes(q.method)) return false;
     const currency = q.currency.trim().toUpperCase();
     if (isPayCurrency(currency)) return q.network === undefined;

@@ -32,7 +32,6 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
-  PayMethod,
   ProviderContext,
   ProviderError,
   ProviderStatus,
@@ -84,7 +83,7 @@ export class PayPalProvider implements PaymentProvider {
     this.toleranceSeconds = options?.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   }
 
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     return q.method === 'paypal_checkout' && !q.network && paypalTakes(q.currency);
   }
 

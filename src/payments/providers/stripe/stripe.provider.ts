@@ -34,7 +34,6 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
-  PayMethod,
   ProviderContext,
   ProviderError,
   ProviderStatus,
@@ -64,7 +63,7 @@ export class StripeProvider implements PaymentProvider {
   readonly id = 'stripe' as const;
   readonly methods = ['stripe_checkout'] as const;
 
-  supports(q: { method: PayMethod; currency: string }): boolean {
+  supports(q: { method: string; currency: string }): boolean {
     return q.method === 'stripe_checkout' && STRIPE_CURRENCIES.has(q.currency);
   }
 

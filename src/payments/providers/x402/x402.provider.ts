@@ -48,7 +48,6 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import type { PayMethod } from '../../payment-provider';
 import { FacilitatorClient } from './x402.facilitator';
 import { buildRequirements, configuredNetworks } from './x402.offer';
 import { X402Store } from './x402.store';
@@ -129,7 +128,7 @@ export class X402Provider implements PaymentProvider {
   }
 
   /** USDC on base, base-sepolia, solana, solana-devnet (or routing's chains BASE and SOL / SOLANA). */
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     if (q.method !== 'x402' || q.currency.trim().toUpperCase() !== 'USDC') return false;
     if (q.network === undefined) return true;
     const name = q.network.trim().toLowerCase();
