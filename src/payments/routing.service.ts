@@ -6,7 +6,7 @@ import type { PaymentRoute, ProviderContext } from './payment-provider';
 import { PROVIDER_IDS } from './providers';
 import { PayWay, payWayOfProvider } from './pay-way';
 import { ProviderRegistry } from './provider-registry';
-import { DEFAULT_PRIORITY } from './routing';
+import { DEFAULT_PRIORITY } from './routing-defaults';
 import { RoutingPreference } from './routing-preference.entity';
 
 export interface RouteCandidate {

@@ -1,6 +1,5 @@
 import { DomainError } from '../common/domain-error';
-import type { PaymentRoute, ProviderDefinition } from './payment-provider';
-import { PROVIDERS } from './providers';
+import type { PaymentRoute } from './payment-provider';
 
 /**
  * The crypto pairs paymux routes (seed 002's token table, seed 003, and x402's USDC): token -> chains.
@@ -59,19 +58,3 @@ export function parseRoute(currency: string, chain: string): PaymentRoute {
     });
   return { currency: token, chain: canonical };
 }
-
-/** The providers with a default routing rank, lowest rank first. */
-export function defaultPriorityOf(providers: readonly ProviderDefinition[]): readonly string[] {
-  return Object.freeze(
-    providers
-      .filter((p) => p.defaultRoutingRank !== undefined)
-      .sort((a, b) => (a.defaultRoutingRank as number) - (b.defaultRoutingRank as number))
-      .map((p) => p.id),
-  );
-}
-
-/**
- * Where routing looks first when a tenant has set nothing (each definition's `defaultRoutingRank`);
- * the Sandbox only where it is on.
- */
-export const DEFAULT_PRIORITY: readonly string[] = defaultPriorityOf(PROVIDERS);
