@@ -2,7 +2,7 @@ import { DomainError } from '../common/domain-error';
 import type { PaymentRoute } from './payment-provider';
 
 /**
- * The crypto pairs paymux routes (seed 002's token table, seed 003, and x402's USDC): token -> chains.
+ * The crypto pairs paymux routes (Alchemy Pay's token table, TokenPay's, and x402's USDC): token -> chains.
  * Chains are named one way inside paymux; the aliases below are what clients and providers send.
  */
 export const CRYPTO_ROUTES: Readonly<Record<string, readonly string[]>> = Object.freeze({

@@ -1,5 +1,5 @@
 /**
- * Alipay (OpenAPI gateway `gateway.do`, PROVIDERS.md "Alipay (OpenAPI gateway)"), charging CNY: the
+ * Alipay (OpenAPI gateway `gateway.do`, docs/providers.md "Alipay (OpenAPI gateway)"), charging CNY: the
  * core converts the order's price with the FX table before createPayment (chargeCurrency), so the
  * amount here is yuan with two decimals.
  *

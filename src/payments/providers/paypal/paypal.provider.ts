@@ -1,5 +1,5 @@
 /**
- * PayPal Orders v2 (PROVIDERS.md "PayPal (Orders v2)"), over the small client in paypal.client.ts.
+ * PayPal Orders v2 (docs/providers.md "PayPal (Orders v2)"), over the small client in paypal.client.ts.
  *
  * - createPayment opens an order (intent CAPTURE, `PayPal-Request-Id` = our payment id, `custom_id` =
  *   payment id, `invoice_id` = paymux order id); `pay_id` is PayPal's order id, the payer URL its

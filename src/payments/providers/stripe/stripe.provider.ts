@@ -1,5 +1,5 @@
 /**
- * Stripe Checkout (PROVIDERS.md "Stripe"), over the official `stripe` client aimed at `ctx.baseUrl`
+ * Stripe Checkout (docs/providers.md "Stripe"), over the official `stripe` client aimed at `ctx.baseUrl`
  * (stripe.client.ts: no retries, bounded time, SDK errors as ProviderError).
  *
  * - createPayment opens a Checkout Session (mode payment, one line item of the charged amount,

@@ -5,7 +5,7 @@ import { stripeError } from './stripe.client';
 import { stripeV1Signature, verifyStripeEvent } from './stripe.signing';
 
 describe('Stripe webhook signature', () => {
-  // PROVIDERS.md's vector; also what `printf '1700000000.{"id":"evt_test","object":"event"}' |
+  // docs/providers.md's vector; also what `printf '1700000000.{"id":"evt_test","object":"event"}' |
   // openssl dgst -sha256 -hmac whsec_test_secret` prints.
   const secret = 'whsec_test_secret';
   const t = 1700000000;

@@ -1,10 +1,10 @@
 /**
- * WeChat Pay API v3 (PROVIDERS.md "WeChat Pay v3"), charging CNY: the core converts the order's
+ * WeChat Pay API v3 (docs/providers.md "WeChat Pay v3"), charging CNY: the core converts the order's
  * price with the FX table first, so `input.amount` is yuan with 2 decimals, sent as integer fen.
  *
- * - `wechat_native` (pay_way `WechatPay` / seed-001 `wechat`): POST /v3/pay/transactions/native ->
+ * - `wechat_native` (pay_way `WechatPay` / order payment API `wechat`): POST /v3/pay/transactions/native ->
  *   `code_url`, shown as a QR code (`{kind: 'qr'}`).
- * - `wechat_jsapi` (seed-001 `weapp`, needs the payer's openid): POST /v3/pay/transactions/jsapi ->
+ * - `wechat_jsapi` (order payment API `weapp`, needs the payer's openid): POST /v3/pay/transactions/jsapi ->
  *   `prepay_id`, returned as the mini-program's `wx.requestPayment` parameters with `paySign`.
  * - out_trade_no is the payment attempt's uuid without dashes (32 characters), and is `pay_id`.
  * - Callbacks (TRANSACTION.*): the platform signature (serial = `platform_serial`, 300 s window) is

@@ -1,5 +1,5 @@
 /**
- * x402 (PROVIDERS.md "x402"): USDC on Base, Base Sepolia, Solana and Solana devnet, paid by answering
+ * x402 (docs/providers.md "x402"): USDC on Base, Base Sepolia, Solana and Solana devnet, paid by answering
  * an HTTP 402. Opening a payment calls nobody (only the facilitator's /supported, for Solana's fee
  * payer): it stores the v1 `accepts` list, one `exact` requirement per configured network that has an
  * address to pay to; the order's pay_url is paymux's own `/api/v1/x402/orders/:id` (X402Controller),
