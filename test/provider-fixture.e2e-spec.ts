@@ -36,24 +36,14 @@ describe('a provider added by one folder and one line (test/fixtures/acme-provid
   });
 
   it('checks a provider account by its credential schema: 400 naming the field, then stored masked', async () => {
-    const bad = await http(app)
-      .put('/api/v1/providers/acme')
-      .set(m.auth)
-      .send({ credentials: { merchant_no: 'M-1', api_key: 'k_live_1', settle_to: '0x123' } })
-      .expect(400);
-    expect(bad.body).toMatchObject({
-      code: 'invalid_credentials',
-      details: { field: 'credentials.settle_to' },
-    });
-    const missing = await http(app)
-      .put('/api/v1/providers/acme')
-      .set(m.auth)
-      .send({ credentials: { merchant_no: 'M-1' } })
-      .expect(400);
-    expect(missing.body).toMatchObject({
-      code: 'invalid_credentials',
-      details: { field: 'credentials.api_key' },
-    });
+    const refusals: [Record<string, string>, string][] = [
+      [{ merchant_no: 'M-1', api_key: 'k_live_1', settle_to: '0x123' }, 'credentials.settle_to'],
+      [{ merchant_no: 'M-1' }, 'credentials.api_key'],
+    ];
+    for (const [credentials, field] of refusals) {
+      const res = await http(app).put('/api/v1/providers/acme').set(m.auth).send({ credentials }).expect(400);
+      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+    }
     const good = await http(app)
       .put('/api/v1/providers/acme')
       .set(m.auth)
