@@ -18,6 +18,7 @@ import { AppConfig } from './config/app-config';
 import { DatabaseHandle, openDatabase } from './database/embedded-database';
 import { runMigrations } from './database/migrate';
 import { DemoService } from './demo/demo.service';
+import { PROVIDER_IDS } from './payments/providers';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -43,7 +44,7 @@ export async function startPaymux(
   env: Record<string, string | undefined> = process.env,
   opts: { port?: number } = {},
 ): Promise<RunningPaymux> {
-  const config = AppConfig.fromEnv(env);
+  const config = AppConfig.fromEnv(env, PROVIDER_IDS);
   // A port in use is reported now, before the database is opened and migrated, not after.
   await assertPortFree(opts.port ?? config.port, '0.0.0.0');
   const db = await openDatabase(config.databaseUrl, config.dataDir, config.dbPoolSize);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { clearPayPalTokens } from '../src/payments/providers/paypal/paypal-client';
+import { clearPayPalTokens } from '../src/payments/providers/paypal/paypal.client';
 import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
-import { PayPalAccount, PayPalFake, startPayPalFake } from './fakes/paypal/paypal-fake';
+import { PayPalAccount, PayPalFake, startPayPalFake } from './fakes/paypal/paypal.fake';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
 import { expectOneRefusal } from './helpers/webhook-refusal';
 

@@ -11,6 +11,7 @@ import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { PaymentLookup } from '../payments/attempts/payment-lookup.service';
 import type { PaymentAction } from '../payments/payment-provider';
+import { viewOfAction } from './action-views';
 import { renderCheckout } from './checkout.page';
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
@@ -27,8 +28,7 @@ export class CheckoutController {
   async page(@Param('order_id') orderId: string, @Res() res: FastifyReply): Promise<void> {
     const order = await this.load(orderId);
     const latest = (await this.payments.paymentsOf(order.tenantId, order.id))[0];
-    const action = latest?.action ?? null;
-    const qrText = qrTextOf(action, order.payUrl);
+    const view = viewOfAction(latest?.action ?? null, order.payUrl);
     const nonce = randomBytes(16).toString('base64');
     const html = renderCheckout({
       orderId: order.id,
@@ -45,13 +45,10 @@ export class CheckoutController {
       method: order.payWay,
       state: order.state,
       expiresAt: order.expiresAt.toISOString(),
-      qrSvg: qrText
-        ? await QRCode.toString(qrText, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
+      qrSvg: view.qrText
+        ? await QRCode.toString(view.qrText, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })
         : null,
-      qrCaption:
-        action?.kind === 'crypto'
-          ? `${action.amount} ${action.token} (${action.network}) to ${action.address}`
-          : null,
+      qrCaption: view.caption,
       payId: latest?.provider === 'sandbox' ? latest.providerRef : null,
       sandbox: latest?.provider === 'sandbox',
       redirectUrl: order.redirectUrl,
@@ -84,11 +81,4 @@ export class CheckoutController {
     if (!order) throw notFound('order');
     return order;
   }
-}
-
-/** What the QR encodes: the provider's code URL, a crypto address, else the payment page itself. */
-function qrTextOf(action: PaymentAction | null, payUrl: string | null): string | null {
-  if (action?.kind === 'qr') return action.codeUrl;
-  if (action?.kind === 'crypto') return action.address;
-  return payUrl;
 }

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from './app-config';
 
+/** The provider ids the server passes (config knows no provider; see src/payments/providers). */
+const PROVIDER_IDS = ['sandbox', 'wechat', 'alipay', 'stripe', 'paypal', 'x402', 'alchemy', 'tokenpay'];
+
 const made: string[] = [];
 const dataDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'paymux-config-'));
@@ -14,13 +17,16 @@ afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 describe('configuration', () => {
   it('names every bad variable in one message', () => {
     const start = (): AppConfig =>
-      AppConfig.fromEnv({
-        PORT: 'abc',
-        DATABASE_URL: 'mysql://x/y',
-        LOG_LEVEL: 'loud',
-        REGISTRATION_ENABLED: 'maybe',
-        DATA_DIR: dataDir(),
-      });
+      AppConfig.fromEnv(
+        {
+          PORT: 'abc',
+          DATABASE_URL: 'mysql://x/y',
+          LOG_LEVEL: 'loud',
+          REGISTRATION_ENABLED: 'maybe',
+          DATA_DIR: dataDir(),
+        },
+        PROVIDER_IDS,
+      );
     expect(start).toThrow(/4 bad settings/);
     try {
       start();
@@ -32,7 +38,7 @@ describe('configuration', () => {
   });
 
   it('applies the documented defaults', () => {
-    const c = AppConfig.fromEnv({ DATA_DIR: dataDir() });
+    const c = AppConfig.fromEnv({ DATA_DIR: dataDir() }, PROVIDER_IDS);
     expect(c).toMatchObject({
       port: 3000,
       sandboxEnabled: true,
@@ -46,8 +52,8 @@ describe('configuration', () => {
 
   it('outside production generates missing secrets once and keeps them in DATA_DIR', () => {
     const dir = dataDir();
-    const first = AppConfig.fromEnv({ DATA_DIR: dir });
-    const second = AppConfig.fromEnv({ DATA_DIR: dir });
+    const first = AppConfig.fromEnv({ DATA_DIR: dir }, PROVIDER_IDS);
+    const second = AppConfig.fromEnv({ DATA_DIR: dir }, PROVIDER_IDS);
     expect(first.jwtSecret).toBe(second.jwtSecret);
     expect(first.masterKey.equals(second.masterKey)).toBe(true);
     expect(first.masterKey).toHaveLength(32);
@@ -59,39 +65,48 @@ describe('configuration', () => {
   });
 
   it('in production refuses missing or placeholder secrets, and defaults the sandbox off', () => {
-    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', DATA_DIR: dataDir() })).toThrow(
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production', DATA_DIR: dataDir() }, PROVIDER_IDS)).toThrow(
       /JWT_SECRET[\s\S]*PAYMUX_MASTER_KEY/,
     );
     expect(() =>
-      AppConfig.fromEnv({
-        NODE_ENV: 'production',
-        JWT_SECRET: 'change-me-change-me-change-me-change-me',
-        PAYMUX_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
-      }),
+      AppConfig.fromEnv(
+        {
+          NODE_ENV: 'production',
+          JWT_SECRET: 'change-me-change-me-change-me-change-me',
+          PAYMUX_MASTER_KEY: Buffer.alloc(32, 1).toString('base64'),
+        },
+        PROVIDER_IDS,
+      ),
     ).toThrow(/JWT_SECRET/);
-    const c = AppConfig.fromEnv({
-      NODE_ENV: 'production',
-      JWT_SECRET: 'x'.repeat(40),
-      PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
-    });
+    const c = AppConfig.fromEnv(
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      },
+      PROVIDER_IDS,
+    );
     expect(c.sandboxEnabled).toBe(false);
     expect(c.demoEnabled).toBe(false);
   });
 
   it('reads provider base URLs (operator settings) and previous master keys', () => {
-    const c = AppConfig.fromEnv({
-      DATA_DIR: dataDir(),
-      PAYMUX_STRIPE_BASE_URL: 'http://127.0.0.1:4010/',
-      PAYMUX_MASTER_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('base64')}, ${Buffer.alloc(32, 2).toString('base64')}`,
-    });
+    const c = AppConfig.fromEnv(
+      {
+        DATA_DIR: dataDir(),
+        PAYMUX_STRIPE_BASE_URL: 'http://127.0.0.1:4010/',
+        PAYMUX_MASTER_KEY_PREVIOUS: `${Buffer.alloc(32, 1).toString('base64')}, ${Buffer.alloc(32, 2).toString('base64')}`,
+      },
+      PROVIDER_IDS,
+    );
     expect(c.providerBaseUrls).toEqual({ stripe: 'http://127.0.0.1:4010' });
     expect(c.previousMasterKeys.map((k) => k[0])).toEqual([1, 2]);
-    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_PAYPAL_BASE_URL: 'ftp://x' })).toThrow(
-      /PAYMUX_PAYPAL_BASE_URL=/,
-    );
-    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_MASTER_KEY_PREVIOUS: 'c2hvcnQ=' })).toThrow(
-      /PAYMUX_MASTER_KEY_PREVIOUS/,
-    );
+    expect(() =>
+      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_PAYPAL_BASE_URL: 'ftp://x' }, PROVIDER_IDS),
+    ).toThrow(/PAYMUX_PAYPAL_BASE_URL=/);
+    expect(() =>
+      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_MASTER_KEY_PREVIOUS: 'c2hvcnQ=' }, PROVIDER_IDS),
+    ).toThrow(/PAYMUX_MASTER_KEY_PREVIOUS/);
   });
 
   it('reads the x402 facilitator from PAYMUX_X402_FACILITATOR_URL or PAYMUX_X402_BASE_URL, refusing two different ones', () => {
@@ -102,45 +117,56 @@ describe('configuration', () => {
       { PAYMUX_X402_FACILITATOR_URL: url, PAYMUX_X402_BASE_URL: `${url}/` },
     ];
     for (const env of either)
-      expect(AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env }).providerBaseUrls).toEqual({ x402: url });
-    const both = (): AppConfig =>
-      AppConfig.fromEnv({
-        DATA_DIR: dataDir(),
-        PAYMUX_X402_FACILITATOR_URL: 'https://facilitator.one.example',
-        PAYMUX_X402_BASE_URL: 'https://facilitator.two.example',
+      expect(AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env }, PROVIDER_IDS).providerBaseUrls).toEqual({
+        x402: url,
       });
+    const both = (): AppConfig =>
+      AppConfig.fromEnv(
+        {
+          DATA_DIR: dataDir(),
+          PAYMUX_X402_FACILITATOR_URL: 'https://facilitator.one.example',
+          PAYMUX_X402_BASE_URL: 'https://facilitator.two.example',
+        },
+        PROVIDER_IDS,
+      );
     expect(both).toThrow(/PAYMUX_X402_FACILITATOR_URL.*PAYMUX_X402_BASE_URL/);
-    expect(() => AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_FACILITATOR_URL: 'ftp://x' })).toThrow(
-      /PAYMUX_X402_FACILITATOR_URL=/,
-    );
+    expect(() =>
+      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_FACILITATOR_URL: 'ftp://x' }, PROVIDER_IDS),
+    ).toThrow(/PAYMUX_X402_FACILITATOR_URL=/);
   });
 
   it('lets tenants name private facilitators only when PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR is on, never in production', () => {
-    expect(AppConfig.fromEnv({ DATA_DIR: dataDir() }).x402AllowPrivateFacilitator).toBe(false);
+    expect(AppConfig.fromEnv({ DATA_DIR: dataDir() }, PROVIDER_IDS).x402AllowPrivateFacilitator).toBe(false);
     expect(
-      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true' })
+      AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true' }, PROVIDER_IDS)
         .x402AllowPrivateFacilitator,
     ).toBe(true);
     expect(() =>
-      AppConfig.fromEnv({
-        NODE_ENV: 'production',
-        JWT_SECRET: 'x'.repeat(40),
-        PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
-        PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
-      }),
+      AppConfig.fromEnv(
+        {
+          NODE_ENV: 'production',
+          JWT_SECRET: 'x'.repeat(40),
+          PAYMUX_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+          PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR: 'true',
+        },
+        PROVIDER_IDS,
+      ),
     ).toThrow(/PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR/);
   });
 
   it('rejects a master key that is not 32 bytes', () => {
     expect(() =>
-      AppConfig.fromEnv({ PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() }),
+      AppConfig.fromEnv(
+        { PAYMUX_MASTER_KEY: Buffer.alloc(16).toString('base64'), DATA_DIR: dataDir() },
+        PROVIDER_IDS,
+      ),
     ).toThrow(/PAYMUX_MASTER_KEY: must be 32 bytes/);
   });
 
   describe('errors', () => {
     const messageOf = (env: Record<string, string>): string => {
       try {
-        AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env });
+        AppConfig.fromEnv({ DATA_DIR: dataDir(), ...env }, PROVIDER_IDS);
       } catch (e) {
         return (e as Error).message;
       }
@@ -227,24 +253,29 @@ describe('configuration', () => {
       expect(messageOf({ ...PRODUCTION, PAYMUX_SANDBOX: 'on' })).toMatch(
         /PAYMUX_SANDBOX=on: refused in production[\s\S]*PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY=true/,
       );
-      const c = AppConfig.fromEnv({
-        ...PRODUCTION,
-        PAYMUX_SANDBOX: 'on',
-        PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY: 'true',
-      });
+      const c = AppConfig.fromEnv(
+        {
+          ...PRODUCTION,
+          PAYMUX_SANDBOX: 'on',
+          PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY: 'true',
+        },
+        PROVIDER_IDS,
+      );
       expect(c.sandboxEnabled).toBe(true);
       expect(c.warnings.join('\n')).toMatch(/anyone can complete Sandbox payments/);
-      expect(AppConfig.fromEnv(PRODUCTION).sandboxEnabled).toBe(false);
-      expect(AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_SANDBOX: 'on' }).sandboxEnabled).toBe(true);
+      expect(AppConfig.fromEnv(PRODUCTION, PROVIDER_IDS).sandboxEnabled).toBe(false);
+      expect(
+        AppConfig.fromEnv({ DATA_DIR: dataDir(), PAYMUX_SANDBOX: 'on' }, PROVIDER_IDS).sandboxEnabled,
+      ).toBe(true);
     });
 
     it('warns loudly when production runs on the embedded database', () => {
       const embedded: Record<string, string> = { ...PRODUCTION };
       delete embedded.DATABASE_URL;
-      expect(AppConfig.fromEnv({ ...embedded, DATA_DIR: dataDir() }).warnings.join('\n')).toMatch(
-        /PRODUCTION ON THE EMBEDDED DATABASE/,
-      );
-      expect(AppConfig.fromEnv(PRODUCTION).warnings).toEqual([]);
+      expect(
+        AppConfig.fromEnv({ ...embedded, DATA_DIR: dataDir() }, PROVIDER_IDS).warnings.join('\n'),
+      ).toMatch(/PRODUCTION ON THE EMBEDDED DATABASE/);
+      expect(AppConfig.fromEnv(PRODUCTION, PROVIDER_IDS).warnings).toEqual([]);
     });
   });
 });

@@ -63,8 +63,15 @@ export class AppConfig {
   readonly passwordHashTestCheap: boolean;
   readonly warnings: string[];
 
-  /** `problems`: what checkEnv found wrong already, reported together with what is found here. */
-  constructor(env: EnvSchema, problems: readonly string[] = []) {
+  /**
+   * `problems`: what checkEnv found wrong already, reported together with what is found here;
+   * `baseUrls`: the PAYMUX_<ID>_BASE_URL settings checkEnv read, by provider id.
+   */
+  constructor(
+    env: EnvSchema,
+    problems: readonly string[] = [],
+    baseUrls: Readonly<Record<string, string>> = {},
+  ) {
     const warnings: string[] = [];
     this.production = env.NODE_ENV === 'production';
     this.port = env.PORT;
@@ -117,14 +124,12 @@ export class AppConfig {
     if (this.previousMasterKeys.some((k) => k.length !== 32)) {
       bad.push('PAYMUX_MASTER_KEY_PREVIOUS: each key (comma-separated) must be 32 bytes, base64-encoded');
     }
-    const x402Names = [env.PAYMUX_X402_FACILITATOR_URL, env.PAYMUX_X402_BASE_URL].map((u) =>
-      u?.replace(/\/+$/, ''),
-    );
+    const x402Names = [env.PAYMUX_X402_FACILITATOR_URL, baseUrls.x402].map((u) => u?.replace(/\/+$/, ''));
     if (x402Names[0] && x402Names[1] && x402Names[0] !== x402Names[1]) {
       bad.push(
         'PAYMUX_X402_FACILITATOR_URL and PAYMUX_X402_BASE_URL: both name the x402 facilitator but differ ' +
           `(${describeValue('PAYMUX_X402_FACILITATOR_URL', env.PAYMUX_X402_FACILITATOR_URL)} vs ` +
-          `${describeValue('PAYMUX_X402_BASE_URL', env.PAYMUX_X402_BASE_URL)}); set only one`,
+          `${describeValue('PAYMUX_X402_BASE_URL', baseUrls.x402)}); set only one`,
       );
     }
     if (this.production && this.passwordHashTestCheap) {
@@ -137,17 +142,11 @@ export class AppConfig {
       );
     }
     const urls: Record<string, string> = {};
-    for (const [id, url] of Object.entries({
-      stripe: env.PAYMUX_STRIPE_BASE_URL,
-      paypal: env.PAYMUX_PAYPAL_BASE_URL,
-      alipay: env.PAYMUX_ALIPAY_BASE_URL,
-      wechat: env.PAYMUX_WECHAT_BASE_URL,
-      x402: env.PAYMUX_X402_FACILITATOR_URL ?? env.PAYMUX_X402_BASE_URL,
-      alchemy: env.PAYMUX_ALCHEMY_BASE_URL,
-      tokenpay: env.PAYMUX_TOKENPAY_BASE_URL,
-    })) {
-      if (url) urls[id] = url.replace(/\/+$/, '');
-    }
+    // The x402 facilitator has a second name, PAYMUX_X402_FACILITATOR_URL (checked above).
+    const given = env.PAYMUX_X402_FACILITATOR_URL
+      ? { ...baseUrls, x402: env.PAYMUX_X402_FACILITATOR_URL }
+      : baseUrls;
+    for (const [id, url] of Object.entries(given)) urls[id] = url.replace(/\/+$/, '');
     this.providerBaseUrls = urls;
     const placeholder = (v: string | undefined): boolean =>
       !!v && /change[-_ ]?me|placeholder|example/i.test(v);
@@ -224,9 +223,13 @@ export class AppConfig {
     return this.publicBaseUrl ?? `http://127.0.0.1:${this.boundPort ?? this.port}`;
   }
 
-  static fromEnv(raw: Record<string, unknown> = process.env): AppConfig {
-    const { env, problems } = checkEnv(raw);
-    return new AppConfig(env, problems);
+  /**
+   * `providerIds`: the providers whose PAYMUX_<ID>_BASE_URL is read (the server passes every provider's
+   * id; tools that call no provider pass none).
+   */
+  static fromEnv(raw: Record<string, unknown> = process.env, providerIds: readonly string[] = []): AppConfig {
+    const { env, problems, providerBaseUrls } = checkEnv(raw, providerIds);
+    return new AppConfig(env, problems, providerBaseUrls);
   }
 }
 

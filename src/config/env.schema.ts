@@ -6,6 +6,7 @@ import {
   IsOptional,
   IsString,
   IsUrl,
+  isURL,
   Matches,
   Max,
   Min,
@@ -102,30 +103,7 @@ export class EnvSchema {
   @IsIn([true, false], { message: 'PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY must be true or false' })
   PAYMUX_SANDBOX_IN_PRODUCTION_ANYONE_CAN_PAY = false;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_STRIPE_BASE_URL?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_PAYPAL_BASE_URL?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_ALIPAY_BASE_URL?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_WECHAT_BASE_URL?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_X402_BASE_URL?: string;
+  // PAYMUX_<ID>_BASE_URL, one per provider: checked by checkProviderBaseUrls below.
 
   /** Another name for PAYMUX_X402_BASE_URL (the platform's x402 facilitator); both set must agree. */
   @Transform(emptyToUndefined)
@@ -141,11 +119,6 @@ export class EnvSchema {
   @IsIn([true, false], { message: 'PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR must be true or false' })
   PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR = false;
 
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_ALCHEMY_BASE_URL?: string;
-
   /** Alchemy Pay's `orderAmount` unit: its docs say cents in one place and decimals in another. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -153,11 +126,6 @@ export class EnvSchema {
     message: 'PAYMUX_ALCHEMY_AMOUNT_UNIT must be decimal or cent',
   })
   PAYMUX_ALCHEMY_AMOUNT_UNIT?: string;
-
-  @Transform(emptyToUndefined)
-  @IsOptional()
-  @IsUrl(URL_OPTIONS, HTTP_URL)
-  PAYMUX_TOKENPAY_BASE_URL?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -318,23 +286,45 @@ export class EnvSchema {
   PASSWORD_HASH_TEST_CHEAP = false;
 }
 
+/** The setting that points paymux at a provider's API instead of its production base. */
+export const providerBaseUrlSetting = (providerId: string): string =>
+  `PAYMUX_${providerId.toUpperCase()}_BASE_URL`;
+
+export interface CheckedEnv {
+  env: EnvSchema;
+  /** `PAYMUX_<ID>_BASE_URL` values by provider id, where set (as given). */
+  providerBaseUrls: Record<string, string>;
+  problems: string[];
+}
+
 /**
  * Check the whole environment at once: the typed settings and one line per bad variable (naming it,
- * saying what is accepted, never showing a secret's value).
+ * saying what is accepted, never showing a secret's value). `providerIds`: the providers whose
+ * `PAYMUX_<ID>_BASE_URL` is read; config knows no provider, the caller names them (bootstrap passes
+ * the ids of src/payments/providers/index.ts).
  */
-export function checkEnv(raw: Record<string, unknown>): { env: EnvSchema; problems: string[] } {
+export function checkEnv(raw: Record<string, unknown>, providerIds: readonly string[] = []): CheckedEnv {
   const env = plainToInstance(EnvSchema, raw, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   const problems = errors.map((e) => {
     const why = Object.values(e.constraints ?? {}).join('; ');
     return `${e.property}=${describeValue(e.property, raw[e.property])}: ${why}`;
   });
-  return { env, problems };
+  const providerBaseUrls: Record<string, string> = {};
+  for (const id of providerIds) {
+    const name = providerBaseUrlSetting(id);
+    const value = emptyToUndefined({ value: raw[name] });
+    if (value === undefined) continue;
+    if (typeof value === 'string' && isURL(value, URL_OPTIONS)) providerBaseUrls[id] = value;
+    else
+      problems.push(`${name}=${describeValue(name, value)}: ${HTTP_URL.message.replace('$property', name)}`);
+  }
+  return { env, providerBaseUrls, problems };
 }
 
 /** Validate the whole environment once; a bad setting stops the start with one message naming all. */
-export function validateEnv(raw: Record<string, unknown>): EnvSchema {
-  const { env, problems } = checkEnv(raw);
+export function validateEnv(raw: Record<string, unknown>, providerIds: readonly string[] = []): EnvSchema {
+  const { env, problems } = checkEnv(raw, providerIds);
   if (problems.length > 0) throw new ConfigError(problems);
   return env;
 }

@@ -1,31 +1,55 @@
+import type { Type } from '@nestjs/common';
+import type { CredentialSchema } from '../common/credential-schema';
+
 /**
- * The PaymentProvider strategy (DESIGN.md section 2). An adapter is stateless: it receives the
- * tenant's credentials per call in a ProviderContext and the core persists everything.
+ * The provider contract (docs/providers.md): what a provider folder under providers/<id>/ gives the
+ * core. Its definition (ProviderDefinition) describes it; its adapter (PaymentProvider) translates
+ * calls. An adapter is stateless: it receives the tenant's credentials per call in a ProviderContext
+ * and the core persists everything.
  */
-export const PROVIDER_IDS = [
-  'sandbox',
-  'wechat',
-  'alipay',
-  'stripe',
-  'paypal',
-  'x402',
-  'alchemy',
-  'tokenpay',
-] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
 
-export type PayMethod =
-  | 'sandbox'
-  | 'wechat_native'
-  | 'wechat_jsapi'
-  | 'alipay_page'
-  | 'alipay_qr'
-  | 'stripe_checkout'
-  | 'paypal_checkout'
-  | 'x402'
-  | 'alchemy_checkout'
-  | 'tokenpay_checkout';
+/** A `pay_way` a client may send, with how orders show it. */
+export interface PayWayDefinition {
+  /** The spellings clients send (either API dialect), lower case; matched case-insensitively. */
+  readonly spellings: readonly string[];
+  /** The provider's method it opens. */
+  readonly method: string;
+  /** How the order shows it (platform API's `pay_way`). */
+  readonly display: string;
+  /** How the order payment API (seed-001 style) names it back in `data.pay_way`. */
+  readonly name: string;
+}
 
+/**
+ * Everything paymux derives about a provider (pay ways, settings, credential validation, routing,
+ * the adapter registry, checkout rendering) comes from this, exported by
+ * `providers/<id>/<id>.definition.ts` and listed once in `providers/index.ts`.
+ */
+export interface ProviderDefinition {
+  readonly id: string;
+  readonly displayName: string;
+  /** Its pay methods; the first pay way naming each is the one routing opens. */
+  readonly methods: readonly string[];
+  readonly payWays: readonly PayWayDefinition[];
+  /**
+   * What a tenant's provider account holds; checked before it is stored. Absent: the provider takes
+   * no account (the Sandbox).
+   */
+  readonly credentials?: CredentialSchema;
+  /**
+   * The production API base; `PAYMUX_<ID>_BASE_URL` overrides it. Absent: the provider has no API
+   * of its own (the Sandbox, served by paymux).
+   */
+  readonly productionBaseUrl?: string;
+  /** The kinds of PaymentAction its createPayment returns (the checkout page renders each). */
+  readonly actions: readonly PaymentAction['kind'][];
+  /**
+   * Where routing tries it when a tenant has set no priority (lower first); absent: routing picks
+   * it only when the tenant lists it.
+   */
+  readonly defaultRoutingRank?: number;
+  readonly adapter: Type<PaymentProvider>;
+}
 export interface ProviderContext {
   tenantId: string;
   mode: 'live' | 'test';
@@ -44,7 +68,7 @@ export interface ProviderContext {
 export interface CreatePaymentInput {
   paymentId: string;
   orderId: string;
-  method: PayMethod;
+  method: string;
   /**
    * What to charge, decimal text at `currency`'s scale. Already converted with the FX table when the
    * provider charges another currency than the order's (see `chargeCurrency`).
@@ -153,9 +177,9 @@ export class ProviderError extends Error {
 }
 
 export interface PaymentProvider {
-  readonly id: ProviderId;
-  readonly methods: readonly PayMethod[];
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean;
+  readonly id: string;
+  readonly methods: readonly string[];
+  supports(q: { method: string; currency: string; network?: string }): boolean;
   /**
    * The currency the provider charges for an order in `orderCurrency` (WeChat Pay and Alipay: CNY).
    * When it differs, the core converts with the FX table before createPayment. Default: the same.

@@ -28,14 +28,10 @@ import { CreateOrderController } from './order-creation/create-order.controller'
 import { OrderCreationService } from './order-creation/order-creation.service';
 import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
 import { ProviderRegistry } from './provider-registry';
-import { AlchemyProvider } from './providers/alchemy/alchemy.provider';
-import { AlipayProvider } from './providers/alipay/alipay.provider';
-import { PayPalProvider } from './providers/paypal/paypal.provider';
-import { SANDBOX_CHARGES, SandboxProvider } from './providers/sandbox/sandbox.provider';
-import { StripeProvider } from './providers/stripe/stripe.provider';
-import { TokenPayProvider } from './providers/tokenpay/tokenpay.provider';
-import { WechatProvider } from './providers/wechat/wechat.provider';
-import { X402_SETTLEMENTS, X402Provider } from './providers/x402/x402.provider';
+import { PROVIDERS } from './providers';
+import { ProviderCatalogModule } from './providers/provider-catalog.module';
+import { SANDBOX_CHARGES } from './providers/sandbox/sandbox.provider';
+import { X402_SETTLEMENTS } from './providers/x402/x402.provider';
 import { OperatorResolutionService } from './reconciliation/operator-resolution.service';
 import { OrderCancelController } from './reconciliation/order-cancel.controller';
 import { OrderCancellationService } from './reconciliation/order-cancellation.service';
@@ -54,20 +50,13 @@ import { X402Checkout } from './x402/x402.checkout';
 import { X402Controller } from './x402/x402.controller';
 import { X402Store } from './x402/x402.store';
 
-const ADAPTERS = [
-  SandboxProvider,
-  StripeProvider,
-  PayPalProvider,
-  AlipayProvider,
-  WechatProvider,
-  X402Provider,
-  AlchemyProvider,
-  TokenPayProvider,
-];
+/** Every provider's adapter, from the one list of providers. */
+const ADAPTERS = PROVIDERS.map((p) => p.adapter);
 
 @Module({
   imports: [
     TypeOrmModule.forFeature([Payment, ProviderEvent, Refund, RoutingPreference, SandboxCharge]),
+    ProviderCatalogModule,
     OrdersModule,
     ApplicationsModule,
     PackagesModule,

@@ -2,18 +2,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccountsService } from '../tenants/provider-accounts.service';
 import { hmacSha256Hex } from '../common/crypto';
-import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext } from './payment-provider';
+import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext, ProviderDefinition } from './payment-provider';
+import { PROVIDERS } from './providers';
 
-/** Production API bases (PROVIDERS.md); PAYMUX_<PROVIDER>_BASE_URL overrides each. */
-export const PRODUCTION_BASE_URLS: Readonly<Record<string, string>> = {
-  stripe: 'https://api.stripe.com',
-  paypal: 'https://api-m.paypal.com',
-  alipay: 'https://openapi.alipay.com/gateway.do',
-  wechat: 'https://api.mch.weixin.qq.com',
-  x402: 'https://x402.org/facilitator',
-  alchemy: 'https://crypto-payment.alchemytech.cc',
-  tokenpay: 'https://api.tokenpay.me',
-};
+/** Each provider's production API base by id (its definition's); PAYMUX_<ID>_BASE_URL overrides it. */
+export function productionBaseUrlsOf(
+  providers: readonly ProviderDefinition[],
+): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const p of providers) if (p.productionBaseUrl) out[p.id] = p.productionBaseUrl;
+  return out;
+}
+
+export const PRODUCTION_BASE_URLS = productionBaseUrlsOf(PROVIDERS);
 
 /** Picks the adapter for a provider id at call time and builds the tenant's context for it. */
 @Injectable()

@@ -2,7 +2,7 @@ import { DomainError } from '../common/domain-error';
 import type { PaymentRoute } from './payment-provider';
 
 /**
- * The crypto pairs paymux routes (seed 002's token table, seed 003, and x402's USDC): token -> chains.
+ * The crypto pairs paymux routes (Alchemy Pay's token table, TokenPay's, and x402's USDC): token -> chains.
  * Chains are named one way inside paymux; the aliases below are what clients and providers send.
  */
 export const CRYPTO_ROUTES: Readonly<Record<string, readonly string[]>> = Object.freeze({
@@ -58,6 +58,3 @@ export function parseRoute(currency: string, chain: string): PaymentRoute {
     });
   return { currency: token, chain: canonical };
 }
-
-/** Where routing looks first when a tenant has set nothing; the Sandbox only where it is on. */
-export const DEFAULT_PRIORITY: readonly string[] = Object.freeze(['tokenpay', 'alchemy', 'x402', 'sandbox']);

@@ -5,14 +5,14 @@ import type { Principal } from '../auth/principal';
 import { isoMicros } from '../common/time';
 import { PutProviderAccountDto } from './dto/provider-account.dto';
 import type { ProviderAccount } from './provider-account.entity';
-import { maskCredentials } from './provider-credentials';
+import { ProviderCredentials } from './provider-credentials';
 import { ProviderAccountsService } from './provider-accounts.service';
 
-const toResponse = (a: ProviderAccount): Record<string, unknown> => ({
+const toResponse = (a: ProviderAccount, creds: ProviderCredentials): Record<string, unknown> => ({
   provider: a.provider,
   enabled: a.enabled,
   mode: a.mode,
-  credentials: maskCredentials(a.provider, a.credentialsMasked),
+  credentials: creds.mask(a.provider, a.credentialsMasked),
   key_id: a.keyId,
   created_at: isoMicros(a.createdAt),
   updated_at: isoMicros(a.updatedAt),
@@ -32,11 +32,13 @@ export class ProviderAccountsController {
     @Param('provider') provider: string,
     @Body() dto: PutProviderAccountDto,
   ): Promise<Record<string, unknown>> {
-    return toResponse(await this.accounts.put(p.tenantId, provider, dto));
+    return toResponse(await this.accounts.put(p.tenantId, provider, dto), this.accounts.credentials);
   }
 
   @Get()
   async list(@CurrentPrincipal() p: Principal): Promise<{ data: Record<string, unknown>[] }> {
-    return { data: (await this.accounts.list(p.tenantId)).map(toResponse) };
+    return {
+      data: (await this.accounts.list(p.tenantId)).map((a) => toResponse(a, this.accounts.credentials)),
+    };
   }
 }

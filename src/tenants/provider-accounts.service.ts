@@ -6,13 +6,7 @@ import { DomainError, notFound } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccount } from './provider-account.entity';
-import {
-  Credentials,
-  CredentialsError,
-  maskCredentials,
-  PROVIDER_CREDENTIALS,
-  validateCredentials,
-} from './provider-credentials';
+import { Credentials, CredentialsError, ProviderCredentials } from './provider-credentials';
 
 export interface ProviderAccountInput {
   enabled?: boolean;
@@ -32,27 +26,20 @@ export interface UnsealedAccount {
 @Injectable()
 export class ProviderAccountsService {
   private readonly box: SecretBox;
-  private readonly allowPrivateFacilitator: boolean;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
+    readonly credentials: ProviderCredentials,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
-    this.allowPrivateFacilitator = config.x402AllowPrivateFacilitator;
-  }
-
-  static knows(provider: string): boolean {
-    return Object.prototype.hasOwnProperty.call(PROVIDER_CREDENTIALS, provider);
   }
 
   async put(tenantId: string, provider: string, input: ProviderAccountInput): Promise<ProviderAccount> {
-    if (!ProviderAccountsService.knows(provider)) throw notFound('provider');
+    if (!this.credentials.knows(provider)) throw notFound('provider');
     let creds: Credentials;
     try {
-      creds = validateCredentials(provider, input.credentials, {
-        allowPrivateFacilitator: this.allowPrivateFacilitator,
-      });
+      creds = this.credentials.validate(provider, input.credentials);
     } catch (e) {
       if (e instanceof CredentialsError)
         throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });
@@ -73,7 +60,7 @@ export class ProviderAccountsService {
         input.mode ?? 'test',
         sealed.keyId,
         sealed.ciphertext,
-        JSON.stringify(maskCredentials(provider, creds)),
+        JSON.stringify(this.credentials.mask(provider, creds)),
       ],
     );
     return this.db.getRepository(ProviderAccount).findOneOrFail({ where: { tenantId, provider } });

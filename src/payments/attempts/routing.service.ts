@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/domain-error';
-import { PROVIDER_IDS, PaymentRoute, ProviderContext } from '../payment-provider';
+import type { PaymentRoute, ProviderContext } from '../payment-provider';
+import { PROVIDER_IDS } from '../providers';
 import { PayWay, payWayOfProvider } from '../pay-way';
 import { ProviderRegistry } from '../provider-registry';
-import { DEFAULT_PRIORITY } from '../routing';
+import { DEFAULT_PRIORITY } from '../routing-defaults';
 import { RoutingPreference } from './routing-preference.entity';
 
 export interface RouteCandidate {

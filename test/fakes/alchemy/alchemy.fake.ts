@@ -1,7 +1,7 @@
 /**
- * An in-process fake of Alchemy Pay's crypto payment API (seed 002, PROVIDERS.md "Alchemy Pay") on a
+ * An in-process fake of Alchemy Pay's crypto payment API (docs/providers.md "Alchemy Pay") on a
  * free port. It checks every request's `sign` the way Alchemy does (SHA-512 of the Sign=Y fields,
- * sorted, `&key=<appSecret>`; 8007 when wrong), validates the seed's field rules (digits-only
+ * sorted, `&key=<appSecret>`; 8007 when wrong), validates Alchemy Pay's docs' field rules (digits-only
  * merchantOrderNo, the payCurrency amount rule in the configured unit, mandatory fields, orderModel:
  * 8000; the token/network table: 8013), refuses a repeated merchantOrderNo (8011), records every
  * request, keeps orders in memory, answers the query API, and sends callbacks signed the real way.

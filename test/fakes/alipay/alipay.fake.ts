@@ -1,5 +1,5 @@
 /**
- * An in-process fake of the Alipay OpenAPI gateway (`/gateway.do`, PROVIDERS.md "Alipay (OpenAPI
+ * An in-process fake of the Alipay OpenAPI gateway (`/gateway.do`, docs/providers.md "Alipay (OpenAPI
  * gateway)") on a free port. Like the real gateway it takes GET and POST, with the parameters in the
  * query string and/or a form body; it checks `app_id`, `sign_type=RSA2`, the `timestamp` (GMT+8) and
  * the RSA2 request signature with the app's public key, answering the gateway's signed

@@ -1,5 +1,5 @@
 /**
- * An in-process fake of the part of Stripe's API paymux uses (PROVIDERS.md "Stripe") on a free port.
+ * An in-process fake of the part of Stripe's API paymux uses (docs/providers.md "Stripe") on a free port.
  * Like Stripe, it takes `Authorization: Bearer sk_...` (401 in Stripe's error shape for an unknown
  * key), form-encoded bodies with bracketed keys, and `Idempotency-Key` (a repeat with the same
  * parameters replays the first answer; other parameters are an `idempotency_error`). It validates

@@ -1,5 +1,5 @@
 /**
- * An in-process fake of TokenPay's API (seed 003, PROVIDERS.md "TokenPay") on a free port. It
+ * An in-process fake of TokenPay's API (docs/providers.md "TokenPay") on a free port. It
  * checks every request's `TTPAY-AES-256-ECB` Authorization the way TokenPay does (decrypts the
  * signature with the app secret and compares it with `PATH\ntimestamp\nnonce\nbody`, checks the
  * timestamp's freshness and the nonce's length) and answers code 103/104 when it is wrong; it records

@@ -1,5 +1,5 @@
 /**
- * An in-process fake of WeChat Pay API v3 (PROVIDERS.md "WeChat Pay v3") on a free port. It checks
+ * An in-process fake of WeChat Pay API v3 (docs/providers.md "WeChat Pay v3") on a free port. It checks
  * every request's `WECHATPAY2-SHA256-RSA2048` Authorization the way WeChat does (the merchant's
  * serial, a fresh timestamp, the RSA-SHA256 signature over `METHOD\nURL\ntimestamp\nnonce\nbody\n`
  * verified with the merchant's PUBLIC key) and answers 401 SIGN_ERROR when it is wrong; it checks the

@@ -1,5 +1,5 @@
 /**
- * An in-process fake x402 facilitator (PROVIDERS.md "x402") on a free port: `GET /supported`,
+ * An in-process fake x402 facilitator (docs/providers.md "x402") on a free port: `GET /supported`,
  * `POST /verify`, `POST /settle`, protocol v1 and v2. It records every request, checks each body's
  * shape (x402Version, requirements), and checks a payment against the requirements the way a
  * facilitator does: network, scheme, recipient, exact value, validity window, unused nonce, and a

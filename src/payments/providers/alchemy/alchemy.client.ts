@@ -1,6 +1,6 @@
 /**
  * A small typed client for Alchemy Pay's crypto payment API (no SDK on npm): JSON POSTs signed with
- * the seed's SHA-512 rule, answers `{code, msg, model, traceId}` mapped to ProviderError.
+ * Alchemy Pay's docs' SHA-512 rule, answers `{code, msg, model, traceId}` mapped to ProviderError.
  */
 import type { ProviderContext } from '../../payment-provider';
 import { ProviderError } from '../../payment-provider';

@@ -1,5 +1,5 @@
 /**
- * Alchemy Pay crypto checkout (seed 002, PROVIDERS.md "Alchemy Pay"). createPayment opens an order
+ * Alchemy Pay crypto checkout (docs/providers.md "Alchemy Pay"). createPayment opens an order
  * with `POST /open/api/payment`; the payer pays in crypto on `model.webUrl`; Alchemy calls back with a
  * signed JSON body; `POST /open/api/payment/query` answers reconciliation. Alchemy has no merchant
  * refund or close API, so `refund` and `close` are absent (an Alchemy order times out by itself at
@@ -10,7 +10,7 @@
  *   here; an order in any other currency is refused (`rejected`, code `unsupported_currency`).
  * - `merchantOrderNo` ("only number") is our payment id's 128 bits in decimal (39 digits at most):
  *   derived again whenever needed. `providerRef` (the order's `pay_id`) is Alchemy's `model.orderNo`,
- *   which the seed says must be kept; callbacks carry it, and the query is by merchantOrderNo.
+ *   which Alchemy Pay's docs say must be kept; callbacks carry it, and the query is by merchantOrderNo.
  * - *Unsure* `orderAmount` unit: `PAYMUX_ALCHEMY_AMOUNT_UNIT` = `decimal` (default) | `cent`
  *   (see `alchemyAmountUnit`); callbacks and queries are read back in the same unit.
  * - Signature: uppercase SHA-512 over the Sign=Y fields (alchemy.signing.ts). Callbacks: every
@@ -23,7 +23,6 @@ import {
   CreatedPayment,
   CreatePaymentInput,
   NotificationRejected,
-  PayMethod,
   PaymentProvider,
   PaymentRef,
   ProviderContext,
@@ -64,10 +63,10 @@ export class AlchemyProvider implements PaymentProvider {
   readonly methods = ['alchemy_checkout'] as const;
 
   /**
-   * A fiat `payCurrency` Alchemy accepts (without a network), or a token on a network from the seed's
+   * A fiat `payCurrency` Alchemy accepts (without a network), or a token on a network from Alchemy Pay's docs'
    * table (`USDT` on `TRON`/`TRX`, `BSC`, `ETH`, `SOL`; `ETH` on `ETH`, `BSC`; ...).
    */
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     if (!(this.methods as readonly string[]).includes(q.method)) return false;
     const currency = q.currency.trim().toUpperCase();
     if (isPayCurrency(currency)) return q.network === undefined;

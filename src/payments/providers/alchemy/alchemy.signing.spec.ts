@@ -19,7 +19,7 @@ import {
 } from './alchemy.wire';
 
 describe('Alchemy Pay signature (SHA-512 over sorted k=v&key=secret)', () => {
-  it('matches the PROVIDERS.md known-answer vector', () => {
+  it('matches the docs/providers.md known-answer vector', () => {
     const fields = { email: '123@qq.com', appId: 'qmamnbodyqzbdr0w' };
     const secret = '6fdbaac29eb94bc6b36547ad705e9298';
     expect(alchemySignText(fields, secret)).toBe(
@@ -148,7 +148,7 @@ describe('Alchemy Pay wire rules', () => {
     }
   });
 
-  it('names networks the Alchemy way and supports the seed token table', () => {
+  it('names networks the Alchemy way and supports the documented token table', () => {
     expect(alchemyNetwork('TRON')).toBe('TRX');
     expect(alchemyNetwork('trc20')).toBe('TRX');
     expect(alchemyNetwork('ERC20')).toBe('ETH');

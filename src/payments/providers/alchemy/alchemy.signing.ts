@@ -1,5 +1,5 @@
 /**
- * Alchemy Pay's signature (seed 002, PROVIDERS.md "Alchemy Pay"): uppercase hex SHA-512 (a plain
+ * Alchemy Pay's signature (docs/providers.md "Alchemy Pay"): uppercase hex SHA-512 (a plain
  * hash, not an HMAC) of the signed fields that are non-empty, sorted by key in ASCII order, joined
  * `k=v` with `&`, with `&key=<appSecret>` appended. The same rule signs requests and callbacks.
  */
@@ -9,7 +9,7 @@ import { safeEqual } from '../../../common/crypto';
 /** A field's value as it is signed; null, undefined and "" are left out of the signature. */
 export type SignedValue = string | undefined | null;
 
-/** The Sign=Y fields of `POST /open/api/payment` (the seed's request table). */
+/** The Sign=Y fields of `POST /open/api/payment` (Alchemy Pay's docs' request table). */
 export const CREATE_SIGNED_FIELDS = [
   'appId',
   'merchantOrderNo',

@@ -1,5 +1,5 @@
 /**
- * Alchemy Pay wire facts from seed 002: the accepted `payCurrency` values and their amount rule,
+ * Alchemy Pay wire facts from its API docs: the accepted `payCurrency` values and their amount rule,
  * the token/network table, order statuses, response codes, and the `orderAmount` unit setting.
  */
 import { formatAmount, fromMinorUnits, Money, parseDecimal, toMinorUnits } from '../../../common/money';
@@ -7,7 +7,7 @@ import { ProviderError } from '../../payment-provider';
 import { canonicalChain } from '../../routing';
 
 /**
- * The fiat `payCurrency` values Alchemy accepts and their decimals (seed: "USD/EUR/HKD: 2 non-zero
+ * The fiat `payCurrency` values Alchemy accepts and their decimals (Alchemy Pay's docs: "USD/EUR/HKD: 2 non-zero
  * decimal places after the decimal point, 100.12; IDR/THB/VND: integer, 1000").
  */
 export const PAY_CURRENCY_DECIMALS: Readonly<Record<string, number>> = Object.freeze({
@@ -19,7 +19,7 @@ export const PAY_CURRENCY_DECIMALS: Readonly<Record<string, number>> = Object.fr
   VND: 0,
 });
 
-/** The seed's "Supported Token" table: crypto -> networks, in Alchemy's own network names. */
+/** Alchemy Pay's "Supported Token" table: crypto -> networks, in Alchemy's own network names. */
 export const TOKEN_NETWORKS: Readonly<Record<string, readonly string[]>> = Object.freeze({
   USDT: ['TRX', 'BSC', 'ETH', 'SOL'],
   USDC: ['TRX', 'BSC', 'ETH', 'SOL'],
@@ -43,7 +43,7 @@ export function isPayCurrency(currency: string): boolean {
   return Object.prototype.hasOwnProperty.call(PAY_CURRENCY_DECIMALS, currency.toUpperCase());
 }
 
-/** Whether Alchemy takes this token on this network (the seed's table). */
+/** Whether Alchemy takes this token on this network (Alchemy Pay's docs' table). */
 export function tokenOnNetwork(token: string, network: string): boolean {
   const key = token.toUpperCase();
   const networks = Object.prototype.hasOwnProperty.call(TOKEN_NETWORKS, key)
@@ -55,7 +55,7 @@ export function tokenOnNetwork(token: string, network: string): boolean {
 export type AmountUnit = 'decimal' | 'cent';
 
 /**
- * *Unsure* (PROVIDERS.md): the seed's field table says `orderAmount` is in cents, while its currency
+ * *Unsure* (docs/providers.md): Alchemy Pay's docs' field table says `orderAmount` is in cents, while its currency
  * table and request example send decimal amounts ("100.12", "100"). `PAYMUX_ALCHEMY_AMOUNT_UNIT`
  * chooses: `decimal` (the default) or `cent`. Read at each call, so an operator can switch it without
  * touching tenants' accounts. Throws on any other value rather than guess.
@@ -72,7 +72,7 @@ export function alchemyAmountUnit(
 /**
  * `orderAmount` for an amount in `currency`. `decimal`: at most the currency's decimals, without
  * trailing zeros (49.99 -> "49.99", 50.00 -> "50", 49.90 -> "49.9"; IDR 150000 -> "150000"), which
- * meets "2 non-zero decimal places" and the seed's `"orderAmount": "100"` example alike. `cent`: the
+ * meets "2 non-zero decimal places" and Alchemy Pay's docs' `"orderAmount": "100"` example alike. `cent`: the
  * amount in minor units at those decimals (USD 49.99 -> "4999"; IDR, THB, VND have none: as is).
  * A currency Alchemy does not take, or an amount with too many decimals, is refused before any call.
  */
@@ -119,7 +119,7 @@ export function merchantOrderNoOf(paymentId: string): string {
   return BigInt(`0x${hex}`).toString(10);
 }
 
-/** The seed's order statuses, normalised to paymux's outcomes; anything else stays pending. */
+/** Alchemy Pay's order statuses, normalised to paymux's outcomes; anything else stays pending. */
 export function outcomeOf(orderStatus: unknown): 'succeeded' | 'failed' | 'expired' | 'pending' {
   switch (orderStatus) {
     case 'COMPLETED':

@@ -4,7 +4,7 @@
  *
  * alipay-sdk 4.x signs every request (`sdkExecute` for server calls, `pageExecute` for the page-pay
  * URL), so the signed string is the SDK's own. The HTTP call and the check of the answer are ours,
- * for reasons where `exec()` conflicts with PROVIDERS.md and with paymux's error contract:
+ * for reasons where `exec()` conflicts with docs/providers.md and with paymux's error contract:
  * - `exec()` verifies the response only with `validateSign: true`, and then cuts the signed text out
  *   with a substring heuristic (from `<method>_response"` to the last `"sign"`); an `error_response`
  *   cannot be verified that way at all (it throws a signature error, or a TypeError when the body has

@@ -1,5 +1,5 @@
 /**
- * Alipay (OpenAPI gateway `gateway.do`, PROVIDERS.md "Alipay (OpenAPI gateway)"), charging CNY: the
+ * Alipay (OpenAPI gateway `gateway.do`, docs/providers.md "Alipay (OpenAPI gateway)"), charging CNY: the
  * core converts the order's price with the FX table before createPayment (chargeCurrency), so the
  * amount here is yuan with two decimals.
  *
@@ -31,7 +31,6 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
-  PayMethod,
   ProviderContext,
   ProviderError,
   ProviderStatus,
@@ -59,9 +58,9 @@ export class AlipayProvider implements PaymentProvider {
   readonly methods = ['alipay_page', 'alipay_qr'] as const;
 
   /** Alipay takes CNY and is no crypto route: a route (token on a chain) never fits it. */
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     return (
-      (this.methods as readonly PayMethod[]).includes(q.method) &&
+      (this.methods as readonly string[]).includes(q.method) &&
       q.currency.toUpperCase() === 'CNY' &&
       q.network === undefined
     );

@@ -16,7 +16,7 @@ import {
 import { errorOf, outcomeOfTradeStatus } from './alipay.wire';
 
 /**
- * Known answers for the three Alipay RSA2 schemes (PROVIDERS.md "Alipay (OpenAPI gateway)").
+ * Known answers for the three Alipay RSA2 schemes (docs/providers.md "Alipay (OpenAPI gateway)").
  * TEST-ONLY key, generated once with `openssl genrsa -traditional 2048`; it signs nothing real.
  * Every expected signature below was computed independently with the openssl CLI:
  *   printf '%s' "<signed text>" | openssl dgst -sha256 -sign key.pem | base64 -w0

@@ -1,5 +1,5 @@
 /**
- * Alipay OpenAPI (gateway.do) RSA2 signatures, PROVIDERS.md "Alipay (OpenAPI gateway)":
+ * Alipay OpenAPI (gateway.do) RSA2 signatures, docs/providers.md "Alipay (OpenAPI gateway)":
  * - requests: every parameter but `sign`, empty values dropped, keys sorted (ASCII), `k=v` joined with
  *   `&` over the raw values, RSA-SHA256 with the app private key, base64;
  * - gateway responses: RSA-SHA256 over the exact JSON text of the `<method>_response` value as it

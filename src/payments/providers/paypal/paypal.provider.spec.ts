@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { PayPalAccount, PayPalFake, startPayPalFake } from '../../../../test/fakes/paypal/paypal-fake';
+import { PayPalAccount, PayPalFake, startPayPalFake } from '../../../../test/fakes/paypal/paypal.fake';
 import {
   NotificationRejected,
   ProviderContext,
   ProviderError,
   RawNotification,
 } from '../../payment-provider';
-import { toPayPalValue } from './paypal-amount';
-import { clearPayPalTokens, PayPalClient, paypalError } from './paypal-client';
+import { toPayPalValue } from './paypal.amount';
+import { clearPayPalTokens, PayPalClient, paypalError } from './paypal.client';
 import { PayPalProvider } from './paypal.provider';
 
 /** The adapter and its client against the PayPal fake, without the app. */

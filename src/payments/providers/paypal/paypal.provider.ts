@@ -1,5 +1,5 @@
 /**
- * PayPal Orders v2 (PROVIDERS.md "PayPal (Orders v2)"), over the small client in paypal-client.ts.
+ * PayPal Orders v2 (docs/providers.md "PayPal (Orders v2)"), over the small client in paypal.client.ts.
  *
  * - createPayment opens an order (intent CAPTURE, `PayPal-Request-Id` = our payment id, `custom_id` =
  *   payment id, `invoice_id` = paymux order id); `pay_id` is PayPal's order id, the payer URL its
@@ -32,7 +32,6 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
-  PayMethod,
   ProviderContext,
   ProviderError,
   ProviderStatus,
@@ -42,8 +41,8 @@ import {
   RefundResult,
   VerifiedEvent,
 } from '../../payment-provider';
-import { paypalTakes, toPayPalValue } from './paypal-amount';
-import { PayPalClient } from './paypal-client';
+import { paypalTakes, toPayPalValue } from './paypal.amount';
+import { PayPalClient } from './paypal.client';
 import type {
   CreateOrderBody,
   PayPalCapture,
@@ -51,7 +50,7 @@ import type {
   PayPalRefund,
   PayPalWebhookEvent,
   WebhookTransmission,
-} from './paypal.types';
+} from './paypal.wire';
 
 export const PAYPAL_OPTIONS = Symbol('PAYPAL_OPTIONS');
 
@@ -84,7 +83,7 @@ export class PayPalProvider implements PaymentProvider {
     this.toleranceSeconds = options?.webhookToleranceSeconds ?? DEFAULT_WEBHOOK_TOLERANCE_SECONDS;
   }
 
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     return q.method === 'paypal_checkout' && !q.network && paypalTakes(q.currency);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Stripe Checkout (PROVIDERS.md "Stripe"), over the official `stripe` client aimed at `ctx.baseUrl`
+ * Stripe Checkout (docs/providers.md "Stripe"), over the official `stripe` client aimed at `ctx.baseUrl`
  * (stripe.client.ts: no retries, bounded time, SDK errors as ProviderError).
  *
  * - createPayment opens a Checkout Session (mode payment, one line item of the charged amount,
@@ -8,7 +8,7 @@
  *   `Idempotency-Key` = our payment id; `pay_id` is the session id (`cs_...`), the payer URL its `url`.
  *   Amounts are Stripe's integer minor units (stripe.amount.ts): zero-decimal currencies (JPY, VND)
  *   are not multiplied; IDR and THB are hundredths at Stripe although paymux keeps them whole.
- * - Webhooks: `Stripe-Signature` checked over the exact bytes (stripe.signature.ts) before the body is
+ * - Webhooks: `Stripe-Signature` checked over the exact bytes (stripe.signing.ts) before the body is
  *   parsed. `checkout.session.completed` is a success only when `payment_status` is `paid` (async
  *   methods complete unpaid and report later with `checkout.session.async_payment_succeeded|failed`);
  *   `checkout.session.expired` expires the attempt; anything else is `pending`.
@@ -34,7 +34,6 @@ import {
   NotificationRejected,
   PaymentProvider,
   PaymentRef,
-  PayMethod,
   ProviderContext,
   ProviderError,
   ProviderStatus,
@@ -46,7 +45,7 @@ import {
 } from '../../payment-provider';
 import { fromStripeAmount, STRIPE_CURRENCIES, toStripeAmount } from './stripe.amount';
 import { isResourceMissing, stripeCall, stripeClient } from './stripe.client';
-import { verifyStripeSignature } from './stripe.signature';
+import { verifyStripeEvent } from './stripe.signing';
 
 /** Stripe accepts `expires_at` 30 minutes to 24 hours after creation; a minute of margin each side. */
 const MIN_SESSION_SECONDS = 31 * 60;
@@ -64,7 +63,7 @@ export class StripeProvider implements PaymentProvider {
   readonly id = 'stripe' as const;
   readonly methods = ['stripe_checkout'] as const;
 
-  supports(q: { method: PayMethod; currency: string }): boolean {
+  supports(q: { method: string; currency: string }): boolean {
     return q.method === 'stripe_checkout' && STRIPE_CURRENCIES.has(q.currency);
   }
 
@@ -108,13 +107,14 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async verifyNotification(ctx: ProviderContext, raw: RawNotification): Promise<VerifiedEvent> {
-    verifyStripeSignature(
-      raw.headers['stripe-signature'],
-      raw.body,
-      ctx.credentials.webhook_secret,
-      Math.floor(Date.now() / 1000),
+    const event = eventOf(
+      verifyStripeEvent(
+        raw.headers['stripe-signature'],
+        raw.body,
+        ctx.credentials.webhook_secret,
+        Math.floor(Date.now() / 1000),
+      ),
     );
-    const event = parseEvent(raw.body);
     const object = event.data.object;
     const payload = event as unknown as Record<string, unknown>;
     const base = { eventId: event.id, type: event.type, payload };
@@ -256,13 +256,8 @@ function amountFor(currency: string, amount: string): number {
   }
 }
 
-function parseEvent(body: Buffer): StripeEvent {
-  let event: unknown;
-  try {
-    event = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new NotificationRejected('the event is not JSON');
-  }
+/** The verified event's shape checked: what the adapter reads must be there. */
+function eventOf(event: unknown): StripeEvent {
   const e = event as Partial<StripeEvent> | null;
   if (
     typeof e !== 'object' ||

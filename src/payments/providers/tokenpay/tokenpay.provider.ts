@@ -1,12 +1,12 @@
 /**
- * TokenPay (seed 003): a hosted crypto cashier. createPayment opens a prepayment whose
+ * TokenPay: a hosted crypto cashier. createPayment opens a prepayment whose
  * `payment_url` (relative to the API base in TokenPay's examples) is the payer's page; callbacks are
  * signed with AES-256-ECB and carry an AES-256-GCM encrypted transaction; query and close are
  * supported; TokenPay has no pay-in refunds, so `refund` is absent.
  *
  * Amounts: TokenPay counts in atomic units of the token (`amount` 15000000 with `decimals` 6 is
  * 15 TRX). We send `input.amount` times 10^(the token's decimals on that chain) and read back
- * `amount / 10^decimals` with the `decimals` TokenPay reports. *Unsure*: the seed's request example
+ * `amount / 10^decimals` with the `decimals` TokenPay reports. *Unsure*: TokenPay's docs' request example
  * also shows `"amount": 9`; an account whose cashier takes decimal amounts sets
  * `credentials.amount_unit = "decimal"` (see the README section).
  */
@@ -106,7 +106,7 @@ export class TokenPayProvider implements PaymentProvider {
     };
     const data = await new TokenPayClient(ctx).post<PrepaymentData>(
       '/v1/transaction/prepayment',
-      // `amount` is a JSON number (seed: type number), written from its exact text, never a float.
+      // `amount` is a JSON number (TokenPay's docs: type number), written from its exact text, never a float.
       JSON.stringify(body).replace(`"amount":"${AMOUNT_SLOT}"`, `"amount":${amount}`),
     );
     if (typeof data?.payment_url !== 'string' || data.payment_url.length === 0)

@@ -19,7 +19,7 @@ const KEY = appKey('0123456789abcdef0123456789abcdef')!;
 const NONCE = 'abcdef0123456789abcdef0123456789';
 
 describe('TokenPay signatures (known answers)', () => {
-  it('signs a request like the PROVIDERS.md vector', () => {
+  it('signs a request like the docs/providers.md vector', () => {
     expect(requestSignature(KEY, '/v1/transaction/prepayment', '1700000000000', NONCE, '{"a":1}')).toBe(
       'iaLRpnPdJTtMpGwReviNxvm7KGS12NDaNrRiw9C+oV3V5YmBrVHl2zlQksjPxt2tvvCfEyhmydcHk5ZwSeVw8s+dAymvzS5KIu78Vv7gT4ypcmXGrLTcv1omcVznBB6I',
     );

@@ -1,5 +1,5 @@
 /**
- * TokenPay's two cipher schemes (PROVIDERS.md "TokenPay", seed 003), kept free of HTTP so the
+ * TokenPay's two cipher schemes (docs/providers.md "TokenPay"), kept free of HTTP so the
  * known-answer tests can drive them directly:
  * - request and callback signatures: AES-256-ECB/PKCS7 over `PATH\ntimestamp\nnonce\nbody` (requests)
  *   or `timestamp\nnonce\nbody` (callbacks; no trailing newline), key = the 32-byte app secret, base64;

@@ -1,6 +1,6 @@
 /**
  * TokenPay's wire types and the small pure mappings around them: chain names, token decimals,
- * atomic amounts and transaction states (PROVIDERS.md "TokenPay", seed 003).
+ * atomic amounts and transaction states (docs/providers.md "TokenPay").
  */
 import { Money, MoneyError, scaleOf } from '../../../common/money';
 import type { ProviderStatus } from '../../payment-provider';

@@ -1,10 +1,10 @@
 /**
- * WeChat Pay API v3 (PROVIDERS.md "WeChat Pay v3"), charging CNY: the core converts the order's
+ * WeChat Pay API v3 (docs/providers.md "WeChat Pay v3"), charging CNY: the core converts the order's
  * price with the FX table first, so `input.amount` is yuan with 2 decimals, sent as integer fen.
  *
- * - `wechat_native` (pay_way `WechatPay` / seed-001 `wechat`): POST /v3/pay/transactions/native ->
+ * - `wechat_native` (pay_way `WechatPay` / order payment API `wechat`): POST /v3/pay/transactions/native ->
  *   `code_url`, shown as a QR code (`{kind: 'qr'}`).
- * - `wechat_jsapi` (seed-001 `weapp`, needs the payer's openid): POST /v3/pay/transactions/jsapi ->
+ * - `wechat_jsapi` (order payment API `weapp`, needs the payer's openid): POST /v3/pay/transactions/jsapi ->
  *   `prepay_id`, returned as the mini-program's `wx.requestPayment` parameters with `paySign`.
  * - out_trade_no is the payment attempt's uuid without dashes (32 characters), and is `pay_id`.
  * - Callbacks (TRANSACTION.*): the platform signature (serial = `platform_serial`, 300 s window) is
@@ -12,7 +12,7 @@
  *   must be this account's. A bad, stale or foreign signature is answered 401, anything else
  *   rejected 400, both `{"code":"FAIL","message":..}` (WeChat retries until it gets a 2xx); a
  *   verified callback is answered 200 with an empty body.
- * - Answers from WeChat are verified like callbacks by the client (see wechat-client.ts); an
+ * - Answers from WeChat are verified like callbacks by the client (see wechat.client.ts); an
  *   unverifiable one is `ProviderError('unavailable')`.
  * - Refunds: POST /v3/refund/domestic/refunds with out_refund_no = the refund's uuid without dashes
  *   (WeChat answers the same refund for the same out_refund_no, so a retry is idempotent). No refund
@@ -41,7 +41,7 @@ import {
   RefundResult,
   VerifiedEvent,
 } from '../../payment-provider';
-import { TOLERANCE_SECONDS, WechatCallError, WechatClient } from './wechat-client';
+import { TOLERANCE_SECONDS, WechatCallError, WechatClient } from './wechat.client';
 import {
   decryptResource,
   EncryptedResource,

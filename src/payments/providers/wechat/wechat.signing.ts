@@ -1,5 +1,5 @@
 /**
- * WeChat Pay v3 signatures and resource encryption (PROVIDERS.md "WeChat Pay v3"), as pure functions:
+ * WeChat Pay v3 signatures and resource encryption (docs/providers.md "WeChat Pay v3"), as pure functions:
  * - requests: RSA-SHA256 with the merchant key over `METHOD\nPATH?QUERY\ntimestamp\nnonce\nbody\n`,
  *   sent as `Authorization: WECHATPAY2-SHA256-RSA2048 mchid=..,nonce_str=..,signature=..,timestamp=..,serial_no=..`;
  * - responses and callbacks: RSA-SHA256 with the platform key over `timestamp\nnonce\nbody\n`;

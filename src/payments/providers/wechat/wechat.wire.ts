@@ -1,5 +1,5 @@
 /**
- * WeChat Pay v3 wire types and the mappings from its states to paymux's (PROVIDERS.md "WeChat Pay v3").
+ * WeChat Pay v3 wire types and the mappings from its states to paymux's (docs/providers.md "WeChat Pay v3").
  * Only an explicit success or failure is final; anything unrecognised is pending.
  */
 import { fromMinorUnits, MoneyError, toMinorUnits } from '../../../common/money';

@@ -1,5 +1,5 @@
 /**
- * x402 (PROVIDERS.md "x402"): USDC on Base, Base Sepolia, Solana and Solana devnet, paid by answering
+ * x402 (docs/providers.md "x402"): USDC on Base, Base Sepolia, Solana and Solana devnet, paid by answering
  * an HTTP 402. Opening a payment calls nobody (only the facilitator's /supported, for Solana's fee
  * payer): it stores the v1 `accepts` list, one `exact` requirement per configured network that has an
  * address to pay to; the order's pay_url is paymux's own `/api/v1/x402/orders/:id` (X402Controller),
@@ -46,7 +46,6 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import type { PayMethod } from '../../payment-provider';
 import { FacilitatorClient } from './x402.facilitator';
 import { buildRequirements, configuredNetworks } from './x402.offer';
 import {
@@ -136,7 +135,7 @@ export class X402Provider implements PaymentProvider {
   }
 
   /** USDC on base, base-sepolia, solana, solana-devnet (or routing's chains BASE and SOL / SOLANA). */
-  supports(q: { method: PayMethod; currency: string; network?: string }): boolean {
+  supports(q: { method: string; currency: string; network?: string }): boolean {
     if (q.method !== 'x402' || q.currency.trim().toUpperCase() !== 'USDC') return false;
     if (q.network === undefined) return true;
     const name = q.network.trim().toLowerCase();

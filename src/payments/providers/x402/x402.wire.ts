@@ -1,5 +1,5 @@
 /**
- * x402's wire (PROVIDERS.md "x402"): the networks paymux offers, the v1 and v2 payment requirements,
+ * x402's wire (docs/providers.md "x402"): the networks paymux offers, the v1 and v2 payment requirements,
  * the facilitator's request and answer shapes, and the base64-JSON headers. The zod schemas and the
  * header codecs come from `@x402/core`.
  *
@@ -47,7 +47,7 @@ interface NetworkSpec {
   eip712?: { name: string; version: string };
 }
 
-/** USDC on the four networks the seed names; 6 decimals everywhere. */
+/** USDC on the four networks paymux offers; 6 decimals everywhere. */
 export const X402_NETWORKS: Readonly<Record<X402Network, NetworkSpec>> = Object.freeze({
   base: {
     family: 'evm',

@@ -2,10 +2,10 @@ import Stripe from 'stripe';
 import { NotificationRejected, ProviderError } from '../../payment-provider';
 import { fromStripeAmount, toStripeAmount } from './stripe.amount';
 import { stripeError } from './stripe.client';
-import { stripeV1Signature, verifyStripeSignature } from './stripe.signature';
+import { stripeV1Signature, verifyStripeEvent } from './stripe.signing';
 
 describe('Stripe webhook signature', () => {
-  // PROVIDERS.md's vector; also what `printf '1700000000.{"id":"evt_test","object":"event"}' |
+  // docs/providers.md's vector; also what `printf '1700000000.{"id":"evt_test","object":"event"}' |
   // openssl dgst -sha256 -hmac whsec_test_secret` prints.
   const secret = 'whsec_test_secret';
   const t = 1700000000;
@@ -17,14 +17,14 @@ describe('Stripe webhook signature', () => {
   });
 
   it('accepts the known header within the tolerance, at either edge', () => {
-    expect(() => verifyStripeSignature(`t=${t},v1=${expected}`, body, secret, t)).not.toThrow();
-    expect(() => verifyStripeSignature(`t=${t},v1=${expected}`, body, secret, t + 300)).not.toThrow();
-    expect(() => verifyStripeSignature(`t=${t},v1=${expected}`, body, secret, t - 300)).not.toThrow();
+    expect(() => verifyStripeEvent(`t=${t},v1=${expected}`, body, secret, t)).not.toThrow();
+    expect(() => verifyStripeEvent(`t=${t},v1=${expected}`, body, secret, t + 300)).not.toThrow();
+    expect(() => verifyStripeEvent(`t=${t},v1=${expected}`, body, secret, t - 300)).not.toThrow();
   });
 
   it('accepts when any of several v1 signatures matches (secret rolling), ignoring v0', () => {
     const header = `t=${t},v1=${'0'.repeat(64)},v0=${'1'.repeat(64)},v1=${expected}`;
-    expect(() => verifyStripeSignature(header, body, secret, t)).not.toThrow();
+    expect(() => verifyStripeEvent(header, body, secret, t)).not.toThrow();
   });
 
   it('accepts what stripe-node signs, and stripe-node accepts what the vector says', () => {
@@ -35,7 +35,7 @@ describe('Stripe webhook signature', () => {
       secret,
       timestamp: now,
     });
-    expect(() => verifyStripeSignature(header, Buffer.from(payload), secret, now)).not.toThrow();
+    expect(() => verifyStripeEvent(header, Buffer.from(payload), secret, now)).not.toThrow();
     const event = new Stripe('sk_test_x').webhooks.constructEvent(
       body,
       `t=${t},v1=${expected}`,
@@ -62,18 +62,18 @@ describe('Stripe webhook signature', () => {
     ['missing', undefined, t],
     ['repeated as an array', [`t=${t},v1=${expected}`], t],
   ])('rejects a header %s', (_name, header, now) => {
-    expect(() => verifyStripeSignature(header, body, secret, now)).toThrow(NotificationRejected);
+    expect(() => verifyStripeEvent(header, body, secret, now)).toThrow(NotificationRejected);
   });
 
   it('rejects a body changed by one byte', () => {
     const changed = Buffer.from('{"id":"evt_tesT","object":"event"}');
-    expect(() => verifyStripeSignature(`t=${t},v1=${expected}`, changed, secret, t)).toThrow(
+    expect(() => verifyStripeEvent(`t=${t},v1=${expected}`, changed, secret, t)).toThrow(
       'Stripe-Signature does not match',
     );
   });
 
   it('rejects everything when no webhook secret is configured', () => {
-    expect(() => verifyStripeSignature(`t=${t},v1=${stripeV1Signature('', t, body)}`, body, '', t)).toThrow(
+    expect(() => verifyStripeEvent(`t=${t},v1=${stripeV1Signature('', t, body)}`, body, '', t)).toThrow(
       NotificationRejected,
     );
   });

@@ -1,5 +1,5 @@
 /**
- * An in-process PayPal REST API for tests (PROVIDERS.md "PayPal (Orders v2)"): OAuth client
+ * An in-process PayPal REST API for tests (docs/providers.md "PayPal (Orders v2)"): OAuth client
  * credentials, Orders v2 (create, get, capture), Payments v2 refunds, webhook signature verification,
  * and webhook deliveries signed the way PayPal signs them. In-memory, node:http on port 0; every
  * request is recorded. `PayPal-Request-Id` makes order creation, capture and refund idempotent, as at
@@ -8,7 +8,7 @@
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PAYPAL_AUTH_ALGO, signTransmission, transmissionText, verifyTransmission } from './paypal-signature';
+import { PAYPAL_AUTH_ALGO, signTransmission, transmissionText, verifyTransmission } from './paypal.signing';
 
 export type PayPalAccount = {
   client_id: string;

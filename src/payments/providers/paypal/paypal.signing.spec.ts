@@ -3,7 +3,7 @@ import {
   signTransmission,
   transmissionText,
   verifyTransmission,
-} from '../../../../test/fakes/paypal/paypal-signature';
+} from '../../../../test/fakes/paypal/paypal.signing';
 
 /**
  * Known answers for PayPal's webhook transmission signature (what the fake signs and its verify API

@@ -3,7 +3,7 @@ import { ProviderError } from '../../payment-provider';
 
 /**
  * The currencies PayPal takes through the REST API and the decimals it wants in `value`: two, except
- * HUF, JPY and TWD, which take none (PROVIDERS.md). paymux's own scale can differ (THB is 0 in paymux,
+ * HUF, JPY and TWD, which take none (docs/providers.md). paymux's own scale can differ (THB is 0 in paymux,
  * 2 at PayPal), so amounts are re-rendered at PayPal's scale, exactly.
  */
 export const PAYPAL_SCALE: Readonly<Record<string, number>> = Object.freeze({

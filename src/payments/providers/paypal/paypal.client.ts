@@ -1,5 +1,5 @@
 /**
- * A small typed PayPal REST client over providerFetch (PROVIDERS.md "PayPal (Orders v2)"):
+ * A small typed PayPal REST client over providerFetch (docs/providers.md "PayPal (Orders v2)"):
  * OAuth client-credentials tokens, Orders v2, Payments v2 refunds and webhook signature checks.
  *
  * Tokens are cached in this module (the adapter is a singleton and stateless) per tenant, base URL,
@@ -17,7 +17,7 @@ import type {
   PayPalRefund,
   RefundBody,
   WebhookTransmission,
-} from './paypal.types';
+} from './paypal.wire';
 
 export const PAYPAL_LIVE_BASE = 'https://api-m.paypal.com';
 export const PAYPAL_SANDBOX_BASE = 'https://api-m.sandbox.paypal.com';
