@@ -10,7 +10,6 @@ import { formatAmount, Money } from '../common/money';
 import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { PaymentLookup } from '../payments/attempts/payment-lookup.service';
-import type { PaymentAction } from '../payments/payment-provider';
 import { viewOfAction } from './action-views';
 import { renderCheckout } from './checkout.page';
 
