@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module';
 import { ApplicationsModule } from './applications/applications.module';
@@ -27,6 +28,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
         DatabaseModule.forRoot(databaseUrl),
+        ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,
         ApplicationsModule,

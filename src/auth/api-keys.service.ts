@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -33,28 +34,26 @@ const header = (h: SignedRequest['headers'], name: string): string | undefined =
 
 /** Merchant API keys: created, listed, revoked, rotated with an overlap, and checked per request. */
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ApiKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ApiKeysService.name);
   private readonly box: SecretBox;
-  private pruner: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
   }
 
   onApplicationBootstrap(): void {
-    // Nonces older than the window can never be accepted again: forget them every minute.
-    this.pruner = setInterval(() => {
+    // Nonces older than the window can never be accepted again: forget them every minute (an interval
+    // of the app's SchedulerRegistry, cleared when the app closes).
+    const pruner = setInterval(() => {
       this.pruneNonces().catch((err: unknown) => this.logger.warn(`nonce prune failed: ${String(err)}`));
     }, 60_000);
-    this.pruner.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.pruner) clearInterval(this.pruner);
+    pruner.unref();
+    this.scheduler.addInterval('api-nonce-prune', pruner);
   }
 
   /** A new key; the secret is returned this once and stored sealed. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -31,8 +32,8 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
       },
     }),
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig, DataSource],
-      useFactory: (c: AppConfig, db: DataSource) => ({
+      inject: [AppConfig, DataSource, SchedulerRegistry],
+      useFactory: (c: AppConfig, db: DataSource, scheduler: SchedulerRegistry) => ({
         throttlers: [
           // Per client address and account: guessing one account's password is slowed down ...
           {
@@ -49,7 +50,7 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
           { name: 'login-ip', ttl: c.loginRateWindowSeconds * 1000, limit: c.loginIpRateLimit },
         ],
         // Shared by every process (the database), not per-process memory.
-        storage: new PgThrottlerStorage(db),
+        storage: new PgThrottlerStorage(db, scheduler),
       }),
     }),
   ],

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
@@ -8,26 +9,25 @@ import { DataSource } from 'typeorm';
  * @nestjs/throttler's storage on PostgreSQL, so every process counts against the same limits (the
  * embedded default has no Redis; production has the database anyway). A fixed window per key: one
  * UPSERT per request; a key over its limit stays blocked until its window ends. Expired windows are
- * pruned every minute.
+ * pruned every minute (an interval of the app's SchedulerRegistry, cleared when the app closes).
  */
 @Injectable()
-export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown {
+export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap {
   private readonly logger = new Logger(PgThrottlerStorage.name);
-  private pruner: NodeJS.Timeout | undefined;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.pruner = setInterval(() => {
+    const pruner = setInterval(() => {
       this.db
         .query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`)
         .catch((err: unknown) => this.logger.warn(`rate limit prune failed: ${String(err)}`));
     }, 60_000);
-    this.pruner.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.pruner) clearInterval(this.pruner);
+    pruner.unref();
+    this.scheduler.addInterval('rate-limit-prune', pruner);
   }
 
   async increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {
