@@ -1,5 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -34,26 +33,14 @@ const header = (h: SignedRequest['headers'], name: string): string | undefined =
 
 /** Merchant API keys: created, listed, revoked, rotated with an overlap, and checked per request. */
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ApiKeysService.name);
+export class ApiKeysService {
   private readonly box: SecretBox;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
-  }
-
-  onApplicationBootstrap(): void {
-    // Nonces older than the window can never be accepted again: forget them every minute (an interval
-    // of the app's SchedulerRegistry, cleared when the app closes).
-    const pruner = setInterval(() => {
-      this.pruneNonces().catch((err: unknown) => this.logger.warn(`nonce prune failed: ${String(err)}`));
-    }, 60_000);
-    pruner.unref();
-    this.scheduler.addInterval('api-nonce-prune', pruner);
   }
 
   /** A new key; the secret is returned this once and stored sealed. */
@@ -185,7 +172,10 @@ export class ApiKeysService implements OnApplicationBootstrap {
     };
   }
 
-  /** Forget nonces older than twice the window (a timestamp that old is refused anyway). */
+  /**
+   * Forget nonces older than twice the window (a timestamp that old is refused anyway); every minute
+   * (AuthPruners).
+   */
   async pruneNonces(): Promise<number> {
     const rows = await this.db.query<{ n: number }[]>(
       `WITH gone AS (DELETE FROM api_nonces WHERE created_at < now() - make_interval(secs => $1) RETURNING 1)

@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { createSecretKey } from 'node:crypto';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { TenantsModule } from '../tenants/tenants.module';
@@ -10,6 +8,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { ApiRateLimiter } from './api-rate-limiter';
 import { AuthController } from './auth.controller';
+import { AuthPruners } from './auth-pruners';
 import { PgThrottlerStorage } from './pg-throttler.storage';
 import { DataSource } from 'typeorm';
 import { MerchantAuthGuard } from './merchant-auth.guard';
@@ -18,22 +17,24 @@ import { BearerAuthGuard } from './bearer-auth.guard';
 import { PlatformTokenCache } from './platform-token-cache';
 import { PrincipalCache } from './principal-cache';
 import { RegistrationRateLimiter } from './registration-rate-limiter';
+import { JwtStrategy, jwtKey } from './strategies/jwt.strategy';
+import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
+import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
 
 @Module({
   imports: [
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
+      // Signs access tokens (AuthService.login); JwtStrategy verifies them with the same key.
       useFactory: (c: AppConfig) => {
-        // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as
-        // a public key on every verify, a tenth of an order creation's CPU.
-        const key = createSecretKey(Buffer.from(c.jwtSecret, 'utf8'));
+        const key = jwtKey(c);
         return { secretOrKeyProvider: () => key, signOptions: { algorithm: 'HS256' } };
       },
     }),
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig, DataSource, SchedulerRegistry],
-      useFactory: (c: AppConfig, db: DataSource, scheduler: SchedulerRegistry) => ({
+      inject: [AppConfig, DataSource],
+      useFactory: (c: AppConfig, db: DataSource) => ({
         throttlers: [
           // Per client address and account: guessing one account's password is slowed down ...
           {
@@ -50,7 +51,7 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
           { name: 'login-ip', ttl: c.loginRateWindowSeconds * 1000, limit: c.loginIpRateLimit },
         ],
         // Shared by every process (the database), not per-process memory.
-        storage: new PgThrottlerStorage(db, scheduler),
+        storage: new PgThrottlerStorage(db),
       }),
     }),
   ],
@@ -63,6 +64,10 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
     PgThrottlerStorage,
     ApiRateLimiter,
     ApiKeysService,
+    AuthPruners,
+    JwtStrategy,
+    PlatformTokenStrategy,
+    MerchantSignatureStrategy,
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
@@ -70,6 +75,8 @@ import { RegistrationRateLimiter } from './registration-rate-limiter';
     AuthService,
     PrincipalCache,
     ApiKeysService,
+    // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.
+    MerchantSignatureStrategy,
     MerchantAuthGuard,
     ApiRateLimiter,
     PgThrottlerStorage,

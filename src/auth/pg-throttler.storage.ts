@@ -1,5 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
@@ -9,25 +8,15 @@ import { DataSource } from 'typeorm';
  * @nestjs/throttler's storage on PostgreSQL, so every process counts against the same limits (the
  * embedded default has no Redis; production has the database anyway). A fixed window per key: one
  * UPSERT per request; a key over its limit stays blocked until its window ends. Expired windows are
- * pruned every minute (an interval of the app's SchedulerRegistry, cleared when the app closes).
+ * pruned every minute (AuthPruners).
  */
 @Injectable()
-export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap {
-  private readonly logger = new Logger(PgThrottlerStorage.name);
+export class PgThrottlerStorage implements ThrottlerStorage {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const pruner = setInterval(() => {
-      this.db
-        .query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`)
-        .catch((err: unknown) => this.logger.warn(`rate limit prune failed: ${String(err)}`));
-    }, 60_000);
-    pruner.unref();
-    this.scheduler.addInterval('rate-limit-prune', pruner);
+  /** Forget windows that ended over a minute ago. */
+  async prune(): Promise<void> {
+    await this.db.query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`);
   }
 
   async increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {
