@@ -8,8 +8,10 @@ const common = {
     '^.+\\.ts$': tsJest,
     // content-disposition 3 (under @fastify/static, which serves /docs) ships ESM only; Jest needs CJS.
     '^.+/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+    // @nestjs/passport 12 ships ESM only too (Node requires it natively; Jest's module system does not).
+    '^.+/node_modules/@nestjs/passport/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true }, isolatedModules: true }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/|@nestjs/passport/)'],
 };
 module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

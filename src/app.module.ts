@@ -30,7 +30,6 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
         DatabaseModule.forRoot(databaseUrl),
-        // The periodic jobs (expiry sweep, reconciliation) run on its SchedulerRegistry.
         ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,

@@ -1,7 +1,9 @@
 import { startPaymux } from './bootstrap';
+import { loadEnvFile } from './config/config.module';
 import { DEMO } from './demo/demo.service';
 
 async function main(): Promise<void> {
+  const envFile = await loadEnvFile();
   const paymux = await startPaymux(process.env);
   const { config } = paymux;
   const base = config.baseUrl();
@@ -12,6 +14,7 @@ async function main(): Promise<void> {
     `paymux is listening on port ${port} (${paymux.db.embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL'}), links use ${base}`,
     `  ${config.apiDocsEnabled ? `API docs: ${base}/docs    ` : ''}health: ${base}/health`,
   ];
+  if (envFile) lines.push(`  settings read from ${envFile} too (the environment wins over it)`);
   if (config.demoEnabled) {
     lines.push(
       `  demo login: ${DEMO.email} / ${DEMO.password}${paymux.demoSeeded ? ' (demo tenant just created)' : ''}`,

@@ -16,7 +16,7 @@ const ENV = {
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(__dirname, '../dist/src/main.js')], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', ENV_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

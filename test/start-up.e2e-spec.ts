@@ -18,6 +18,7 @@ function startMain(env: Record<string, string>): { child: ChildProcess; output: 
       EXPIRY_SWEEP_INTERVAL_MS: '0',
       RECONCILE_INTERVAL_MS: '0',
       NOTIFY_WORKER: 'false',
+      ENV_FILE: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

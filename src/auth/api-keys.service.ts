@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -33,28 +33,14 @@ const header = (h: SignedRequest['headers'], name: string): string | undefined =
 
 /** Merchant API keys: created, listed, revoked, rotated with an overlap, and checked per request. */
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ApiKeysService.name);
+export class ApiKeysService {
   private readonly box: SecretBox;
-  private pruner: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
-  }
-
-  onApplicationBootstrap(): void {
-    // Nonces older than the window can never be accepted again: forget them every minute.
-    this.pruner = setInterval(() => {
-      this.pruneNonces().catch((err: unknown) => this.logger.warn(`nonce prune failed: ${String(err)}`));
-    }, 60_000);
-    this.pruner.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.pruner) clearInterval(this.pruner);
   }
 
   /** A new key; the secret is returned this once and stored sealed. */
@@ -186,7 +172,10 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     };
   }
 
-  /** Forget nonces older than twice the window (a timestamp that old is refused anyway). */
+  /**
+   * Forget nonces older than twice the window (a timestamp that old is refused anyway); every minute
+   * (AuthPruners).
+   */
   async pruneNonces(): Promise<number> {
     const rows = await this.db.query<{ n: number }[]>(
       `WITH gone AS (DELETE FROM api_nonces WHERE created_at < now() - make_interval(secs => $1) RETURNING 1)

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { createSecretKey } from 'node:crypto';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -9,6 +8,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { ApiRateLimiter } from './api-rate-limiter';
 import { AuthController } from './auth.controller';
+import { AuthPruners } from './auth-pruners';
 import { PgThrottlerStorage } from './pg-throttler.storage';
 import { DataSource } from 'typeorm';
 import { MerchantAuthGuard } from './merchant-auth.guard';
@@ -23,6 +23,9 @@ import { ApiNonce } from './api-nonce.entity';
 import { PlatformToken } from './platform-token.entity';
 import { RateLimit } from './rate-limit.entity';
 import { User } from './user.entity';
+import { JwtStrategy, jwtKey } from './strategies/jwt.strategy';
+import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
+import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
 
 @Module({
   imports: [
@@ -30,10 +33,9 @@ import { User } from './user.entity';
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
+      // Signs access tokens (AuthService.login); JwtStrategy verifies them with the same key.
       useFactory: (c: AppConfig) => {
-        // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as
-        // a public key on every verify, a tenth of an order creation's CPU.
-        const key = createSecretKey(Buffer.from(c.jwtSecret, 'utf8'));
+        const key = jwtKey(c);
         return { secretOrKeyProvider: () => key, signOptions: { algorithm: 'HS256' } };
       },
     }),
@@ -69,6 +71,10 @@ import { User } from './user.entity';
     PgThrottlerStorage,
     ApiRateLimiter,
     ApiKeysService,
+    AuthPruners,
+    JwtStrategy,
+    PlatformTokenStrategy,
+    MerchantSignatureStrategy,
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
@@ -76,6 +82,8 @@ import { User } from './user.entity';
     AuthService,
     PrincipalCache,
     ApiKeysService,
+    // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.
+    MerchantSignatureStrategy,
     MerchantAuthGuard,
     ApiRateLimiter,
     PgThrottlerStorage,

@@ -4,12 +4,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
-import { isUUID } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
-import { conflict, DomainError, notFound, unauthenticated } from '../common/domain-error';
+import { conflict, DomainError, notFound } from '../common/domain-error';
 import { isUniqueViolation } from '../common/pg-errors';
-import { TenantRole, TENANT_ROLES } from '../tenants/membership.entity';
+import type { TenantRole } from '../tenants/membership.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { TenantsService } from '../tenants/tenants.service';
 import { HashSlots } from './hash-slots';
@@ -18,19 +17,10 @@ import { PlatformTokenCache } from './platform-token-cache';
 import { PrincipalCache } from './principal-cache';
 import type { Principal } from './principal';
 import { passwordHashOptions } from './password-hash';
+import { PLATFORM_TOKEN_PREFIX } from './strategies/bearer-token';
+import type { JwtClaims } from './strategies/jwt.strategy';
+import { accountDisabled } from './strategies/token-holder';
 import { User } from './user.entity';
-
-const PLATFORM_TOKEN_PREFIX = 'pmx_';
-
-interface JwtClaims {
-  sub: string;
-  tid: string;
-  role: TenantRole;
-  pa: boolean;
-  /** Set by jsonwebtoken when signing; a token without them is refused. */
-  iat?: number;
-  exp?: number;
-}
 
 /**
  * Registrations hash at most two passwords at once: libuv's pool has four threads (UV_THREADPOOL_SIZE),
@@ -112,45 +102,6 @@ export class AuthService {
     };
     const access_token = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresIn });
     return { access_token, token_type: 'Bearer', expires_in: this.config.jwtExpiresIn };
-  }
-
-  /**
-   * Resolve a Bearer token (JWT or platform token) to a principal, or null. The token names the user
-   * and tenant; the role and platform-admin flag are the current ones (PrincipalCache, at most
-   * AUTH_RECHECK_SECONDS old), never the claims of a token signed days ago. A disabled account or a
-   * membership that is gone is refused (401).
-   */
-  async authenticate(token: string): Promise<Principal | null> {
-    if (token.startsWith(PLATFORM_TOKEN_PREFIX)) return this.authenticatePlatformToken(token);
-    let c: JwtClaims;
-    try {
-      c = await this.jwt.verifyAsync<JwtClaims>(token, { algorithms: ['HS256'] });
-    } catch {
-      return null;
-    }
-    // jsonwebtoken checks exp only when present: a token without one would never expire.
-    if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
-    if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return null;
-    if (!isUUID(c.sub) || !isUUID(c.tid)) return null;
-    return this.currentPrincipal(c.sub, c.tid, 'jwt');
-  }
-
-  private async authenticatePlatformToken(token: string): Promise<Principal | null> {
-    const owner = await this.platformTokens.get(sha256Hex(token));
-    if (!owner) return null;
-    return this.currentPrincipal(owner.userId, owner.tenantId, 'platform_token');
-  }
-
-  private async currentPrincipal(
-    userId: string,
-    tenantId: string,
-    via: 'jwt' | 'platform_token',
-  ): Promise<Principal | null> {
-    const now = await this.access.get(userId, tenantId);
-    if (!now.exists) return null;
-    if (now.disabled) throw accountDisabled();
-    if (!now.role) throw unauthenticated('this account is no longer a member of the tenant');
-    return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
   }
 
   async me(p: Principal): Promise<{ user: User; tenant: Tenant; role: TenantRole }> {
@@ -241,7 +192,3 @@ export function adminEmailTakenMessage(email: string): string {
     `(or \`node dist/src/auth/promote-admin.js ${email}\`); otherwise set ADMIN_EMAIL to another address.`
   );
 }
-
-/** A disabled account's logins and tokens (JWT and platform) are refused with this. */
-const accountDisabled = (): DomainError =>
-  new DomainError('account_disabled', 401, 'this account is disabled; ask a platform admin');

@@ -1,33 +1,44 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
 import { forbidden, unauthenticated } from '../common/domain-error';
 import type { TenantRole } from '../tenants/membership.entity';
 import { PLATFORM_ADMIN_ONLY, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
 import { ApiRateLimiter } from './api-rate-limiter';
-import { AuthService } from './auth.service';
 import type { Principal } from './principal';
+import { passportNameOf } from './strategies/app-scoped-passport';
+import { bearerToken } from './strategies/bearer-token';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
 
-/** Global guard: every route needs a Bearer JWT or platform token unless marked @Public(). */
+type BearerRequest = Parameters<typeof bearerToken>[0] & { principal?: Principal };
+
+/**
+ * The global guard: every route needs a Bearer JWT (JwtStrategy) or platform token
+ * (PlatformTokenStrategy) unless marked @Public(). The principal goes to `request.principal`; then the
+ * API rate limit, @PlatformAdminOnly() and @Roles() are checked.
+ */
 @Injectable()
-export class BearerAuthGuard implements CanActivate {
+export class BearerAuthGuard extends AuthGuard() {
   constructor(
     private readonly reflector: Reflector,
-    private readonly auth: AuthService,
     private readonly limiter: ApiRateLimiter,
-  ) {}
+    jwt: JwtStrategy,
+    platformTokens: PlatformTokenStrategy,
+  ) {
+    // Tried in this order; a token only one of them reads (JWT or `pmx_...`), so at most one looks it up.
+    super({
+      defaultStrategy: [passportNameOf(jwt), passportNameOf(platformTokens)],
+      property: 'principal',
+      session: false,
+    });
+  }
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const req = ctx
-      .switchToHttp()
-      .getRequest<{ headers: Record<string, string | undefined>; principal?: Principal }>();
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw unauthenticated('a Bearer token is required');
-    const principal = await this.auth.authenticate(match[1]);
-    if (!principal) throw unauthenticated('the token is invalid, expired or revoked');
-    req.principal = principal;
+    await (super.canActivate(ctx) as Promise<boolean>);
+    const principal = ctx.switchToHttp().getRequest<BearerRequest>().principal as Principal;
     await this.limiter.hit(principal, undefined, ctx.switchToHttp().getResponse());
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.platformAdmin) {
       throw forbidden('this needs a platform admin');
@@ -37,5 +48,22 @@ export class BearerAuthGuard implements CanActivate {
       throw forbidden(`this needs the role ${roles.join(' or ')}`);
     }
     return true;
+  }
+
+  /** Our envelope for every refusal: a strategy's DomainError as it is, else 401 unauthenticated. */
+  override handleRequest<T = Principal>(
+    err: Error | null,
+    principal: T | false | null,
+    _info: unknown,
+    ctx: ExecutionContext,
+  ): T {
+    if (err) throw err;
+    if (!principal)
+      throw unauthenticated(
+        bearerToken(ctx.switchToHttp().getRequest<BearerRequest>())
+          ? 'the token is invalid, expired or revoked'
+          : 'a Bearer token is required',
+      );
+    return principal;
   }
 }

@@ -1,43 +1,35 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { DomainError } from '../common/domain-error';
-import { signedBodyOf } from '../common/raw-body';
-import { ApiKeysService } from './api-keys.service';
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { unauthenticated } from '../common/domain-error';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
+import { passportNameOf } from './strategies/app-scoped-passport';
+import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
 
 /**
  * The merchant API's guard (`/v1/*`, routes marked @Public() for the Bearer guard): a signed request
- * with X-API-Key, X-Timestamp, X-Nonce and X-Signature, checked over the exact raw body.
+ * (MerchantSignatureStrategy), then the API rate limit per key.
  */
 @Injectable()
-export class MerchantAuthGuard implements CanActivate {
+export class MerchantAuthGuard extends AuthGuard() {
   constructor(
-    private readonly keys: ApiKeysService,
     private readonly limiter: ApiRateLimiter,
-  ) {}
+    signatures: MerchantSignatureStrategy,
+  ) {
+    super({ defaultStrategy: passportNameOf(signatures), property: 'principal', session: false });
+  }
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const req = ctx.switchToHttp().getRequest<{
-      headers: Record<string, string | string[] | undefined>;
-      method: string;
-      url: string;
-      rawBody?: Buffer;
-      body?: unknown;
-      principal?: Principal;
-    }>();
-    // The signature covers the bytes received, whatever the content type; a body whose bytes were not
-    // kept is refused rather than checked as an empty one.
-    const rawBody = signedBodyOf(req);
-    if (rawBody === undefined)
-      throw new DomainError('unsupported_media_type', 415, 'the body must be application/json');
-    const principal = await this.keys.authenticate({
-      headers: req.headers,
-      method: req.method,
-      url: req.url,
-      rawBody,
-    });
-    req.principal = principal;
+  override async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    await (super.canActivate(ctx) as Promise<boolean>);
+    const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal as Principal;
     await this.limiter.hit(principal, principal.apiKeyId, ctx.switchToHttp().getResponse());
     return true;
+  }
+
+  /** The strategy's DomainError as it is (the merchant envelope maps it). */
+  override handleRequest<T = Principal>(err: Error | null, principal: T | false | null): T {
+    if (err) throw err;
+    if (!principal) throw unauthenticated('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
+    return principal;
   }
 }

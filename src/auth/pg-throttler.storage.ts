@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
@@ -8,26 +8,15 @@ import { DataSource } from 'typeorm';
  * @nestjs/throttler's storage on PostgreSQL, so every process counts against the same limits (the
  * embedded default has no Redis; production has the database anyway). A fixed window per key: one
  * UPSERT per request; a key over its limit stays blocked until its window ends. Expired windows are
- * pruned every minute.
+ * pruned every minute (AuthPruners).
  */
 @Injectable()
-export class PgThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(PgThrottlerStorage.name);
-  private pruner: NodeJS.Timeout | undefined;
-
+export class PgThrottlerStorage implements ThrottlerStorage {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  onApplicationBootstrap(): void {
-    this.pruner = setInterval(() => {
-      this.db
-        .query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`)
-        .catch((err: unknown) => this.logger.warn(`rate limit prune failed: ${String(err)}`));
-    }, 60_000);
-    this.pruner.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.pruner) clearInterval(this.pruner);
+  /** Forget windows that ended over a minute ago. */
+  async prune(): Promise<void> {
+    await this.db.query(`DELETE FROM rate_limits WHERE expires_at < now() - interval '1 minute'`);
   }
 
   async increment(key: string, ttlMs: number, limit: number): Promise<ThrottlerStorageRecord> {

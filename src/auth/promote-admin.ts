@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { AppConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/config.module';
 import { dataSourceOptions } from '../database/data-source-options';
 import { openDatabase } from '../database/embedded-database';
 import { User } from './user.entity';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  await loadEnvFile();
   const config = AppConfig.fromEnv(process.env);
   const handle = await openDatabase(config.databaseUrl, config.dataDir, 2);
   const ds = new DataSource(dataSourceOptions(handle.url, 2));

@@ -31,9 +31,13 @@ process.once('exit', () => {
  * There is no start budget: a busy machine is slow, not broken (Jest's testTimeout is the ceiling);
  * a server that exits before it is healthy fails the start at once, with its output.
  */
-export async function startServerProcess(env: Record<string, string | undefined>): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string | undefined>,
+  opts: { cwd?: string } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(__dirname, '../../dist/src/main.js')], {
+    cwd: opts.cwd,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -41,6 +45,8 @@ export async function startServerProcess(env: Record<string, string | undefined>
       TMPDIR: process.env.TMPDIR,
       [RUN_MARKER]: process.env[RUN_MARKER],
       PORT: String(port),
+      // No env file: a developer's .env in the working directory must not reach the tests.
+      ENV_FILE: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

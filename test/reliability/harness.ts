@@ -165,6 +165,8 @@ export async function startServer(
       // An entry outside the repository (a worktree's build) still resolves the repository's packages.
       NODE_PATH: join(ROOT, 'node_modules'),
       NODE_ENV: 'production',
+      // No env file: a .env in the repository must not reach the scenarios.
+      ENV_FILE: '',
       PORT: String(port),
       PUBLIC_BASE_URL: url,
       DATABASE_URL: c.db.url,

@@ -1,0 +1,69 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { isUUID } from 'class-validator';
+import { createSecretKey, KeyObject } from 'node:crypto';
+import { Strategy } from 'passport-jwt';
+import { AppConfig } from '../../config/app-config';
+import { TENANT_ROLES, TenantRole } from '../../tenants/membership.entity';
+import type { Principal } from '../principal';
+import { PrincipalCache } from '../principal-cache';
+import { APP_SCOPED_PASSPORT, forgetStrategy } from './app-scoped-passport';
+import { bearerToken, isPlatformToken } from './bearer-token';
+import { tokenHolder } from './token-holder';
+
+/** The claims of an access token (signed by AuthService.login). */
+export interface JwtClaims {
+  sub: string;
+  tid: string;
+  role: TenantRole;
+  pa: boolean;
+  /** Set by jsonwebtoken when signing; a token without them is refused. */
+  iat?: number;
+  exp?: number;
+}
+
+/**
+ * The HS256 key of access tokens, as a KeyObject made once: given a string, jsonwebtoken first tries
+ * (and fails) to parse it as a public key on every verify, a tenth of an order creation's CPU.
+ */
+export const jwtKey = (config: AppConfig): KeyObject =>
+  createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
+
+/**
+ * `Authorization: Bearer <JWT>` (passport-jwt, HS256 only): the token names the user and tenant; the
+ * principal carries their current role and flags (tokenHolder). Platform tokens are left to
+ * PlatformTokenStrategy.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements OnModuleDestroy {
+  constructor(
+    config: AppConfig,
+    private readonly access: PrincipalCache,
+  ) {
+    super({
+      jwtFromRequest: (req: Parameters<typeof bearerToken>[0]) => {
+        const token = bearerToken(req);
+        return token && !isPlatformToken(token) ? token : null;
+      },
+      // passport-jwt hands the key to jsonwebtoken, which takes a KeyObject (its types say string | Buffer).
+      secretOrKey: jwtKey(config) as unknown as Buffer,
+      algorithms: ['HS256'],
+    });
+  }
+
+  getPassportInstance(): typeof APP_SCOPED_PASSPORT {
+    return APP_SCOPED_PASSPORT;
+  }
+
+  async validate(c: JwtClaims): Promise<Principal | null> {
+    // jsonwebtoken checks exp only when present: a token without one would never expire.
+    if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
+    if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return null;
+    if (!isUUID(c.sub) || !isUUID(c.tid)) return null;
+    return tokenHolder(c.sub, c.tid, 'jwt', await this.access.get(c.sub, c.tid));
+  }
+
+  onModuleDestroy(): void {
+    forgetStrategy(this);
+  }
+}

@@ -1,0 +1,25 @@
+import { DomainError, unauthenticated } from '../../common/domain-error';
+import type { CurrentAccess } from '../principal-cache';
+import type { Principal } from '../principal';
+
+/** A disabled account's logins and tokens (JWT and platform) are refused with this. */
+export const accountDisabled = (): DomainError =>
+  new DomainError('account_disabled', 401, 'this account is disabled; ask a platform admin');
+
+/**
+ * The principal of a Bearer token that names this user and tenant, with the role and platform-admin
+ * flag they have now (PrincipalCache, at most AUTH_RECHECK_SECONDS old), never the claims of a token
+ * signed days ago. null when the user is gone; a disabled account or a membership that is gone is
+ * refused (401).
+ */
+export function tokenHolder(
+  userId: string,
+  tenantId: string,
+  via: 'jwt' | 'platform_token',
+  now: CurrentAccess,
+): Principal | null {
+  if (!now.exists) return null;
+  if (now.disabled) throw accountDisabled();
+  if (!now.role) throw unauthenticated('this account is no longer a member of the tenant');
+  return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
+}
