@@ -12,6 +12,7 @@ import { OrdersService } from '../orders/orders.service';
 import { PaymentsService } from '../payments/payments.service';
 import type { PaymentAction } from '../payments/payment-provider';
 import { renderCheckout } from './checkout.page';
+import { CheckoutStatusResponse } from './checkout-status.response';
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
 @ApiExcludeController()
@@ -69,7 +70,7 @@ export class CheckoutController {
   }
 
   @Get(':order_id/status')
-  async status(@Param('order_id') orderId: string): Promise<Record<string, unknown>> {
+  async status(@Param('order_id') orderId: string): Promise<CheckoutStatusResponse> {
     const order = await this.load(orderId);
     return {
       id: order.id,

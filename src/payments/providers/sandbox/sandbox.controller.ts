@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../../auth/auth.decorators';
+import { ApiErrorResponses } from '../../../common/api-docs';
 import { DomainError, notFound } from '../../../common/domain-error';
 import { randomToken } from '../../../common/crypto';
 import { unixSeconds } from '../../../common/time';
@@ -10,6 +11,7 @@ import { Payment } from '../../payment.entity';
 import { ProviderRegistry } from '../../provider-registry';
 import { WebhooksService } from '../../webhooks.service';
 import { CompleteSandboxPaymentDto } from './sandbox.dto';
+import { SandboxCompletionResponse } from './sandbox.response';
 import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from './sandbox.provider';
 
 /**
@@ -17,7 +19,7 @@ import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from '
  * into the same webhook pipeline as every real provider. Open like a provider's checkout page: the
  * pay_id is the capability.
  */
-@ApiTags('sandbox')
+@ApiTags('Sandbox')
 @Public()
 @Controller('api/v1/sandbox/payments')
 export class SandboxController {
@@ -29,10 +31,12 @@ export class SandboxController {
 
   @Post(':pay_id/complete')
   @HttpCode(200)
+  @ApiOkResponse({ type: SandboxCompletionResponse })
+  @ApiErrorResponses([400, 404])
   async complete(
     @Param('pay_id') payId: string,
     @Body() dto: CompleteSandboxPaymentDto,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<SandboxCompletionResponse> {
     if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw notFound('payment');
     const payment = await this.db
       .getRepository(Payment)
