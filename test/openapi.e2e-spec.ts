@@ -119,7 +119,7 @@ function mismatches(doc: OpenApi, schema: Schema, value: unknown, at = '$'): str
     return s.oneOf.some((o) => mismatches(doc, o, value, at).length === 0) ? [] : [`${at}: matches no oneOf`];
   }
   if (s.enum && !s.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not in the enum`];
-  const type = s.type ?? (s.properties ? 'object' : undefined);
+  const type: string = s.type ?? (s.properties ? 'object' : 'any');
   switch (type) {
     case 'string':
       return typeof value === 'string' ? [] : [`${at}: ${typeof value}, documented as a string`];
