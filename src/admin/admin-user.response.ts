@@ -1,22 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { CurrentUser } from '../auth/auth.response';
 import type { User } from '../auth/user.entity';
 import { ApiDateTime } from '../common/api-docs';
 import { isoMicros } from '../common/time';
 
 /** A user account as a platform operator sees it. */
-export class AdminUserResponse {
-  @ApiProperty({ format: 'uuid' })
-  id!: string;
-
-  @ApiProperty({ example: 'jane@example.com' })
-  email!: string;
-
-  @ApiProperty({ example: 'Jane' })
-  name!: string;
-
-  @ApiProperty()
-  is_platform_admin!: boolean;
-
+export class AdminUserResponse extends CurrentUser {
   @ApiProperty({ description: 'logins, JWTs and platform tokens are refused' })
   disabled!: boolean;
 

@@ -10,7 +10,7 @@ import { OrderResponse, toOrderResponse } from '../orders/order.response';
 import { PaymentsService } from './payments.service';
 
 /**
- * Seed 000 "Create Order". It lives with payments because creating an order opens its payment
+ * Create an order (platform API). It lives with payments because creating an order opens its payment
  * (orders never import payments).
  */
 @ApiTags('Orders')

@@ -17,7 +17,7 @@ import { MerchantOrderResponse, toMerchantOrder } from '../orders/merchant-order
 import { CRYPTO_ROUTES, canonicalChain, parseRoute } from './routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
 
-/** Seed 004's request body, for the API docs; validated by hand to give the seed's error messages. */
+/** The merchant API's request body, for the API docs; validated by hand to give its error messages. */
 export class MerchantPaymentDto {
   @ApiProperty({ example: 'Pay1678886400000', description: '8-32 letters or digits, unique per tenant' })
   order_no!: string;
@@ -72,7 +72,7 @@ function httpUrl(field: string, raw: string): string {
 const ok = <T>(data: T): MerchantEnvelope<T> => ({ code: 10000, message: 'OK', data });
 
 /**
- * The merchant server-to-server API (seed 004), signed with an API key (DESIGN.md section 6):
+ * The merchant server-to-server API, signed with an API key (see MerchantAuthGuard, merchantSignature):
  * `POST /v1/payment`, `GET /v1/payment/:order_no`, `POST /v1/payment/:order_no/close`.
  */
 @ApiTags('Merchant API')

@@ -11,8 +11,8 @@ import type { PaymentAction } from './payment-provider';
 import { PaymentsService } from './payments.service';
 
 /**
- * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
- * the seed's codes (1001, 1002, 4001-4004, -1) by the exception filter for this path.
+ * The order payment API: pay an existing order with a pay way; `{code, msg, data}` envelope. Errors
+ * are mapped to its numeric codes (1001, 1002, 4001-4004, -1) by the exception filter for this path.
  */
 @ApiTags('Order payment')
 @ApiBearerAuth()
