@@ -3,8 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { apiDocumentConfig } from './api-document';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { refuseComplexBodies } from './common/body-shape';
@@ -90,18 +91,12 @@ export async function startPaymux(
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
     });
-    const docs = new DocumentBuilder()
-      .setTitle('paymux')
-      .setDescription('Multi-tenant payment orders: platform API (seed 000/001), webhooks, hosted checkout')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build();
     // API_DOCS: off in production unless asked for (see AppConfig.apiDocsEnabled).
     if (config.apiDocsEnabled)
       SwaggerModule.setup(
         'docs',
         app,
-        () => SwaggerModule.createDocument(app as NestFastifyApplication, docs),
+        () => SwaggerModule.createDocument(app as NestFastifyApplication, apiDocumentConfig()),
         {
           jsonDocumentUrl: 'docs-json',
         },

@@ -1,24 +1,16 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, PlatformAdminOnly } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { Money } from '../common/money';
-import { isoMicros } from '../common/time';
+import { ApiErrorResponses } from '../common/api-docs';
 import { PutFxRateDto } from './dto/fx-rate.dto';
-import type { FxRate } from '../fx/fx-rate.entity';
 import { FxService } from '../fx/fx.service';
-
-const toResponse = (r: FxRate): Record<string, unknown> => ({
-  base: r.base,
-  quote: r.quote,
-  rate: new Money(r.rate).toFixed(),
-  updated_by: r.updatedBy,
-  updated_at: isoMicros(r.updatedAt),
-});
+import { FxRateListResponse, FxRateResponse, toFxRateResponse } from './fx-rate.response';
 
 /** Platform-operator API. */
-@ApiTags('admin')
+@ApiTags('Admin')
 @ApiBearerAuth()
+@ApiErrorResponses([401, 403])
 @PlatformAdminOnly()
 @Controller('api/v1/admin')
 export class AdminController {
@@ -26,17 +18,22 @@ export class AdminController {
 
   /** Set 1 base = rate quote (e.g. USD/CNY 7.1234); every change is audited. */
   @Put('fx-rates/:base/:quote')
+  @ApiOkResponse({ type: FxRateResponse })
+  @ApiErrorResponses([400])
   async putRate(
     @CurrentPrincipal() p: Principal,
     @Param('base') base: string,
     @Param('quote') quote: string,
     @Body() dto: PutFxRateDto,
-  ): Promise<Record<string, unknown>> {
-    return toResponse(await this.fx.setRate(p.userId, base.toUpperCase(), quote.toUpperCase(), dto.rate));
+  ): Promise<FxRateResponse> {
+    return toFxRateResponse(
+      await this.fx.setRate(p.userId, base.toUpperCase(), quote.toUpperCase(), dto.rate),
+    );
   }
 
   @Get('fx-rates')
-  async listRates(): Promise<{ data: Record<string, unknown>[] }> {
-    return { data: (await this.fx.list()).map(toResponse) };
+  @ApiOkResponse({ type: FxRateListResponse })
+  async listRates(): Promise<FxRateListResponse> {
+    return { data: (await this.fx.list()).map(toFxRateResponse) };
   }
 }

@@ -1,9 +1,17 @@
 import { Body, Controller, Delete, Get, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ApiErrorResponses } from '../common/api-docs';
 import { UuidParam } from '../common/uuid-param';
 import { CurrentPrincipal, Roles } from './auth.decorators';
-import { ApiKeysService, toApiKeyResponse } from './api-keys.service';
+import {
+  ApiKeyCreatedResponse,
+  ApiKeyListResponse,
+  ApiKeyResponse,
+  ApiKeyRotatedResponse,
+  toApiKeyResponse,
+} from './api-key.response';
+import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
 export class CreateApiKeyDto {
@@ -23,39 +31,47 @@ export class RotateApiKeyDto {
 }
 
 /** Merchant API keys (owner or admin). The secret is shown once, when a key is created or rotated. */
-@ApiTags('api-keys')
+@ApiTags('API keys')
 @ApiBearerAuth()
+@ApiErrorResponses([401, 403])
 @Roles('owner', 'admin')
 @Controller('api/v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: ApiKeyCreatedResponse })
+  @ApiErrorResponses([400])
   async create(
     @CurrentPrincipal() p: Principal,
     @Body() dto: CreateApiKeyDto,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ApiKeyCreatedResponse> {
     const { key, secret } = await this.keys.create(p, dto.name);
     return { ...toApiKeyResponse(key), secret };
   }
 
   @Get()
-  async list(@CurrentPrincipal() p: Principal): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: ApiKeyListResponse })
+  async list(@CurrentPrincipal() p: Principal): Promise<ApiKeyListResponse> {
     return { data: (await this.keys.list(p.tenantId)).map(toApiKeyResponse) };
   }
 
   @Delete(':id')
-  async revoke(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: ApiKeyResponse, description: 'the key, now revoked' })
+  @ApiErrorResponses([400, 404])
+  async revoke(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<ApiKeyResponse> {
     return toApiKeyResponse(await this.keys.revoke(p.tenantId, id));
   }
 
   /** A new key and secret; the old key keeps working for `overlap_seconds`. */
   @Post(':id/rotate')
+  @ApiCreatedResponse({ type: ApiKeyRotatedResponse })
+  @ApiErrorResponses([400, 404, 409])
   async rotate(
     @CurrentPrincipal() p: Principal,
     @UuidParam() id: string,
     @Body() dto: RotateApiKeyDto,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ApiKeyRotatedResponse> {
     const { key, secret, old } = await this.keys.rotate(p, id, dto.overlap_seconds);
     return { ...toApiKeyResponse(key), secret, previous: toApiKeyResponse(old) };
   }

@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import { safeEqual } from '../common/crypto';
 import { DomainError, notFound } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
-import { isoMicros } from '../common/time';
 import { AppConfig } from '../config/app-config';
 import { ApiKey } from './api-key.entity';
 import { merchantSignature, SIGNATURE_WINDOW_SECONDS } from './merchant-signature';
@@ -185,15 +184,3 @@ export class ApiKeysService {
     return rows[0].n;
   }
 }
-
-/** The public view of a key: never the secret. */
-export const toApiKeyResponse = (k: ApiKey): Record<string, unknown> => ({
-  id: k.id,
-  key_id: k.keyId,
-  name: k.name,
-  created_at: isoMicros(k.createdAt),
-  expires_at: isoMicros(k.expiresAt),
-  revoked_at: isoMicros(k.revokedAt),
-  last_used_at: isoMicros(k.lastUsedAt),
-  active: !k.revokedAt && !(k.expiresAt && k.expiresAt.getTime() <= Date.now()),
-});

@@ -1,15 +1,29 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
+import { ApiErrorResponses } from '../common/api-docs';
 import { isoMicros } from '../common/time';
 import { UuidParam } from '../common/uuid-param';
 import { CurrentPrincipal, Public } from './auth.decorators';
+import {
+  LoginResponse,
+  MeResponse,
+  PlatformTokenCreatedResponse,
+  PlatformTokenListResponse,
+  RegisterResponse,
+} from './auth.response';
 import { AuthService } from './auth.service';
 import { CreateTokenDto, LoginDto, RegisterDto } from './dto/auth.dto';
 import type { Principal } from './principal';
 import { RegistrationRateLimiter } from './registration-rate-limiter';
 
-@ApiTags('auth')
+@ApiTags('Auth')
 @Controller('api/v1/auth')
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
@@ -17,9 +31,9 @@ export class AuthController {
   @Public()
   @UseGuards(RegistrationRateLimiter)
   @Post('register')
-  async register(
-    @Body() dto: RegisterDto,
-  ): Promise<{ user: { id: string; email: string; name: string }; tenant: { id: string; name: string } }> {
+  @ApiCreatedResponse({ type: RegisterResponse })
+  @ApiErrorResponses([400, 403, 409, 429])
+  async register(@Body() dto: RegisterDto): Promise<RegisterResponse> {
     const { user, tenant } = await this.auth.register(dto);
     return {
       user: { id: user.id, email: user.email, name: user.name },
@@ -31,13 +45,17 @@ export class AuthController {
   @UseGuards(ThrottlerGuard)
   @Post('login')
   @HttpCode(200)
-  login(@Body() dto: LoginDto): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+  @ApiOkResponse({ type: LoginResponse })
+  @ApiErrorResponses([400, 401, 403, 429])
+  login(@Body() dto: LoginDto): Promise<LoginResponse> {
     return this.auth.login(dto.email, dto.password);
   }
 
   @ApiBearerAuth()
   @Get('me')
-  async me(@CurrentPrincipal() p: Principal): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: MeResponse })
+  @ApiErrorResponses([401])
+  async me(@CurrentPrincipal() p: Principal): Promise<MeResponse> {
     const { user, tenant, role } = await this.auth.me(p);
     return {
       user: { id: user.id, email: user.email, name: user.name, is_platform_admin: user.isPlatformAdmin },
@@ -49,10 +67,12 @@ export class AuthController {
 
   @ApiBearerAuth()
   @Post('tokens')
+  @ApiCreatedResponse({ type: PlatformTokenCreatedResponse })
+  @ApiErrorResponses([400, 401])
   async createToken(
     @CurrentPrincipal() p: Principal,
     @Body() dto: CreateTokenDto,
-  ): Promise<{ id: string; name: string; token: string; created_at: string | null }> {
+  ): Promise<PlatformTokenCreatedResponse> {
     const { token, secret } = await this.auth.createPlatformToken(p, dto.name);
     return {
       id: token.id,
@@ -64,9 +84,9 @@ export class AuthController {
 
   @ApiBearerAuth()
   @Get('tokens')
-  async listTokens(
-    @CurrentPrincipal() p: Principal,
-  ): Promise<{ data: { id: string; name: string; created_at: string | null }[] }> {
+  @ApiOkResponse({ type: PlatformTokenListResponse })
+  @ApiErrorResponses([401])
+  async listTokens(@CurrentPrincipal() p: Principal): Promise<PlatformTokenListResponse> {
     const tokens = await this.auth.listPlatformTokens(p);
     return { data: tokens.map((t) => ({ id: t.id, name: t.name, created_at: isoMicros(t.createdAt) })) };
   }
@@ -74,6 +94,8 @@ export class AuthController {
   @ApiBearerAuth()
   @Delete('tokens/:id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'revoked' })
+  @ApiErrorResponses([400, 401, 404])
   async revokeToken(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<void> {
     await this.auth.revokePlatformToken(p, id);
   }

@@ -12,6 +12,7 @@ import { OrdersService } from '../orders/orders.service';
 import { PaymentLookup } from '../payments/attempts/payment-lookup.service';
 import { viewOfAction } from './action-views';
 import { renderCheckout } from './checkout.page';
+import { CheckoutStatusResponse } from './checkout-status.response';
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
 @ApiExcludeController()
@@ -65,7 +66,7 @@ export class CheckoutController {
   }
 
   @Get(':order_id/status')
-  async status(@Param('order_id') orderId: string): Promise<Record<string, unknown>> {
+  async status(@Param('order_id') orderId: string): Promise<CheckoutStatusResponse> {
     const order = await this.load(orderId);
     return {
       id: order.id,

@@ -1,13 +1,15 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/auth.decorators';
+import { ApiErrorResponses, SECURITY } from '../common/api-docs';
 import { AppConfig } from '../config/app-config';
+import { HealthResponse } from './health.response';
 import { checkMetricsAccess } from './metrics-access';
 import { MetricsService } from './metrics.service';
 
-@ApiTags('operations')
+@ApiTags('Health')
 @Public()
 @Controller()
 export class HealthController {
@@ -20,7 +22,8 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('health')
-  live(): { status: 'ok' } {
+  @ApiOkResponse({ type: HealthResponse })
+  live(): HealthResponse {
     return { status: 'ok' };
   }
 
@@ -31,8 +34,12 @@ export class HealthController {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 1000 })]);
   }
 
-  /** Prometheus metrics. */
+  /** Prometheus metrics. With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>`. */
   @Get('metrics')
+  @ApiSecurity(SECURITY.metricsToken)
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })
+  @ApiErrorResponses([401, 404])
   @Header('Cache-Control', 'no-store')
   async scrape(@Res() res: FastifyReply): Promise<void> {
     // METRICS_TOKEN, production: see checkMetricsAccess (the header is read here, not documented as a parameter).

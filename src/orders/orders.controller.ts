@@ -1,23 +1,24 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiErrorResponses } from '../common/api-docs';
 import { UuidParam } from '../common/uuid-param';
 import { ListOrdersQueryDto } from './dto/order.dto';
-import { toOrderResponse } from './order.response';
+import { OrderPageResponse, OrderResponse, toOrderResponse } from './order.response';
 import { OrdersService } from './orders.service';
 
-@ApiTags('orders')
+@ApiTags('Orders')
 @ApiBearerAuth()
+@ApiErrorResponses([401])
 @Controller('api/v1/orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Get()
-  async list(
-    @CurrentPrincipal() p: Principal,
-    @Query() q: ListOrdersQueryDto,
-  ): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: OrderPageResponse })
+  @ApiErrorResponses([400])
+  async list(@CurrentPrincipal() p: Principal, @Query() q: ListOrdersQueryDto): Promise<OrderPageResponse> {
     const page = await this.orders.list(p.tenantId, {
       applicationId: q.application_id,
       state: q.state,
@@ -29,7 +30,9 @@ export class OrdersController {
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: OrderResponse })
+  @ApiErrorResponses([400, 404])
+  async get(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<OrderResponse> {
     return toOrderResponse(await this.orders.get(p.tenantId, id));
   }
 }

@@ -1,57 +1,62 @@
 import { Body, Controller, Delete, Get, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
+import { ApiErrorResponses } from '../common/api-docs';
 import { UuidParam } from '../common/uuid-param';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
-import { toPackageResponse } from './package.response';
+import { PackageListResponse, PackageResponse, toPackageResponse } from './package.response';
 import { PackagesService } from './packages.service';
 
-@ApiTags('packages')
+@ApiTags('Packages')
 @ApiBearerAuth()
+@ApiErrorResponses([401])
 @Controller('api/v1/packages')
 export class PackagesController {
   constructor(private readonly packages: PackagesService) {}
 
   @Post()
   @Roles('owner', 'admin')
-  async create(
-    @CurrentPrincipal() p: Principal,
-    @Body() dto: CreatePackageDto,
-  ): Promise<Record<string, unknown>> {
+  @ApiCreatedResponse({ type: PackageResponse })
+  @ApiErrorResponses([400, 403, 404])
+  async create(@CurrentPrincipal() p: Principal, @Body() dto: CreatePackageDto): Promise<PackageResponse> {
     return toPackageResponse(await this.packages.create(p.tenantId, dto));
   }
 
   /** Active packages; `?include_inactive=true` lists deactivated ones too. */
   @Get()
+  @ApiOkResponse({ type: PackageListResponse })
   async list(
     @CurrentPrincipal() p: Principal,
     @Query('include_inactive') inactive?: string,
-  ): Promise<{ data: Record<string, unknown>[] }> {
+  ): Promise<PackageListResponse> {
     return { data: (await this.packages.list(p.tenantId, inactive === 'true')).map(toPackageResponse) };
   }
 
   @Get(':id')
-  async get(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: PackageResponse })
+  @ApiErrorResponses([400, 404])
+  async get(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<PackageResponse> {
     return toPackageResponse(await this.packages.get(p.tenantId, id));
   }
 
   @Patch(':id')
   @Roles('owner', 'admin')
+  @ApiOkResponse({ type: PackageResponse })
+  @ApiErrorResponses([400, 403, 404])
   async update(
     @CurrentPrincipal() p: Principal,
     @UuidParam() id: string,
     @Body() dto: UpdatePackageDto,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<PackageResponse> {
     return toPackageResponse(await this.packages.update(p.tenantId, id, dto));
   }
 
   @Delete(':id')
   @Roles('owner', 'admin')
-  async deactivate(
-    @CurrentPrincipal() p: Principal,
-    @UuidParam() id: string,
-  ): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: PackageResponse, description: 'the package, now inactive' })
+  @ApiErrorResponses([400, 403, 404])
+  async deactivate(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<PackageResponse> {
     return toPackageResponse(await this.packages.deactivate(p.tenantId, id));
   }
 }

@@ -3,16 +3,18 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
+import { ApiEnvelopeResponse, ApiErrorResponses, OrderPaymentEnvelope } from '../../common/api-docs';
 import { notFound } from '../../common/domain-error';
 import { OrderPaymentDto } from '../dto/order-payment.dto';
 import type { PaymentAction } from '../payment-provider';
+import { OrderPaymentResponse } from './order-payment.response';
 import { OrderPaymentService } from './order-payment.service';
 
 /**
- * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
- * the seed's codes (1001, 1002, 4001-4004, -1) by the exception filter for this path.
+ * The order payment API: pay an existing order with a pay way; `{code, msg, data}` envelope. Errors
+ * are mapped to its numeric codes (1001, 1002, 4001-4004, -1) by the exception filter for this path.
  */
-@ApiTags('orders')
+@ApiTags('Order payment')
 @ApiBearerAuth()
 @Controller('api/order')
 export class OrderPaymentController {
@@ -20,17 +22,19 @@ export class OrderPaymentController {
 
   @Post('payment')
   @HttpCode(200)
+  @ApiEnvelopeResponse(OrderPaymentEnvelope, OrderPaymentResponse)
+  @ApiErrorResponses([400, 401, 403, 404, 409, 422, 502], 'order-payment')
   async pay(
     @CurrentPrincipal() p: Principal,
     @Body() dto: OrderPaymentDto,
-  ): Promise<{ code: 0; msg: ''; data: Record<string, unknown> }> {
+  ): Promise<OrderPaymentEnvelope<OrderPaymentResponse>> {
     if (!isUUID(dto.order_id)) throw notFound('order');
     const { way, action } = await this.payments.payOrder(p, dto.order_id, dto.pay_way, dto.openid);
     return { code: 0, msg: '', data: { pay_way: way.name, ...seed001Data(action) } };
   }
 }
 
-function seed001Data(action: PaymentAction): Record<string, unknown> {
+function seed001Data(action: PaymentAction): Omit<OrderPaymentResponse, 'pay_way'> {
   switch (action.kind) {
     case 'qr':
       return { code_url: action.codeUrl };

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsArray, IsString } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
+import { ApiErrorResponses } from '../../common/api-docs';
 import { CRYPTO_ROUTES } from '../routing';
+import { RoutingResponse } from './routing.response';
 import { RoutingService } from './routing.service';
 
 export class RoutingPriorityDto {
@@ -14,23 +16,24 @@ export class RoutingPriorityDto {
 }
 
 /** The tenant's provider priority for payments asked for by token and chain (`pay_way: Crypto`). */
-@ApiTags('routing')
+@ApiTags('Routing')
 @ApiBearerAuth()
+@ApiErrorResponses([401])
 @Controller('api/v1/routing')
 export class RoutingController {
   constructor(private readonly routing: RoutingService) {}
 
   @Get()
-  async get(@CurrentPrincipal() p: Principal): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: RoutingResponse })
+  async get(@CurrentPrincipal() p: Principal): Promise<RoutingResponse> {
     return { priority: await this.routing.priority(p.tenantId), routes: CRYPTO_ROUTES };
   }
 
   @Put()
   @Roles('owner', 'admin')
-  async put(
-    @CurrentPrincipal() p: Principal,
-    @Body() dto: RoutingPriorityDto,
-  ): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: RoutingResponse })
+  @ApiErrorResponses([400, 403])
+  async put(@CurrentPrincipal() p: Principal, @Body() dto: RoutingPriorityDto): Promise<RoutingResponse> {
     return { priority: await this.routing.setPriority(p.tenantId, dto.priority), routes: CRYPTO_ROUTES };
   }
 }

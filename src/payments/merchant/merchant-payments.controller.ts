@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiEnvelopeResponse,
+  ApiErrorResponses,
+  ApiMerchantSignature,
+  MerchantEnvelope,
+} from '../../common/api-docs';
 import { Public, CurrentPrincipal } from '../../auth/auth.decorators';
 import { AppConfig } from '../../config/app-config';
 import { isLiteralPrivateHost } from '../../common/receiver-address';
@@ -7,11 +13,11 @@ import { MerchantAuthGuard } from '../../auth/merchant-auth.guard';
 import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../common/domain-error';
 import { isCurrency, Money, MoneyError, parseAmount } from '../../common/money';
-import { toMerchantOrder } from '../../orders/merchant-order.response';
+import { MerchantOrderResponse, toMerchantOrder } from '../../orders/merchant-order.response';
 import { CRYPTO_ROUTES, canonicalChain, parseRoute } from '../routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
 
-/** Seed 004's request body, for the API docs; validated by hand to give the seed's error messages. */
+/** The merchant API's request body, for the API docs; validated by hand to give its error messages. */
 export class MerchantPaymentDto {
   @ApiProperty({ example: 'Pay1678886400000', description: '8-32 letters or digits, unique per tenant' })
   order_no!: string;
@@ -63,13 +69,15 @@ function httpUrl(field: string, raw: string): string {
   return raw;
 }
 
-const ok = (data: Record<string, unknown>): Record<string, unknown> => ({ code: 10000, message: 'OK', data });
+const ok = <T>(data: T): MerchantEnvelope<T> => ({ code: 10000, message: 'OK', data });
 
 /**
- * The merchant server-to-server API (seed 004), signed with an API key (DESIGN.md section 6):
+ * The merchant server-to-server API, signed with an API key (see MerchantAuthGuard, merchantSignature):
  * `POST /v1/payment`, `GET /v1/payment/:order_no`, `POST /v1/payment/:order_no/close`.
  */
-@ApiTags('merchant API (seed 004)')
+@ApiTags('Merchant API')
+@ApiMerchantSignature()
+@ApiErrorResponses([400, 401, 415, 429], 'merchant')
 @ApiHeader({ name: 'X-API-Key', required: true })
 @ApiHeader({ name: 'X-Timestamp', required: true })
 @ApiHeader({ name: 'X-Nonce', required: true })
@@ -86,7 +94,12 @@ export class MerchantPaymentsController {
   @Post()
   @HttpCode(200)
   @ApiBody({ type: MerchantPaymentDto })
-  async create(@CurrentPrincipal() p: Principal, @Body() body: unknown): Promise<Record<string, unknown>> {
+  @ApiEnvelopeResponse(MerchantEnvelope, MerchantOrderResponse, { description: 'the new order' })
+  @ApiErrorResponses([409, 422, 502], 'merchant')
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body() body: unknown,
+  ): Promise<MerchantEnvelope<MerchantOrderResponse>> {
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw invalid('body', 'the body must be a JSON object');
     const b = body as Record<string, unknown>;
@@ -133,20 +146,24 @@ export class MerchantPaymentsController {
   }
 
   @Get(':order_no')
+  @ApiEnvelopeResponse(MerchantEnvelope, MerchantOrderResponse)
+  @ApiErrorResponses([404], 'merchant')
   async get(
     @CurrentPrincipal() p: Principal,
     @Param('order_no') orderNo: string,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<MerchantEnvelope<MerchantOrderResponse>> {
     return ok(toMerchantOrder(await this.merchant.get(p.tenantId, orderNo)));
   }
 
   /** Close a Pending order: Cancelled here, and its open payments closed at the provider. */
   @Post(':order_no/close')
   @HttpCode(200)
+  @ApiEnvelopeResponse(MerchantEnvelope, MerchantOrderResponse, { description: 'the order, now Cancelled' })
+  @ApiErrorResponses([404, 409, 502], 'merchant')
   async close(
     @CurrentPrincipal() p: Principal,
     @Param('order_no') orderNo: string,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<MerchantEnvelope<MerchantOrderResponse>> {
     return ok(toMerchantOrder(await this.merchant.close(p.tenantId, orderNo)));
   }
 }

@@ -1,18 +1,25 @@
 import { Body, Controller, Get, Headers, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
+import { ApiErrorResponses } from '../../common/api-docs';
 import { badRequest } from '../../common/domain-error';
-import { formatAmount, Money, toJsonNumber } from '../../common/money';
-import { isoMicros } from '../../common/time';
 import { UuidParam } from '../../common/uuid-param';
 import { CreateRefundDto } from '../dto/refund.dto';
-import type { Refund } from './refund.entity';
+import { RefundListResponse, RefundResponse, toRefundResponse } from './refund.response';
 import { RefundsService } from './refunds.service';
 
-@ApiTags('refunds')
+@ApiTags('Refunds')
 @ApiBearerAuth()
+@ApiErrorResponses([401])
 @Controller('api/v1/orders/:id/refunds')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
@@ -24,13 +31,17 @@ export class RefundsController {
   @Post()
   @Roles('owner', 'admin')
   @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @ApiCreatedResponse({ type: RefundResponse, description: 'the provider confirmed the refund' })
+  @ApiResponse({ status: 202, type: RefundResponse, description: 'pending at the provider' })
+  @ApiOkResponse({ type: RefundResponse, description: 'a replay of the same Idempotency-Key and body' })
+  @ApiErrorResponses([400, 403, 404, 409, 422, 502])
   async create(
     @CurrentPrincipal() p: Principal,
     @UuidParam() orderId: string,
     @Body() dto: CreateRefundDto,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: FastifyReply,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<RefundResponse> {
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
       throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
     }
@@ -41,29 +52,10 @@ export class RefundsController {
   }
 
   @Get()
-  async list(
-    @CurrentPrincipal() p: Principal,
-    @UuidParam() orderId: string,
-  ): Promise<Record<string, unknown>> {
+  @ApiOkResponse({ type: RefundListResponse })
+  @ApiErrorResponses([400, 404])
+  async list(@CurrentPrincipal() p: Principal, @UuidParam() orderId: string): Promise<RefundListResponse> {
     const rows = await this.refunds.listForOrder(p.tenantId, orderId);
     return { data: rows.map(toRefundResponse) };
   }
 }
-
-export const toRefundResponse = (r: Refund): Record<string, unknown> => ({
-  id: r.id,
-  order_id: r.orderId,
-  status: r.status,
-  amount: toJsonNumber(formatAmount(r.currency, new Money(r.amount))),
-  currency: r.currency,
-  charge_amount: toJsonNumber(formatAmount(r.chargeCurrency, new Money(r.chargeAmount))),
-  charge_currency: r.chargeCurrency,
-  credits: toJsonNumber(r.credits),
-  reason: r.reason,
-  forced: r.forced,
-  provider: r.provider,
-  provider_refund_id: r.providerRefundId,
-  failure_message: r.failureMessage,
-  created_at: isoMicros(r.createdAt),
-  updated_at: isoMicros(r.updatedAt),
-});

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../auth/auth.decorators';
+import { ApiErrorResponses } from '../../common/api-docs';
 import { notFound } from '../../common/domain-error';
 import { randomToken } from '../../common/crypto';
 import { unixSeconds } from '../../common/time';
@@ -10,7 +11,8 @@ import { Payment } from '../attempts/payment.entity';
 import { ProviderRegistry } from '../provider-registry';
 import { WebhooksService } from '../events/webhooks.service';
 import { SandboxChargesStore } from './sandbox-charges.store';
-import { CompleteSandboxPaymentDto } from '../providers/sandbox/sandbox.dto';
+import { CompleteSandboxPaymentDto } from './sandbox.dto';
+import { SandboxCompletionResponse } from './sandbox.response';
 import {
   SANDBOX_SIGNATURE_HEADER,
   SandboxEventBody,
@@ -22,7 +24,7 @@ import {
  * into the same webhook pipeline as every real provider. Open like a provider's checkout page: the
  * pay_id is the capability.
  */
-@ApiTags('sandbox')
+@ApiTags('Sandbox')
 @Public()
 @Controller('api/v1/sandbox/payments')
 export class SandboxController {
@@ -35,10 +37,12 @@ export class SandboxController {
 
   @Post(':pay_id/complete')
   @HttpCode(200)
+  @ApiOkResponse({ type: SandboxCompletionResponse })
+  @ApiErrorResponses([400, 404])
   async complete(
     @Param('pay_id') payId: string,
     @Body() dto: CompleteSandboxPaymentDto,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<SandboxCompletionResponse> {
     if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw notFound('payment');
     const payment = await this.db
       .getRepository(Payment)

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, Validate } from 'class-validator';
-import { IsDecimalLike } from '../../../common/decimal-like.validator';
+import { IsDecimalLike } from '../../common/decimal-like.validator';
 
 export class CompleteSandboxPaymentDto {
   @IsIn(['succeeded', 'failed'])
