@@ -7,7 +7,7 @@ import { DataSource, IsNull } from 'typeorm';
 import { isUUID } from 'class-validator';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
-import { conflict, DomainError, notFound, unauthenticated } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
 import { isUniqueViolation } from '../common/pg-errors';
 import { TenantRole, TENANT_ROLES } from '../tenants/membership.entity';
 import { Tenant } from '../tenants/tenant.entity';
@@ -19,6 +19,8 @@ import { PrincipalCache } from './principal-cache';
 import type { Principal } from './principal';
 import { passwordHashOptions } from './password-hash';
 import { User } from './user.entity';
+import { AuthErrors } from './auth.errors';
+import { CommonErrors } from '../common/common.errors';
 
 const PLATFORM_TOKEN_PREFIX = 'pmx_';
 
@@ -60,7 +62,7 @@ export class AuthService {
     tenant_name?: string;
   }): Promise<{ user: User; tenant: Tenant }> {
     if (!this.config.registrationEnabled) {
-      throw new DomainError('registration_disabled', 403, 'registration is switched off on this platform');
+      throw AuthErrors.registration_disabled('registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
     const passwordHash = await REGISTRATION_HASHING.run(() =>
@@ -84,7 +86,7 @@ export class AuthService {
         return { user, tenant };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('email_taken', 'an account with this email already exists');
+      if (isUniqueViolation(err)) throw AuthErrors.email_taken('an account with this email already exists');
       throw err;
     }
   }
@@ -97,13 +99,13 @@ export class AuthService {
     const user = await this.db.getRepository(User).findOne({ where: { email } });
     const hash = user?.passwordHash ?? (await this.getDummyHash());
     const ok = await argon2.verify(hash, password).catch(() => false);
-    if (!user || !ok) throw new DomainError('invalid_credentials', 401, 'email or password is wrong');
+    if (!user || !ok) throw AuthErrors.invalid_credentials('email or password is wrong');
     // After the password check, so a disabled account is only revealed to whoever knows its password.
     if (user.disabledAt) throw accountDisabled();
     // A fresh login sees the account as it is now: its next requests re-read role and flags.
     this.access.invalidateUser(user.id);
     const membership = await this.tenants.primaryMembership(this.db.manager, user.id);
-    if (!membership) throw new DomainError('no_tenant', 403, 'this account belongs to no tenant');
+    if (!membership) throw AuthErrors.no_tenant('this account belongs to no tenant');
     const claims: JwtClaims = {
       sub: user.id,
       tid: membership.tenantId,
@@ -149,7 +151,7 @@ export class AuthService {
     const now = await this.access.get(userId, tenantId);
     if (!now.exists) return null;
     if (now.disabled) throw accountDisabled();
-    if (!now.role) throw unauthenticated('this account is no longer a member of the tenant');
+    if (!now.role) throw CommonErrors.unauthenticated('this account is no longer a member of the tenant');
     return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
   }
 
@@ -185,7 +187,7 @@ export class AuthService {
     const res = await this.db
       .getRepository(PlatformToken)
       .update({ id, tenantId: p.tenantId, userId: p.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!res.affected) throw notFound('token');
+    if (!res.affected) throw AuthErrors.token_not_found('token not found');
     this.platformTokens.invalidateToken(id);
   }
 
@@ -244,4 +246,4 @@ export function adminEmailTakenMessage(email: string): string {
 
 /** A disabled account's logins and tokens (JWT and platform) are refused with this. */
 const accountDisabled = (): DomainError =>
-  new DomainError('account_disabled', 401, 'this account is disabled; ask a platform admin');
+  AuthErrors.account_disabled('this account is disabled; ask a platform admin');

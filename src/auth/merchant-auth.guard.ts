@@ -1,9 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { DomainError } from '../common/domain-error';
 import { signedBodyOf } from '../common/raw-body';
 import { ApiKeysService } from './api-keys.service';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
+import { CommonErrors } from '../common/common.errors';
 
 /**
  * The merchant API's guard (`/v1/*`, routes marked @Public() for the Bearer guard): a signed request
@@ -28,8 +28,7 @@ export class MerchantAuthGuard implements CanActivate {
     // The signature covers the bytes received, whatever the content type; a body whose bytes were not
     // kept is refused rather than checked as an empty one.
     const rawBody = signedBodyOf(req);
-    if (rawBody === undefined)
-      throw new DomainError('unsupported_media_type', 415, 'the body must be application/json');
+    if (rawBody === undefined) throw CommonErrors.unsupported_media_type('the body must be application/json');
     const principal = await this.keys.authenticate({
       headers: req.headers,
       method: req.method,

@@ -5,13 +5,13 @@ import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import * as QRCode from 'qrcode';
 import { Public } from '../auth/auth.decorators';
-import { notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
 import { PaymentsService } from '../payments/payments.service';
 import type { PaymentAction } from '../payments/payment-provider';
 import { renderCheckout } from './checkout.page';
+import { OrderErrors } from '../orders/orders.errors';
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
 @ApiExcludeController()
@@ -81,7 +81,7 @@ export class CheckoutController {
 
   private async load(orderId: string): Promise<Order> {
     const order = isUUID(orderId) ? await this.orders.getForCheckout(orderId) : null;
-    if (!order) throw notFound('order');
+    if (!order) throw OrderErrors.order_not_found('order not found');
     return order;
   }
 }

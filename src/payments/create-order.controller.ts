@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { badRequest } from '../common/domain-error';
 import { CreateOrderDto } from '../orders/dto/order.dto';
 import { toOrderResponse } from '../orders/order.response';
 import { PaymentsService } from './payments.service';
+import { PaymentErrors } from './payments.errors';
 
 /**
  * Seed 000 "Create Order". It lives with payments because creating an order opens its payment
@@ -28,7 +28,7 @@ export class CreateOrderController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
+      throw PaymentErrors.invalid_idempotency_key('Idempotency-Key must be 1-255 printable ASCII characters');
     }
     const { order, replayed } = await this.payments.createOrder(p, dto, key);
     res.status(replayed ? 200 : 201);

@@ -10,6 +10,7 @@ import { isCurrency, Money, MoneyError, parseAmount } from '../common/money';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { CRYPTO_ROUTES, canonicalChain, parseRoute } from './routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
+import { PaymentErrors } from './payments.errors';
 
 /** Seed 004's request body, for the API docs; validated by hand to give the seed's error messages. */
 export class MerchantPaymentDto {
@@ -32,7 +33,7 @@ export class MerchantPaymentDto {
 }
 
 const invalid = (field: string, why: string): DomainError =>
-  new DomainError('invalid_parameter', 400, `Invalid parameter \`${field}\`: ${why}`, { field });
+  PaymentErrors.invalid_parameter(`Invalid parameter \`${field}\`: ${why}`, { field });
 
 function text(
   body: Record<string, unknown>,

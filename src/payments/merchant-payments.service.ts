@@ -7,6 +7,8 @@ import { Order } from '../orders/order.entity';
 import { isOpenForPayment } from '../orders/order-state';
 import { PaymentsService } from './payments.service';
 import { ReconciliationService } from './reconciliation.service';
+import { PaymentErrors } from './payments.errors';
+import { OrderErrors } from '../orders/orders.errors';
 
 type DirectOrder = Parameters<PaymentsService['createDirectOrder']>[1];
 
@@ -23,11 +25,9 @@ export class MerchantPaymentsService {
     try {
       return await this.payments.createDirectOrder(p, d);
     } catch (err) {
-      // Nobody takes this token on this chain: the seed names the field.
+      // Nobody takes this token on this chain: the merchant API names the field (still a 422, 10003).
       if (err instanceof DomainError && err.code === 'no_provider_for_route')
-        throw new DomainError(
-          'invalid_parameter',
-          422,
+        throw PaymentErrors.no_provider_for_route(
           `Invalid parameter \`chain_type\`: no enabled provider takes ${d.route.currency} on ${d.route.chain}`,
           { field: 'chain_type' },
         );
@@ -37,12 +37,11 @@ export class MerchantPaymentsService {
 
   async get(tenantId: string, orderNo: string): Promise<Order> {
     // No order has another form (POST /v1/payment refuses it), and a NUL byte would be a 500 in SQL.
-    if (!/^[A-Za-z0-9]{8,32}$/.test(orderNo))
-      throw new DomainError('order_not_found', 404, 'order not found');
+    if (!/^[A-Za-z0-9]{8,32}$/.test(orderNo)) throw OrderErrors.order_not_found('order not found');
     const order = await this.db
       .getRepository(Order)
       .findOne({ where: { tenantId, merchantOrderNo: orderNo } });
-    if (!order) throw new DomainError('order_not_found', 404, `order ${orderNo} not found`);
+    if (!order) throw OrderErrors.order_not_found(`order ${orderNo} not found`);
     return order;
   }
 
@@ -50,7 +49,7 @@ export class MerchantPaymentsService {
   async close(tenantId: string, orderNo: string): Promise<Order> {
     const found = await this.get(tenantId, orderNo);
     if (!isOpenForPayment(found.state))
-      throw new DomainError('order_not_closable', 409, `the order is ${found.state} and cannot be closed`);
+      throw PaymentErrors.order_not_closable(`the order is ${found.state} and cannot be closed`);
     return this.reconciliation.cancelOrder(tenantId, found.id);
   }
 }

@@ -3,10 +3,10 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { notFound } from '../common/domain-error';
 import { OrderPaymentDto } from './dto/order-payment.dto';
 import type { PaymentAction } from './payment-provider';
 import { PaymentsService } from './payments.service';
+import { OrderErrors } from '../orders/orders.errors';
 
 /**
  * Seed 001, "Order Creation Payment Interface": `{code, msg, data}` envelope. Errors are mapped to
@@ -24,7 +24,7 @@ export class OrderPaymentController {
     @CurrentPrincipal() p: Principal,
     @Body() dto: OrderPaymentDto,
   ): Promise<{ code: 0; msg: ''; data: Record<string, unknown> }> {
-    if (!isUUID(dto.order_id)) throw notFound('order');
+    if (!isUUID(dto.order_id)) throw OrderErrors.order_not_found('order not found');
     const { way, action } = await this.payments.payOrder(p, dto.order_id, dto.pay_way, dto.openid);
     return { code: 0, msg: '', data: { pay_way: way.name, ...seed001Data(action) } };
   }

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal';
 import { AppConfig } from '../config/app-config';
 import { FxService } from '../admin/fx.service';
-import { conflict, DomainError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { isUniqueViolation } from '../common/pg-errors';
 import { InsertBatch } from '../common/sql';
@@ -31,6 +31,7 @@ import { ProviderEvent, ProviderEventOutcome } from './provider-event.entity';
 import { ProviderRegistry } from './provider-registry';
 import { parseRoute } from './routing';
 import { RoutingService } from './routing.service';
+import { PaymentErrors } from './payments.errors';
 
 export interface NewOrderInput {
   application_id: string;
@@ -103,12 +104,9 @@ export class PaymentsService {
     const routed = input.pay_way.trim().toLowerCase() === 'crypto';
     const way = routed ? undefined : parsePayWay(input.pay_way);
     if (!routed && !way)
-      throw new DomainError(
-        'invalid_pay_way',
-        400,
-        `pay_way ${input.pay_way} is not a known payment method`,
-        { field: 'pay_way' },
-      );
+      throw PaymentErrors.invalid_pay_way(`pay_way ${input.pay_way} is not a known payment method`, {
+        field: 'pay_way',
+      });
     const route = routeOf(input, routed);
     const pkg = await this.packages.getForOrder(p.tenantId, input.package_id, input.application_id);
     const q = quote(pkg, input.amount);
@@ -197,7 +195,7 @@ export class PaymentsService {
     },
   ): Promise<Order> {
     const duplicate = (): DomainError =>
-      conflict('duplicate_order_no', `order_no ${d.orderNo} was already used`, { field: 'order_no' });
+      PaymentErrors.duplicate_order_no(`order_no ${d.orderNo} was already used`, { field: 'order_no' });
     // One read: is the number taken, and how long the tenant's merchant orders stay payable.
     const [found] = await this.db.query<{ taken: boolean; ttl: number | null }[]>(
       `SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2) AS taken,
@@ -271,16 +269,16 @@ export class PaymentsService {
     const order = await this.orders.get(p.tenantId, orderId);
     assertMayActOnOrder(p, order);
     if (!isOpenForPayment(order.state)) {
-      throw new DomainError('order_not_payable', 409, `the order is ${order.state} and cannot be paid`);
+      throw PaymentErrors.order_not_payable(`the order is ${order.state} and cannot be paid`);
     }
     if (order.expiresAt.getTime() <= Date.now())
-      throw new DomainError('order_not_payable', 409, 'the order has expired');
+      throw PaymentErrors.order_not_payable('the order has expired');
     const way = parsePayWay(payWayRaw);
-    if (!way) throw new DomainError('pay_way_unsupported', 422, `pay_way ${payWayRaw} is not supported`);
+    if (!way) throw PaymentErrors.pay_way_unsupported(`pay_way ${payWayRaw} is not supported`);
     if (new Money(order.price).isZero())
-      throw new DomainError('zero_amount', 422, 'the order amount is 0; no payment is needed');
+      throw PaymentErrors.zero_amount('the order amount is 0; no payment is needed');
     if (way.method === 'wechat_jsapi' && !openid) {
-      throw new DomainError('openid_required', 400, 'openid is required for weapp payments', {
+      throw PaymentErrors.openid_required('openid is required for weapp payments', {
         field: 'openid',
       });
     }
@@ -304,7 +302,7 @@ export class PaymentsService {
     await this.db.transaction(async (m) => {
       const locked = await this.orders.lock(m, p.tenantId, orderId);
       if (!isOpenForPayment(locked.state)) {
-        throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
+        throw PaymentErrors.order_not_payable(`the order is ${locked.state} and cannot be paid`);
       }
       await this.addPayment(new InsertBatch(), paymentId, locked, attempt).run(m);
       await m.update(
@@ -441,7 +439,7 @@ export class PaymentsService {
     const seen = await this.db.getRepository(IdempotencyKey).findOne({ where: { tenantId, key } });
     if (!seen) return null;
     if (seen.requestHash !== requestHash) {
-      throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      throw PaymentErrors.idempotency_key_reused('this Idempotency-Key was used with a different request');
     }
     return this.orders.get(tenantId, seen.orderId);
   }
@@ -449,7 +447,7 @@ export class PaymentsService {
   private async requireContext(tenantId: string, way: PayWay): Promise<ProviderContext> {
     const ctx = await this.registry.contextFor(tenantId, way.provider);
     if (!ctx)
-      throw new DomainError('pay_way_unavailable', 422, `${way.display} is not enabled for this tenant`, {
+      throw PaymentErrors.pay_way_unavailable(`${way.display} is not enabled for this tenant`, {
         pay_way: way.display,
       });
     return ctx;
@@ -478,9 +476,7 @@ export class PaymentsService {
           .get(way.provider)
           ?.supports({ method: way.method, currency: route.currency, network: route.chain })
       )
-        throw new DomainError(
-          'route_unsupported',
-          422,
+        throw PaymentErrors.route_unsupported(
           `${way.display} does not take ${route.currency} on ${route.chain}`,
           { pay_way: way.display, pay_currency: route.currency, chain: route.chain },
         );
@@ -494,14 +490,12 @@ export class PaymentsService {
       };
     }
     if (!route)
-      throw new DomainError('route_required', 400, 'pay_currency and chain are required', {
+      throw PaymentErrors.route_required('pay_currency and chain are required', {
         field: 'pay_currency',
       });
     const candidates = await this.routing.candidates(tenantId, route);
     if (candidates.length === 0)
-      throw new DomainError(
-        'no_provider_for_route',
-        422,
+      throw PaymentErrors.no_provider_for_route(
         `no enabled provider takes ${route.currency} on ${route.chain}`,
         { pay_currency: route.currency, chain: route.chain },
       );
@@ -523,9 +517,7 @@ export class PaymentsService {
     }
     // One reason for every provider (no FX rate, say) is clearer as itself.
     if (errors.length > 0 && errors.every((e) => e.code === errors[0].code)) throw errors[0];
-    throw new DomainError(
-      'route_exhausted',
-      502,
+    throw PaymentErrors.route_exhausted(
       `every provider for ${route.currency} on ${route.chain} failed: ${fallbacks.map((f) => `${f.provider}: ${f.message}`).join('; ')}`,
       { pay_currency: route.currency, chain: route.chain, attempts: fallbacks },
     );
@@ -563,7 +555,7 @@ export class PaymentsService {
     route?: PaymentRoute,
   ): Promise<CreatedPayment> {
     const provider = this.registry.get(way.provider);
-    if (!provider) throw new DomainError('pay_way_unavailable', 422, `${way.display} is not available`);
+    if (!provider) throw PaymentErrors.pay_way_unavailable(`${way.display} is not available`);
     try {
       return await provider.createPayment(ctx, {
         paymentId,
@@ -667,42 +659,35 @@ export function providerFailure(what: string, err: unknown, logger?: Logger): Do
     const details = { provider_code: err.providerCode ?? null };
     switch (err.kind) {
       case 'timeout':
-        return new DomainError(
-          'provider_timeout',
-          502,
-          `${what} did not answer in time: ${message}`,
-          details,
-        );
+        return PaymentErrors.provider_timeout(`${what} did not answer in time: ${message}`, details);
       case 'unavailable':
-        return new DomainError('provider_unavailable', 502, `${what} is unavailable: ${message}`, details);
+        return PaymentErrors.provider_unavailable(`${what} is unavailable: ${message}`, details);
       case 'credentials':
-        return new DomainError(
-          'provider_credentials_rejected',
-          422,
+        return PaymentErrors.provider_credentials_rejected(
           `${what} refused the tenant's credentials: ${message}`,
           details,
         );
       case 'rejected':
-        return new DomainError('provider_rejected', 422, `${what} refused the request: ${message}`, details);
+        return PaymentErrors.provider_rejected(`${what} refused the request: ${message}`, details);
     }
   }
-  return new DomainError('provider_error', 502, `${what} could not open the payment: ${message}`);
+  return PaymentErrors.provider_error(`${what} could not open the payment: ${message}`);
 }
 
 /** The token and chain an order asks for: both or neither (400 naming the missing one). */
 function routeOf(input: NewOrderInput, routed: boolean): PaymentRoute | undefined {
   if (input.pay_currency === undefined && input.chain === undefined) {
     if (routed)
-      throw new DomainError('route_required', 400, 'pay_way Crypto needs pay_currency and chain', {
+      throw PaymentErrors.route_required('pay_way Crypto needs pay_currency and chain', {
         field: 'pay_currency',
       });
     return undefined;
   }
   if (input.pay_currency === undefined)
-    throw new DomainError('route_required', 400, 'pay_currency is required with chain', {
+    throw PaymentErrors.route_required('pay_currency is required with chain', {
       field: 'pay_currency',
     });
   if (input.chain === undefined)
-    throw new DomainError('route_required', 400, 'chain is required with pay_currency', { field: 'chain' });
+    throw PaymentErrors.route_required('chain is required with pay_currency', { field: 'chain' });
   return parseRoute(input.pay_currency, input.chain);
 }

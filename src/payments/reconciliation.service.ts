@@ -4,7 +4,6 @@ import { updateReturning } from '../common/sql';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuditEntry } from '../admin/audit-entry.entity';
-import { conflict, notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import type { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
@@ -14,6 +13,7 @@ import type { VerifiedEvent } from './payment-provider';
 import { PaymentsService } from './payments.service';
 import { ProviderRegistry } from './provider-registry';
 import { RefundsService } from './refunds.service';
+import { PaymentErrors } from './payments.errors';
 
 /** A claimed pending attempt, as the reconciliation job sees it. */
 export type PendingPayment = OpenAttempt;
@@ -192,9 +192,9 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency, status FROM payments WHERE id = $1`,
       [paymentId],
     );
-    if (!p) throw notFound('payment');
+    if (!p) throw PaymentErrors.payment_not_found('payment not found');
     if (p.status !== 'pending' || !p.provider_ref)
-      throw conflict('payment_not_pending', `the payment is ${p.status} and cannot be resolved`, {
+      throw PaymentErrors.payment_not_pending(`the payment is ${p.status} and cannot be resolved`, {
         status: p.status,
       });
     const event: VerifiedEvent = {
@@ -216,7 +216,7 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
       }),
     );
     if (result.outcome === 'duplicate')
-      throw conflict('payment_not_pending', 'the payment was already resolved by an operator');
+      throw PaymentErrors.payment_not_pending('the payment was already resolved by an operator');
     const [after] = await this.db.query<{ status: string; state: string }[]>(
       'SELECT p.status, o.state FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1',
       [p.id],

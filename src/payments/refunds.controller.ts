@@ -3,13 +3,13 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
-import { badRequest } from '../common/domain-error';
 import { formatAmount, Money, toJsonNumber } from '../common/money';
 import { isoMicros } from '../common/time';
 import { UuidParam } from '../common/uuid-param';
 import { CreateRefundDto } from './dto/refund.dto';
 import type { Refund } from './refund.entity';
 import { RefundsService } from './refunds.service';
+import { PaymentErrors } from './payments.errors';
 
 @ApiTags('refunds')
 @ApiBearerAuth()
@@ -32,7 +32,7 @@ export class RefundsController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
+      throw PaymentErrors.invalid_idempotency_key('Idempotency-Key must be 1-255 printable ASCII characters');
     }
     const { refund, replayed } = await this.refunds.create(p, orderId, dto, key);
     res.status(refund.status === 'pending' ? 202 : replayed ? 200 : 201);

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/domain-error';
 import { PROVIDER_IDS, PaymentRoute, ProviderContext } from './payment-provider';
 import { PayWay, payWayOfProvider } from './pay-way';
 import { ProviderRegistry } from './provider-registry';
 import { DEFAULT_PRIORITY } from './routing';
 import { RoutingPreference } from './routing-preference.entity';
+import { PaymentErrors } from './payments.errors';
 
 export interface RouteCandidate {
   way: PayWay;
@@ -37,9 +37,7 @@ export class RoutingService {
       !priority.every((p) => typeof p === 'string' && (PROVIDER_IDS as readonly string[]).includes(p)) ||
       new Set(priority).size !== priority.length
     ) {
-      throw new DomainError(
-        'invalid_priority',
-        400,
+      throw PaymentErrors.invalid_priority(
         `priority must be a list of distinct provider ids (${PROVIDER_IDS.join(', ')})`,
         { field: 'priority' },
       );

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DomainError, notFound } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccount } from './provider-account.entity';
@@ -13,6 +12,8 @@ import {
   PROVIDER_CREDENTIALS,
   validateCredentials,
 } from './provider-credentials';
+import { TenantErrors } from './tenants.errors';
+import { AuthErrors } from '../auth/auth.errors';
 
 export interface ProviderAccountInput {
   enabled?: boolean;
@@ -47,7 +48,7 @@ export class ProviderAccountsService {
   }
 
   async put(tenantId: string, provider: string, input: ProviderAccountInput): Promise<ProviderAccount> {
-    if (!ProviderAccountsService.knows(provider)) throw notFound('provider');
+    if (!ProviderAccountsService.knows(provider)) throw TenantErrors.provider_not_found('provider not found');
     let creds: Credentials;
     try {
       creds = validateCredentials(provider, input.credentials, {
@@ -55,7 +56,7 @@ export class ProviderAccountsService {
       });
     } catch (e) {
       if (e instanceof CredentialsError)
-        throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });
+        throw AuthErrors.invalid_credentials.withPinnedStatus(400, e.message, { field: e.field });
       throw e;
     }
     const sealed = this.box.seal(JSON.stringify(creds), providerAccountAad(tenantId, provider));

@@ -3,7 +3,6 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../../auth/auth.decorators';
-import { DomainError, notFound } from '../../../common/domain-error';
 import { randomToken } from '../../../common/crypto';
 import { unixSeconds } from '../../../common/time';
 import { Payment } from '../../payment.entity';
@@ -11,6 +10,8 @@ import { ProviderRegistry } from '../../provider-registry';
 import { WebhooksService } from '../../webhooks.service';
 import { CompleteSandboxPaymentDto } from './sandbox.dto';
 import { SANDBOX_SIGNATURE_HEADER, SandboxEventBody, signSandboxPayload } from './sandbox.provider';
+import { PaymentErrors } from '../../payments.errors';
+import { CommonErrors } from '../../../common/common.errors';
 
 /**
  * The Sandbox's "payer side": completing a payment records the charge and emits a signed callback
@@ -33,12 +34,12 @@ export class SandboxController {
     @Param('pay_id') payId: string,
     @Body() dto: CompleteSandboxPaymentDto,
   ): Promise<Record<string, unknown>> {
-    if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw notFound('payment');
+    if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw PaymentErrors.payment_not_found('payment not found');
     const payment = await this.db
       .getRepository(Payment)
       .findOne({ where: { provider: 'sandbox', providerRef: payId } });
     const ctx = payment ? await this.registry.contextFor(payment.tenantId, 'sandbox') : null;
-    if (!payment || !ctx) throw notFound('payment');
+    if (!payment || !ctx) throw PaymentErrors.payment_not_found('payment not found');
 
     const amount = dto.amount === undefined ? payment.amount : String(dto.amount);
     const currency = dto.currency ?? payment.currency;
@@ -95,7 +96,7 @@ export class SandboxController {
         err !== null &&
         ['22P02', '22003'].includes(String((err as { code?: string }).code))
       ) {
-        throw new DomainError('invalid_amount', 400, 'amount must be a decimal number');
+        throw CommonErrors.invalid_amount('amount must be a decimal number');
       }
       throw err;
     }

@@ -1,0 +1,7 @@
+import { defineErrors } from '../common/domain-error';
+
+/** Tenants, their settings and provider accounts. */
+export const TenantErrors = defineErrors({
+  tenant_not_found: 404,
+  provider_not_found: 404,
+});
