@@ -7,7 +7,7 @@ export const ApplicationErrors = defineErrors({
   insufficient_balance: {
     status: 409,
     pinnedAt: {
-      422: 'POST /api/v1/orders/:id/refunds refuses a refund of credits already spent with 422 insufficient_balance (README Refunds, test/refunds.e2e-spec.ts)',
+      422: 'POST /api/v1/orders/:id/refunds, a refund of credits already spent (README Refunds; test/refunds.e2e-spec.ts)',
     },
   },
 });

@@ -5,7 +5,7 @@ export const AuthErrors = defineErrors({
   invalid_credentials: {
     status: 401,
     pinnedAt: {
-      400: 'PUT /api/v1/providers/:provider refuses malformed provider credentials with 400 invalid_credentials (README, test/provider-accounts.e2e-spec.ts, test/tenant-urls.e2e-spec.ts)',
+      400: 'PUT /api/v1/providers/:provider, malformed provider credentials (README; test/provider-accounts.e2e-spec.ts, test/tenant-urls.e2e-spec.ts)',
     },
   },
   account_disabled: 401,

@@ -1,7 +1,7 @@
 import { Transform, TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
-import { dialectOf, render } from './error-dialect';
+import { dialectOf, fromDomain, render } from './error-dialect';
 import { CommonErrors } from './common.errors';
 
 /**
@@ -158,6 +158,6 @@ export function refuseComplexBodies(fastify: FastifyInstance, bodyLimit: number)
     return reply
       .code(413)
       .type('application/json; charset=utf-8')
-      .send(render(dialectOf(req.url), { status: 413, code: 'body_too_complex', message: problem }));
+      .send(render(dialectOf(req.url), fromDomain(tooComplex(problem))));
   });
 }
