@@ -123,7 +123,7 @@ describe('provider accounts', () => {
     ];
     for (const [provider, credentials, field] of cases) {
       const res = await put(provider, { credentials }).expect(400);
-      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+      expect(res.body).toMatchObject({ code: 'invalid_provider_credentials', details: { field } });
     }
     const after = await db(app).query<{ n: number }[]>(
       'SELECT count(*)::int AS n FROM provider_accounts WHERE tenant_id = $1',
@@ -246,7 +246,7 @@ describe('provider accounts', () => {
     ];
     for (const [provider, credentials, field] of cases) {
       const res = await put(provider, { enabled: false, credentials }, owner.auth).expect(400);
-      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+      expect(res.body).toMatchObject({ code: 'invalid_provider_credentials', details: { field } });
       expect(res.body.message).toContain(field);
       expect(res.body.message).toMatch(/32 bytes/);
     }
@@ -294,7 +294,7 @@ describe('provider accounts', () => {
       const res = await put('x402', { credentials: { ...x402, facilitator_url } }, owner.auth);
       expect({ facilitator_url, status: res.status }).toEqual({ facilitator_url, status: 400 });
       expect(res.body).toMatchObject({
-        code: 'invalid_credentials',
+        code: 'invalid_provider_credentials',
         details: { field: 'credentials.facilitator_url' },
       });
       expect(res.body.message).toMatch(why);

@@ -42,7 +42,7 @@ describe('a provider added by one folder and one line (test/fixtures/acme-provid
     ];
     for (const [credentials, field] of refusals) {
       const res = await http(app).put('/api/v1/providers/acme').set(m.auth).send({ credentials }).expect(400);
-      expect(res.body).toMatchObject({ code: 'invalid_credentials', details: { field } });
+      expect(res.body).toMatchObject({ code: 'invalid_provider_credentials', details: { field } });
     }
     const good = await http(app)
       .put('/api/v1/providers/acme')

@@ -160,7 +160,7 @@ describe('refunds', () => {
       .send({ amount: 450, reference: 'spent' })
       .expect((r) => expect([200, 201]).toContain(r.status));
     expect(await balance(m)).toBe('50.000000');
-    const refused = await refund(m, orderId, { reason: 'too late' }).expect(422);
+    const refused = await refund(m, orderId, { reason: 'too late' }).expect(409);
     expect(refused.body.code).toBe('insufficient_balance');
     expect(await db(app).query('SELECT 1 FROM refunds WHERE order_id = $1', [orderId])).toHaveLength(0);
 
@@ -206,7 +206,7 @@ describe('refunds', () => {
     await usage(m, 450, 'after-second').expect(201);
     expect(await balance(m)).toBe('550.000000');
     // Refunding the second order would take back 500, but only 50 are not held.
-    const short = await refund(m, second, { reason: 'second' }).expect(422);
+    const short = await refund(m, second, { reason: 'second' }).expect(409);
     expect(short.body).toMatchObject({
       code: 'insufficient_balance',
       details: { balance: '550', held: '500', available: '50', credits: '500' },

@@ -191,7 +191,7 @@ describe('tenant-supplied URLs', () => {
     expect(row.webhook_url).toBeNull();
   });
 
-  it('refuses them in an x402 facilitator_url at save time (400 invalid_credentials)', async () => {
+  it('refuses them in an x402 facilitator_url at save time (400 invalid_provider_credentials)', async () => {
     const x402 = { networks: ['base'], pay_to_evm: `0x${'c'.repeat(40)}` };
     for (const facilitator_url of newlyRefused) {
       const res = await http(app)
@@ -200,7 +200,7 @@ describe('tenant-supplied URLs', () => {
         .send({ credentials: { ...x402, facilitator_url } });
       expect([facilitator_url, res.status]).toEqual([facilitator_url, 400]);
       expect(res.body).toMatchObject({
-        code: 'invalid_credentials',
+        code: 'invalid_provider_credentials',
         details: { field: 'credentials.facilitator_url' },
       });
     }

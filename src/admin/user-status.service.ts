@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
 import { User } from '../auth/user.entity';
-import { conflict, notFound } from '../common/domain-error';
 import { AuditEntry } from '../audit/audit-entry.entity';
+import { AdminErrors } from './admin.errors';
+import { AuthErrors } from '../auth/auth.errors';
 
 /**
  * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its
@@ -20,10 +21,10 @@ export class UserStatusService {
 
   async setDisabled(actorId: string, userId: string, disabled: boolean): Promise<User> {
     if (disabled && actorId === userId)
-      throw conflict('cannot_disable_self', 'a platform admin cannot disable their own account');
+      throw AdminErrors.cannot_disable_self('a platform admin cannot disable their own account');
     const user = await this.db.transaction(async (m) => {
       const before = await m.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
-      if (!before) throw notFound('user');
+      if (!before) throw AuthErrors.user_not_found('user not found');
       const wasDisabled = before.disabledAt !== null;
       if (wasDisabled !== disabled) {
         await m.query(`UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'} WHERE id = $1`, [

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { conflict, DomainError, notFound } from '../common/domain-error';
 import { CREDIT_SCALE, Money, MoneyError, parseQuantity } from '../common/money';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { Application } from './application.entity';
 import { LedgerEntry } from './ledger-entry.entity';
 import { LedgerService } from './ledger.service';
+import { ApplicationErrors } from './applications.errors';
+import { CommonErrors } from '../common/common.errors';
 
 @Injectable()
 export class ApplicationsService {
@@ -31,7 +32,7 @@ export class ApplicationsService {
   /** Another tenant's application answers 404. */
   async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Application> {
     const app = await m.findOne(Application, { where: { id, tenantId } });
-    if (!app) throw notFound('application');
+    if (!app) throw ApplicationErrors.application_not_found('application not found');
     return app;
   }
 
@@ -79,25 +80,24 @@ export class ApplicationsService {
       amount = parseQuantity(rawAmount, CREDIT_SCALE);
     } catch (e) {
       if (e instanceof MoneyError)
-        throw new DomainError('invalid_amount', 400, `amount ${e.message}`, { field: 'amount' });
+        throw CommonErrors.invalid_amount(`amount ${e.message}`, { field: 'amount' });
       throw e;
     }
     return this.db.transaction(async (m) => {
       const spendable = await this.ledger.lockBalance(m, tenantId, applicationId);
-      if (!spendable) throw notFound('application');
+      if (!spendable) throw ApplicationErrors.application_not_found('application not found');
       const previous = await m.findOne(LedgerEntry, {
         where: { tenantId, applicationId, kind: 'usage', reference },
       });
       if (previous) {
         if (!new Money(previous.amount).negated().equals(amount)) {
-          throw conflict('reference_reused', 'this reference was already used with another amount');
+          throw ApplicationErrors.reference_reused('this reference was already used with another amount');
         }
         return { entry: previous, replayed: true, balance: spendable.balance.toFixed(CREDIT_SCALE) };
       }
       const { balance, held, available } = spendable;
       if (available.lessThan(amount)) {
-        throw conflict(
-          'insufficient_balance',
+        throw ApplicationErrors.insufficient_balance(
           held.gt(0)
             ? `the application has ${available.toFixed()} credits available (${held.toFixed()} of its ${balance.toFixed()} are held by pending refunds)`
             : 'the application does not have enough credits',

@@ -3,12 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { safeEqual } from '../common/crypto';
-import { DomainError, notFound } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ApiKey } from './api-key.entity';
 import { merchantSignature, SIGNATURE_WINDOW_SECONDS } from './merchant-signature';
 import type { Principal } from './principal';
+import { CommonErrors } from '../common/common.errors';
+import { AuthErrors } from './auth.errors';
 
 /** A signed merchant request, as the guard reads it. */
 export interface SignedRequest {
@@ -20,8 +22,8 @@ export interface SignedRequest {
 }
 
 /** 401 with merchant code 10001 (authentication) or 10002 (stale timestamp, reused nonce). */
-const authFailed = (message: string): DomainError => new DomainError('unauthenticated', 401, message);
-const stale = (message: string): DomainError => new DomainError('stale_request', 401, message);
+const authFailed = (message: string): DomainError => CommonErrors.unauthenticated(message);
+const stale = (message: string): DomainError => AuthErrors.stale_request(message);
 
 /** A sealed API-key secret opens only for its own tenant and key (also used by the master-key rotation). */
 export const apiKeyAad = (tenantId: string, keyId: string): string => `api-key:${tenantId}:${keyId}`;
@@ -75,7 +77,7 @@ export class ApiKeysService {
 
   async get(tenantId: string, id: string): Promise<ApiKey> {
     const key = await this.db.getRepository(ApiKey).findOne({ where: { tenantId, id } });
-    if (!key) throw notFound('api_key');
+    if (!key) throw AuthErrors.api_key_not_found('api key not found');
     return key;
   }
 
@@ -97,7 +99,7 @@ export class ApiKeysService {
   ): Promise<{ key: ApiKey; secret: string; old: ApiKey }> {
     const old = await this.get(p.tenantId, id);
     if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now()))
-      throw new DomainError('api_key_inactive', 409, 'this key is revoked or expired; create a new one');
+      throw AuthErrors.api_key_inactive('this key is revoked or expired; create a new one');
     const until = new Date(Date.now() + overlapSeconds * 1000);
     const expires = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
     await this.db.getRepository(ApiKey).update({ id, tenantId: p.tenantId }, { expiresAt: expires });

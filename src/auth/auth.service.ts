@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
-import { conflict, DomainError, notFound } from '../common/domain-error';
 import { isUniqueViolation } from '../common/pg-errors';
 import type { TenantRole } from '../tenants/membership.entity';
 import { Tenant } from '../tenants/tenant.entity';
@@ -21,6 +20,7 @@ import { PLATFORM_TOKEN_PREFIX } from './strategies/bearer-token';
 import type { JwtClaims } from './strategies/jwt.strategy';
 import { accountDisabled } from './strategies/token-holder';
 import { User } from './user.entity';
+import { AuthErrors } from './auth.errors';
 
 /**
  * Registrations hash at most two passwords at once: libuv's pool has four threads (UV_THREADPOOL_SIZE),
@@ -50,7 +50,7 @@ export class AuthService {
     tenant_name?: string;
   }): Promise<{ user: User; tenant: Tenant }> {
     if (!this.config.registrationEnabled) {
-      throw new DomainError('registration_disabled', 403, 'registration is switched off on this platform');
+      throw AuthErrors.registration_disabled('registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
     const passwordHash = await REGISTRATION_HASHING.run(() =>
@@ -74,7 +74,7 @@ export class AuthService {
         return { user, tenant };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('email_taken', 'an account with this email already exists');
+      if (isUniqueViolation(err)) throw AuthErrors.email_taken('an account with this email already exists');
       throw err;
     }
   }
@@ -87,13 +87,13 @@ export class AuthService {
     const user = await this.db.getRepository(User).findOne({ where: { email } });
     const hash = user?.passwordHash ?? (await this.getDummyHash());
     const ok = await argon2.verify(hash, password).catch(() => false);
-    if (!user || !ok) throw new DomainError('invalid_credentials', 401, 'email or password is wrong');
+    if (!user || !ok) throw AuthErrors.invalid_credentials('email or password is wrong');
     // After the password check, so a disabled account is only revealed to whoever knows its password.
     if (user.disabledAt) throw accountDisabled();
     // A fresh login sees the account as it is now: its next requests re-read role and flags.
     this.access.invalidateUser(user.id);
     const membership = await this.tenants.primaryMembership(this.db.manager, user.id);
-    if (!membership) throw new DomainError('no_tenant', 403, 'this account belongs to no tenant');
+    if (!membership) throw AuthErrors.no_tenant('this account belongs to no tenant');
     const claims: JwtClaims = {
       sub: user.id,
       tid: membership.tenantId,
@@ -136,7 +136,7 @@ export class AuthService {
     const res = await this.db
       .getRepository(PlatformToken)
       .update({ id, tenantId: p.tenantId, userId: p.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!res.affected) throw notFound('token');
+    if (!res.affected) throw AuthErrors.token_not_found('token not found');
     this.platformTokens.invalidateToken(id);
   }
 

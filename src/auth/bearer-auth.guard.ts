@@ -1,7 +1,6 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { forbidden, unauthenticated } from '../common/domain-error';
 import type { TenantRole } from '../tenants/membership.entity';
 import { PLATFORM_ADMIN_ONLY, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
 import { ApiRateLimiter } from './api-rate-limiter';
@@ -10,6 +9,7 @@ import { passportNameOf } from './strategies/app-scoped-passport';
 import { bearerToken } from './strategies/bearer-token';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
+import { CommonErrors } from '../common/common.errors';
 
 type BearerRequest = Parameters<typeof bearerToken>[0] & { principal?: Principal };
 
@@ -41,11 +41,11 @@ export class BearerAuthGuard extends AuthGuard() {
     const principal = ctx.switchToHttp().getRequest<BearerRequest>().principal as Principal;
     await this.limiter.hit(principal, undefined, ctx.switchToHttp().getResponse());
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.platformAdmin) {
-      throw forbidden('this needs a platform admin');
+      throw CommonErrors.forbidden('this needs a platform admin');
     }
     const roles = this.reflector.getAllAndOverride<TenantRole[] | undefined>(REQUIRED_ROLES, targets);
     if (roles && !roles.includes(principal.role) && !principal.platformAdmin) {
-      throw forbidden(`this needs the role ${roles.join(' or ')}`);
+      throw CommonErrors.forbidden(`this needs the role ${roles.join(' or ')}`);
     }
     return true;
   }
@@ -59,7 +59,7 @@ export class BearerAuthGuard extends AuthGuard() {
   ): T {
     if (err) throw err;
     if (!principal)
-      throw unauthenticated(
+      throw CommonErrors.unauthenticated(
         bearerToken(ctx.switchToHttp().getRequest<BearerRequest>())
           ? 'the token is invalid, expired or revoked'
           : 'a Bearer token is required',

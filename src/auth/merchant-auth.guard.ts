@@ -1,10 +1,10 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { unauthenticated } from '../common/domain-error';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
 import { passportNameOf } from './strategies/app-scoped-passport';
 import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
+import { CommonErrors } from '../common/common.errors';
 
 /**
  * The merchant API's guard (`/v1/*`, routes marked @Public() for the Bearer guard): a signed request
@@ -29,7 +29,8 @@ export class MerchantAuthGuard extends AuthGuard() {
   /** The strategy's DomainError as it is (the merchant envelope maps it). */
   override handleRequest<T = Principal>(err: Error | null, principal: T | false | null): T {
     if (err) throw err;
-    if (!principal) throw unauthenticated('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
+    if (!principal)
+      throw CommonErrors.unauthenticated('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
     return principal;
   }
 }

@@ -5,7 +5,6 @@ import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import * as QRCode from 'qrcode';
 import { Public } from '../auth/auth.decorators';
-import { notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { Order } from '../orders/order.entity';
 import { OrdersService } from '../orders/orders.service';
@@ -13,6 +12,7 @@ import { PaymentLookup } from '../payments/attempts/payment-lookup.service';
 import { viewOfAction } from './action-views';
 import { renderCheckout } from './checkout.page';
 import { CheckoutStatusResponse } from './checkout-status.response';
+import { OrderErrors } from '../orders/orders.errors';
 
 /** The hosted cashier: `/checkout/:order_id` and its polling endpoint. */
 @ApiExcludeController()
@@ -78,7 +78,7 @@ export class CheckoutController {
 
   private async load(orderId: string): Promise<Order> {
     const order = isUUID(orderId) ? await this.orders.getForCheckout(orderId) : null;
-    if (!order) throw notFound('order');
+    if (!order) throw OrderErrors.order_not_found('order not found');
     return order;
   }
 }

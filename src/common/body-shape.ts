@@ -1,7 +1,8 @@
 import { Transform, TransformCallback } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
-import { dialectOf, render } from './error-dialect';
+import { dialectOf, fromDomain, render } from './error-dialect';
+import { CommonErrors } from './common.errors';
 
 /**
  * How big a parsed request may be, counted in values (every object, array, string, number, boolean
@@ -54,7 +55,7 @@ const ASCII = {
 };
 
 const tooComplex = (message: string): DomainError =>
-  Object.assign(new DomainError('body_too_complex', 413, message), { statusCode: 413 });
+  Object.assign(CommonErrors.body_too_complex(message), { statusCode: 413 });
 
 /**
  * Counts the values of a JSON (or form) body in its bytes as they arrive, in one linear pass, and
@@ -157,6 +158,6 @@ export function refuseComplexBodies(fastify: FastifyInstance, bodyLimit: number)
     return reply
       .code(413)
       .type('application/json; charset=utf-8')
-      .send(render(dialectOf(req.url), { status: 413, code: 'body_too_complex', message: problem }));
+      .send(render(dialectOf(req.url), fromDomain(tooComplex(problem))));
   });
 }

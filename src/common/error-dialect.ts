@@ -1,3 +1,4 @@
+import { CommonErrors } from './common.errors';
 import { DomainError } from './domain-error';
 
 /** A normalised error before it is put into the dialect of the API being called. */
@@ -51,6 +52,11 @@ export function dialectOf(url: string): Dialect {
   return url.startsWith('/api/order/') ? 'seed001' : 'platform';
 }
 
+/** The seed-001 dialect's numeric code for a platform code (-1: anything else, reason in `msg`). */
+export function seed001Code(code: string): number {
+  return SEED001_CODES[code] ?? -1;
+}
+
 /** The merchant dialect's numeric code for a normalised error. */
 export function merchantCode(e: Pick<NormalisedError, 'code' | 'status'>): number {
   return MERCHANT_CODES[e.code] ?? (e.status >= 500 ? 10009 : 10003);
@@ -58,7 +64,7 @@ export function merchantCode(e: Pick<NormalisedError, 'code' | 'status'>): numbe
 
 export function render(dialect: Dialect, e: NormalisedError): Record<string, unknown> {
   if (dialect === 'seed001') {
-    return { code: SEED001_CODES[e.code] ?? -1, msg: e.message, data: null };
+    return { code: seed001Code(e.code), msg: e.message, data: null };
   }
   if (dialect === 'merchant') return { code: merchantCode(e), message: e.message };
   return e.details
@@ -66,20 +72,22 @@ export function render(dialect: Dialect, e: NormalisedError): Record<string, unk
     : { code: e.code, message: e.message };
 }
 
+/** The code of a refusal Nest or Fastify raised by status alone (no DomainError). */
 const HTTP_CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthenticated',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  406: 'not_acceptable',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  429: 'rate_limited',
+  400: CommonErrors.bad_request.code,
+  401: CommonErrors.unauthenticated.code,
+  403: CommonErrors.forbidden.code,
+  404: CommonErrors.not_found.code,
+  405: CommonErrors.method_not_allowed.code,
+  406: CommonErrors.not_acceptable.code,
+  413: CommonErrors.payload_too_large.code,
+  415: CommonErrors.unsupported_media_type.code,
+  429: CommonErrors.rate_limited.code,
 };
 
 export function fromStatus(status: number, message: string): NormalisedError {
-  return { status, code: HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'), message };
+  const fallback = status >= 500 ? CommonErrors.internal_error : CommonErrors.bad_request;
+  return { status, code: HTTP_CODES[status] ?? fallback.code, message };
 }
 
 export function fromDomain(e: DomainError): NormalisedError {

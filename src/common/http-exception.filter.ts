@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CommonErrors } from './common.errors';
 import { DomainError } from './domain-error';
 import { dialectOf, fromDomain, fromStatus, NormalisedError, render } from './error-dialect';
 
@@ -31,7 +32,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 export function normalise(exception: unknown): NormalisedError {
   if (exception instanceof DomainError) return fromDomain(exception);
   if (isBadJson(exception))
-    return { status: 400, code: 'invalid_json', message: 'the request body is not valid JSON' };
+    return fromDomain(CommonErrors.invalid_json('the request body is not valid JSON'));
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const body = exception.getResponse() as { message?: unknown } | string;
@@ -51,7 +52,7 @@ export function normalise(exception: unknown): NormalisedError {
       typeof fastify.message === 'string' ? fastify.message : 'bad request',
     );
   }
-  return { status: 500, code: 'internal_error', message: 'internal error' };
+  return fromDomain(CommonErrors.internal_error('internal error'));
 }
 
 /** Fastify's JSON body parser failures (invalid or empty JSON body), however Nest wrapped them. */

@@ -1,5 +1,5 @@
 import { isUUID } from 'class-validator';
-import { badRequest } from './domain-error';
+import { CommonErrors } from './common.errors';
 
 /** Opaque keyset cursor over (created_at, id), newest first. */
 export interface Cursor {
@@ -30,7 +30,7 @@ export function decodeCursor(raw: string | undefined): Cursor | undefined {
   } catch {
     // fall through to the error below
   }
-  throw badRequest('invalid_cursor', 'cursor is not valid');
+  throw CommonErrors.invalid_cursor('cursor is not valid');
 }
 
 export interface Page<T> {

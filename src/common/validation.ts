@@ -1,5 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { DomainError } from './domain-error';
+import { CommonErrors } from './common.errors';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((e) => {
@@ -52,7 +52,7 @@ class StrictValidationPipe extends ValidationPipe {
     const bad = metadata.type === 'body' || metadata.type === 'query' ? unsafeInput(value) : undefined;
     if (bad) {
       return Promise.reject(
-        new DomainError('validation_failed', 400, bad.problem, {
+        CommonErrors.validation_failed(bad.problem, {
           fields: [{ field: bad.field, problems: [bad.problem] }],
         }),
       );
@@ -71,6 +71,6 @@ export const validationPipe = new StrictValidationPipe({
   exceptionFactory: (errors: ValidationError[]) => {
     const fields = flatten(errors);
     const message = fields.map((f) => f.problems.join(', ')).join('; ') || 'the request is not valid';
-    return new DomainError('validation_failed', 400, message, { fields });
+    return CommonErrors.validation_failed(message, { fields });
   },
 });

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import Decimal from 'decimal.js';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../common/domain-error';
 import { isCurrency, Money, MoneyError, parseDecimal, roundTo } from '../common/money';
 import { AppConfig } from '../config/app-config';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { FxRate } from './fx-rate.entity';
+import { FxErrors } from './fx.errors';
 
 export interface Conversion {
   amount: Decimal;
@@ -31,27 +31,22 @@ export class FxService {
       ['quote', quote],
     ] as const) {
       if (!isCurrency(code))
-        throw new DomainError('invalid_currency', 400, `${field} ${code} is not a supported currency`, {
+        throw FxErrors.invalid_currency(`${field} ${code} is not a supported currency`, {
           field,
         });
     }
-    if (base === quote)
-      throw new DomainError('invalid_currency', 400, 'base and quote must differ', { field: 'quote' });
+    if (base === quote) throw FxErrors.invalid_currency('base and quote must differ', { field: 'quote' });
     let rate: Decimal;
     try {
       rate = parseDecimal(rawRate);
     } catch (e) {
-      if (e instanceof MoneyError)
-        throw new DomainError('invalid_rate', 400, `rate ${e.message}`, { field: 'rate' });
+      if (e instanceof MoneyError) throw FxErrors.invalid_rate(`rate ${e.message}`, { field: 'rate' });
       throw e;
     }
     if (rate.lte(0) || rate.decimalPlaces() > 18 || rate.gte('1e20')) {
-      throw new DomainError(
-        'invalid_rate',
-        400,
-        'rate must be greater than 0, below 1e20, with at most 18 decimals',
-        { field: 'rate' },
-      );
+      throw FxErrors.invalid_rate('rate must be greater than 0, below 1e20, with at most 18 decimals', {
+        field: 'rate',
+      });
     }
     return this.db.transaction(async (m) => {
       const before = await m.query<{ rate: string }[]>(
@@ -86,15 +81,13 @@ export class FxService {
     if (from === to) return { amount, currency: to, rate: new Money(1), rateAt: null };
     const row = await this.db.getRepository(FxRate).findOne({ where: { base: from, quote: to } });
     if (!row)
-      throw new DomainError('fx_rate_missing', 422, `no exchange rate from ${from} to ${to} is set`, {
+      throw FxErrors.fx_rate_missing(`no exchange rate from ${from} to ${to} is set`, {
         base: from,
         quote: to,
       });
     const ageSeconds = (Date.now() - row.updatedAt.getTime()) / 1000;
     if (ageSeconds > this.config.fxRateMaxAgeSeconds) {
-      throw new DomainError(
-        'fx_rate_stale',
-        422,
+      throw FxErrors.fx_rate_stale(
         `the ${from}/${to} rate is older than ${this.config.fxRateMaxAgeSeconds} s`,
         {
           base: from,

@@ -1,5 +1,5 @@
 import { safeEqual } from '../common/crypto';
-import { DomainError } from '../common/domain-error';
+import { CommonErrors } from '../common/common.errors';
 
 /**
  * Who may scrape /metrics: with METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>`
@@ -11,11 +11,11 @@ export function checkMetricsAccess(
   authorization: string | string[] | undefined,
 ): void {
   if (opts.token === undefined) {
-    if (opts.production) throw new DomainError('not_found', 404, 'no such route');
+    if (opts.production) throw CommonErrors.not_found('no such route');
     return;
   }
   const given =
     typeof authorization === 'string' ? /^Bearer (.+)$/i.exec(authorization.trim())?.[1] : undefined;
   if (given === undefined || !safeEqual(given, opts.token))
-    throw new DomainError('unauthenticated', 401, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+    throw CommonErrors.unauthenticated('GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
 }

@@ -4,7 +4,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
-import { notFound } from '../common/domain-error';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
 import { AppConfig } from '../config/app-config';
 import { toMerchantOrder } from '../orders/merchant-order.response';
@@ -16,6 +15,7 @@ import { JobQueue } from './job-queue.service';
 import { Notification } from './notification.entity';
 import { NotificationAttempt } from './notification-attempt.entity';
 import { isAcknowledged, RETRY_SCHEDULE_SECONDS } from './notify-schedule';
+import { NotificationErrors } from './notifications.errors';
 
 type AttemptResult = Pick<
   NotificationAttempt,
@@ -223,7 +223,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
   /** Send a notification again now (a delivered one too: the merchant asked for it). */
   async resend(tenantId: string, id: string): Promise<Notification> {
     const n = await this.db.getRepository(Notification).findOne({ where: { tenantId, id } });
-    if (!n) throw notFound('notification');
+    if (!n) throw NotificationErrors.notification_not_found('notification not found');
     await this.db.transaction(async (m) => {
       await m.query(`UPDATE notifications SET status = 'pending', next_attempt_at = now() WHERE id = $1`, [
         id,

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal';
-import { forbidden } from '../common/domain-error';
 import type { Order } from './order.entity';
+import { CommonErrors } from '../common/common.errors';
 
 /**
  * Who may act on an order (pay it, cancel it): its tenant's owners and admins, platform admins,
@@ -8,5 +8,5 @@ import type { Order } from './order.entity';
  */
 export function assertMayActOnOrder(p: Principal, order: Pick<Order, 'userId'>): void {
   if (p.role === 'member' && !p.platformAdmin && order.userId !== p.userId)
-    throw forbidden('this order belongs to another user');
+    throw CommonErrors.forbidden('this order belongs to another user');
 }

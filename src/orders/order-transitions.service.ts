@@ -1,12 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { DomainError } from '../common/domain-error';
 import { InsertBatch, updateReturning } from '../common/sql';
 import type { Order } from './order.entity';
 import { canTransition, OrderState } from './order-state';
 import { ORDER_STATE_LISTENER, OrderStateListener } from './order-state-listener';
 import { OrderCounters } from './order-counters';
 import { OrderTransition } from './order-transition.entity';
+import { OrderErrors } from './orders.errors';
 
 /**
  * The only code that changes an order's state. Each move is checked against ORDER_TRANSITIONS,
@@ -23,7 +23,7 @@ export class OrderTransitionsService {
   async move(m: EntityManager, order: Order, to: OrderState, reason: string): Promise<void> {
     const from = order.state;
     if (!canTransition(from, to)) {
-      throw new DomainError('invalid_state_transition', 409, `an order cannot go from ${from} to ${to}`, {
+      throw OrderErrors.invalid_state_transition(`an order cannot go from ${from} to ${to}`, {
         from,
         to,
       });
@@ -42,7 +42,7 @@ export class OrderTransitionsService {
       [order.id, order.tenantId, to, from],
     );
     if (rows.length !== 1) {
-      throw new DomainError('concurrent_state_change', 409, 'the order changed state meanwhile; retry');
+      throw OrderErrors.concurrent_state_change('the order changed state meanwhile; retry');
     }
     await m.insert(OrderTransition, {
       tenantId: order.tenantId,
@@ -73,15 +73,10 @@ export class OrderTransitionsService {
     let state = order.state;
     for (const step of steps) {
       if (!canTransition(state, step.to)) {
-        throw new DomainError(
-          'invalid_state_transition',
-          409,
-          `an order cannot go from ${state} to ${step.to}`,
-          {
-            from: state,
-            to: step.to,
-          },
-        );
+        throw OrderErrors.invalid_state_transition(`an order cannot go from ${state} to ${step.to}`, {
+          from: state,
+          to: step.to,
+        });
       }
       state = step.to;
     }
@@ -109,7 +104,7 @@ export class OrderTransitionsService {
       [order.id, order.tenantId, state, order.state, froms, targets, steps.map((s) => s.reason)],
     );
     if (rows.length !== 1) {
-      throw new DomainError('concurrent_state_change', 409, 'the order changed state meanwhile; retry');
+      throw OrderErrors.concurrent_state_change('the order changed state meanwhile; retry');
     }
     order.state = state;
     order.updatedAt = rows[0].updated_at;

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../applications/ledger.service';
-import { notFound } from '../common/domain-error';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
 import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
+import { OrderErrors } from './orders.errors';
 
 export interface OrderFilters {
   applicationId?: string;
@@ -39,7 +39,7 @@ export class OrdersService {
   /** Another tenant's order answers 404. */
   async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Order> {
     const order = await m.findOne(Order, { where: { id, tenantId } });
-    if (!order) throw notFound('order');
+    if (!order) throw OrderErrors.order_not_found('order not found');
     return order;
   }
 
@@ -59,7 +59,7 @@ export class OrdersService {
       .setLock('pessimistic_write')
       .where('o.id = :id AND o.tenant_id = :tenantId', { id, tenantId })
       .getOne();
-    if (!order) throw notFound('order');
+    if (!order) throw OrderErrors.order_not_found('order not found');
     return order;
   }
 

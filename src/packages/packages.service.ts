@@ -3,11 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationsService } from '../applications/applications.service';
-import { DomainError, notFound } from '../common/domain-error';
 import { formatAmount, Money } from '../common/money';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
 import { Package } from './package.entity';
 import { parseTerms } from './pricing';
+import { PackageErrors } from './packages.errors';
+import { ApplicationErrors } from '../applications/applications.errors';
 
 @Injectable()
 export class PackagesService {
@@ -47,7 +48,7 @@ export class PackagesService {
 
   async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Package> {
     const pkg = await m.findOne(Package, { where: { id, tenantId } });
-    if (!pkg) throw notFound('package');
+    if (!pkg) throw PackageErrors.package_not_found('package not found');
     return pkg;
   }
 
@@ -65,11 +66,11 @@ export class PackagesService {
       [applicationId, packageId, tenantId],
     );
     const row = rows[0];
-    if (!row.found_application) throw notFound('application');
-    if (!row.id) throw notFound('package');
-    if (!row.active) throw new DomainError('package_inactive', 422, 'the package is no longer offered');
+    if (!row.found_application) throw ApplicationErrors.application_not_found('application not found');
+    if (!row.id) throw PackageErrors.package_not_found('package not found');
+    if (!row.active) throw PackageErrors.package_inactive('the package is no longer offered');
     if (row.application_id && row.application_id !== applicationId) {
-      throw new DomainError('package_not_for_application', 422, 'the package belongs to another application');
+      throw PackageErrors.package_not_for_application('the package belongs to another application');
     }
     return Object.assign(new Package(), {
       id: row.id,

@@ -1,5 +1,4 @@
 import Decimal from 'decimal.js';
-import { DomainError } from '../common/domain-error';
 import {
   CREDIT_SCALE,
   Money,
@@ -11,6 +10,8 @@ import {
   roundUpTo,
 } from '../common/money';
 import type { Package } from './package.entity';
+import { CommonErrors } from '../common/common.errors';
+import { PackageErrors } from './packages.errors';
 
 const UNIT_PRICE_SCALE = 12;
 
@@ -19,8 +20,7 @@ export function field<T>(name: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof MoneyError)
-      throw new DomainError('invalid_amount', 400, `${name} ${e.message}`, { field: name });
+    if (e instanceof MoneyError) throw CommonErrors.invalid_amount(`${name} ${e.message}`, { field: name });
     throw e;
   }
 }
@@ -28,9 +28,7 @@ export function field<T>(name: string, parse: () => T): T {
 export function parseDiscount(raw: unknown): Decimal {
   const d = field('discount', () => parseDecimal(raw));
   if (d.lte(0) || d.gt(1) || d.decimalPlaces() > 6) {
-    throw new DomainError(
-      'invalid_amount',
-      400,
+    throw CommonErrors.invalid_amount(
       'discount must be greater than 0 and at most 1, with at most 6 decimals',
       {
         field: 'discount',
@@ -70,7 +68,7 @@ export function parseTerms(raw: {
       max: field('custom_amount.max', () => parseQuantity(c.max, CREDIT_SCALE)),
     };
     if (custom.min.gt(custom.max)) {
-      throw new DomainError('invalid_amount', 400, 'custom_amount.min must not exceed custom_amount.max', {
+      throw CommonErrors.invalid_amount('custom_amount.min must not exceed custom_amount.max', {
         field: 'custom_amount.min',
       });
     }
@@ -97,15 +95,13 @@ export function quote(
     };
   }
   if (!pkg.customUnitPrice || !pkg.customMin || !pkg.customMax) {
-    throw new DomainError('custom_amount_not_supported', 400, 'this package does not take a custom amount', {
+    throw PackageErrors.custom_amount_not_supported('this package does not take a custom amount', {
       field: 'amount',
     });
   }
   const amount = field('amount', () => parseQuantity(customAmount, CREDIT_SCALE));
   if (amount.lt(pkg.customMin) || amount.gt(pkg.customMax)) {
-    throw new DomainError(
-      'amount_out_of_range',
-      400,
+    throw PackageErrors.amount_out_of_range(
       `amount must be between ${new Money(pkg.customMin).toFixed()} and ${new Money(pkg.customMax).toFixed()}`,
       {
         field: 'amount',

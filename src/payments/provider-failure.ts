@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
 import { ProviderError } from './payment-provider';
+import { PaymentErrors } from './payments.errors';
 
 /**
  * The stable answer for a failed provider call: 502 provider_timeout / provider_unavailable /
@@ -15,24 +16,17 @@ export function providerFailure(what: string, err: unknown, logger?: Logger): Do
     const details = { provider_code: err.providerCode ?? null };
     switch (err.kind) {
       case 'timeout':
-        return new DomainError(
-          'provider_timeout',
-          502,
-          `${what} did not answer in time: ${message}`,
-          details,
-        );
+        return PaymentErrors.provider_timeout(`${what} did not answer in time: ${message}`, details);
       case 'unavailable':
-        return new DomainError('provider_unavailable', 502, `${what} is unavailable: ${message}`, details);
+        return PaymentErrors.provider_unavailable(`${what} is unavailable: ${message}`, details);
       case 'credentials':
-        return new DomainError(
-          'provider_credentials_rejected',
-          422,
+        return PaymentErrors.provider_credentials_rejected(
           `${what} refused the tenant's credentials: ${message}`,
           details,
         );
       case 'rejected':
-        return new DomainError('provider_rejected', 422, `${what} refused the request: ${message}`, details);
+        return PaymentErrors.provider_rejected(`${what} refused the request: ${message}`, details);
     }
   }
-  return new DomainError('provider_error', 502, `${what} could not open the payment: ${message}`);
+  return PaymentErrors.provider_error(`${what} could not open the payment: ${message}`);
 }

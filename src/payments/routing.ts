@@ -1,5 +1,5 @@
-import { DomainError } from '../common/domain-error';
 import type { PaymentRoute } from './payment-provider';
+import { PaymentErrors } from './payments.errors';
 
 /**
  * The crypto pairs paymux routes (Alchemy Pay's token table, TokenPay's, and x402's USDC): token -> chains.
@@ -46,13 +46,13 @@ export function parseRoute(currency: string, chain: string): PaymentRoute {
     ? CRYPTO_ROUTES[token]
     : undefined;
   if (!chains)
-    throw new DomainError('unsupported_route', 400, `pay_currency ${currency} is not a routable token`, {
+    throw PaymentErrors.unsupported_route(`pay_currency ${currency} is not a routable token`, {
       field: 'pay_currency',
       supported: Object.keys(CRYPTO_ROUTES),
     });
   const canonical = canonicalChain(chain);
   if (!canonical || !chains.includes(canonical))
-    throw new DomainError('unsupported_route', 400, `chain ${chain} does not carry ${token}`, {
+    throw PaymentErrors.unsupported_route(`chain ${chain} does not carry ${token}`, {
       field: 'chain',
       supported: chains,
     });

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DomainError, notFound } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccount } from './provider-account.entity';
 import { Credentials, CredentialsError, ProviderCredentials } from './provider-credentials';
+import { TenantErrors } from './tenants.errors';
 
 export interface ProviderAccountInput {
   enabled?: boolean;
@@ -36,13 +36,13 @@ export class ProviderAccountsService {
   }
 
   async put(tenantId: string, provider: string, input: ProviderAccountInput): Promise<ProviderAccount> {
-    if (!this.credentials.knows(provider)) throw notFound('provider');
+    if (!this.credentials.knows(provider)) throw TenantErrors.provider_not_found('provider not found');
     let creds: Credentials;
     try {
       creds = this.credentials.validate(provider, input.credentials);
     } catch (e) {
       if (e instanceof CredentialsError)
-        throw new DomainError('invalid_credentials', 400, e.message, { field: e.field });
+        throw TenantErrors.invalid_provider_credentials(e.message, { field: e.field });
       throw e;
     }
     const sealed = this.box.seal(JSON.stringify(creds), providerAccountAad(tenantId, provider));

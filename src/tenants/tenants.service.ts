@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { DomainError, notFound } from '../common/domain-error';
 import { isLiteralPrivateHost } from '../common/receiver-address';
 import { AppConfig } from '../config/app-config';
 import { UpdateTenantSettingsDto } from './dto/tenant-settings.dto';
 import { Membership, TenantRole } from './membership.entity';
 import { Tenant } from './tenant.entity';
+import { TenantErrors } from './tenants.errors';
+import { CommonErrors } from '../common/common.errors';
 
 export interface TenantSettings {
   webhookUrl: string | null;
@@ -60,7 +61,7 @@ export class TenantsService {
 
   async settings(tenantId: string): Promise<TenantSettings> {
     const t = await this.get(this.db.manager, tenantId);
-    if (!t) throw notFound('tenant');
+    if (!t) throw TenantErrors.tenant_not_found('tenant not found');
     return { webhookUrl: t.webhookUrl, orderTtlSeconds: t.orderTtlSeconds };
   }
 
@@ -74,7 +75,7 @@ export class TenantsService {
         isLiteralPrivateHost(dto.webhook_url)
       ) {
         const problem = 'webhook_url must not point to a private or loopback address';
-        throw new DomainError('validation_failed', 400, problem, {
+        throw CommonErrors.validation_failed(problem, {
           fields: [{ field: 'webhook_url', problems: [problem] }],
         });
       }

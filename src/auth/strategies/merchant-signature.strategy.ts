@@ -1,11 +1,11 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
-import { DomainError } from '../../common/domain-error';
 import { signedBodyOf, WithRawBody } from '../../common/raw-body';
 import { ApiKeysService } from '../api-keys.service';
 import type { Principal } from '../principal';
 import { APP_SCOPED_PASSPORT, forgetStrategy } from './app-scoped-passport';
+import { CommonErrors } from '../../common/common.errors';
 
 /**
  * The merchant API's signed requests: X-API-Key, X-Timestamp, X-Nonce and X-Signature, checked by
@@ -36,8 +36,7 @@ export class MerchantSignatureStrategy
     // The signature covers the bytes received, whatever the content type; a body whose bytes were not
     // kept is refused rather than checked as an empty one.
     const rawBody = signedBodyOf(req);
-    if (rawBody === undefined)
-      throw new DomainError('unsupported_media_type', 415, 'the body must be application/json');
+    if (rawBody === undefined) throw CommonErrors.unsupported_media_type('the body must be application/json');
     return this.keys.authenticate({ headers: req.headers, method: req.method, url: req.url, rawBody });
   }
 

@@ -1,10 +1,12 @@
-import { DomainError, unauthenticated } from '../../common/domain-error';
+import { DomainError } from '../../common/domain-error';
 import type { CurrentAccess } from '../principal-cache';
 import type { Principal } from '../principal';
+import { AuthErrors } from '../auth.errors';
+import { CommonErrors } from '../../common/common.errors';
 
 /** A disabled account's logins and tokens (JWT and platform) are refused with this. */
 export const accountDisabled = (): DomainError =>
-  new DomainError('account_disabled', 401, 'this account is disabled; ask a platform admin');
+  AuthErrors.account_disabled('this account is disabled; ask a platform admin');
 
 /**
  * The principal of a Bearer token that names this user and tenant, with the role and platform-admin
@@ -20,6 +22,6 @@ export function tokenHolder(
 ): Principal | null {
   if (!now.exists) return null;
   if (now.disabled) throw accountDisabled();
-  if (!now.role) throw unauthenticated('this account is no longer a member of the tenant');
+  if (!now.role) throw CommonErrors.unauthenticated('this account is no longer a member of the tenant');
   return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
 }

@@ -10,6 +10,7 @@ import { providerFailure } from '../provider-failure';
 import { Charge, ChargeCalculator } from './charge-calculator';
 import { PayUrls } from './pay-urls';
 import { RoutingService } from './routing.service';
+import { PaymentErrors } from '../payments.errors';
 
 /** How routing chose the provider of an attempt: the route, the provider chosen, and who failed first. */
 export interface RouteLog extends PaymentRoute {
@@ -46,7 +47,7 @@ export class AttemptOpener {
   async requireContext(tenantId: string, way: PayWay): Promise<ProviderContext> {
     const ctx = await this.registry.contextFor(tenantId, way.provider);
     if (!ctx)
-      throw new DomainError('pay_way_unavailable', 422, `${way.display} is not enabled for this tenant`, {
+      throw PaymentErrors.pay_way_unavailable(`${way.display} is not enabled for this tenant`, {
         pay_way: way.display,
       });
     return ctx;
@@ -75,9 +76,7 @@ export class AttemptOpener {
           .get(way.provider)
           ?.supports({ method: way.method, currency: route.currency, network: route.chain })
       )
-        throw new DomainError(
-          'route_unsupported',
-          422,
+        throw PaymentErrors.route_unsupported(
           `${way.display} does not take ${route.currency} on ${route.chain}`,
           { pay_way: way.display, pay_currency: route.currency, chain: route.chain },
         );
@@ -91,7 +90,7 @@ export class AttemptOpener {
       };
     }
     if (!route)
-      throw new DomainError('route_required', 400, 'pay_currency and chain are required', {
+      throw PaymentErrors.route_required('pay_currency and chain are required', {
         field: 'pay_currency',
       });
     return this.openRouted(tenantId, order, price, paymentId, route);
@@ -107,9 +106,7 @@ export class AttemptOpener {
   ): Promise<Attempt> {
     const candidates = await this.routing.candidates(tenantId, route);
     if (candidates.length === 0)
-      throw new DomainError(
-        'no_provider_for_route',
-        422,
+      throw PaymentErrors.no_provider_for_route(
         `no enabled provider takes ${route.currency} on ${route.chain}`,
         { pay_currency: route.currency, chain: route.chain },
       );
@@ -131,9 +128,7 @@ export class AttemptOpener {
     }
     // One reason for every provider (no FX rate, say) is clearer as itself.
     if (errors.length > 0 && errors.every((e) => e.code === errors[0].code)) throw errors[0];
-    throw new DomainError(
-      'route_exhausted',
-      502,
+    throw PaymentErrors.route_exhausted(
       `every provider for ${route.currency} on ${route.chain} failed: ${fallbacks.map((f) => `${f.provider}: ${f.message}`).join('; ')}`,
       { pay_currency: route.currency, chain: route.chain, attempts: fallbacks },
     );
@@ -149,7 +144,7 @@ export class AttemptOpener {
     route?: PaymentRoute,
   ): Promise<CreatedPayment> {
     const provider = this.registry.get(way.provider);
-    if (!provider) throw new DomainError('pay_way_unavailable', 422, `${way.display} is not available`);
+    if (!provider) throw PaymentErrors.pay_way_unavailable(`${way.display} is not available`);
     try {
       return await provider.createPayment(ctx, {
         paymentId,

@@ -4,11 +4,11 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { ApiEnvelopeResponse, ApiErrorResponses, OrderPaymentEnvelope } from '../../common/api-docs';
-import { notFound } from '../../common/domain-error';
 import { OrderPaymentDto } from '../dto/order-payment.dto';
 import type { PaymentAction } from '../payment-provider';
 import { OrderPaymentResponse } from './order-payment.response';
 import { OrderPaymentService } from './order-payment.service';
+import { OrderErrors } from '../../orders/orders.errors';
 
 /**
  * The order payment API: pay an existing order with a pay way; `{code, msg, data}` envelope. Errors
@@ -28,7 +28,7 @@ export class OrderPaymentController {
     @CurrentPrincipal() p: Principal,
     @Body() dto: OrderPaymentDto,
   ): Promise<OrderPaymentEnvelope<OrderPaymentResponse>> {
-    if (!isUUID(dto.order_id)) throw notFound('order');
+    if (!isUUID(dto.order_id)) throw OrderErrors.order_not_found('order not found');
     const { way, action } = await this.payments.payOrder(p, dto.order_id, dto.pay_way, dto.openid);
     return { code: 0, msg: '', data: { pay_way: way.name, ...seed001Data(action) } };
   }

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../auth/principal';
-import { DomainError } from '../../common/domain-error';
 import { Money } from '../../common/money';
 import { InsertBatch } from '../../common/sql';
 import { Order } from '../../orders/order.entity';
@@ -15,6 +14,7 @@ import { parsePayWay, PayWay } from '../pay-way';
 import { AttemptCloser } from './attempt-closer.service';
 import { AttemptOpener } from './attempt-opener.service';
 import { PaymentLookup } from './payment-lookup.service';
+import { PaymentErrors } from '../payments.errors';
 
 /**
  * Seed 001: open (or reopen) a payment for a Pending order with the given method. A member may pay
@@ -42,16 +42,16 @@ export class OrderPaymentService {
     const order = await this.orders.get(p.tenantId, orderId);
     assertMayActOnOrder(p, order);
     if (!isOpenForPayment(order.state)) {
-      throw new DomainError('order_not_payable', 409, `the order is ${order.state} and cannot be paid`);
+      throw PaymentErrors.order_not_payable(`the order is ${order.state} and cannot be paid`);
     }
     if (order.expiresAt.getTime() <= Date.now())
-      throw new DomainError('order_not_payable', 409, 'the order has expired');
+      throw PaymentErrors.order_not_payable('the order has expired');
     const way = parsePayWay(payWayRaw);
-    if (!way) throw new DomainError('pay_way_unsupported', 422, `pay_way ${payWayRaw} is not supported`);
+    if (!way) throw PaymentErrors.pay_way_unsupported(`pay_way ${payWayRaw} is not supported`);
     if (new Money(order.price).isZero())
-      throw new DomainError('zero_amount', 422, 'the order amount is 0; no payment is needed');
+      throw PaymentErrors.zero_amount('the order amount is 0; no payment is needed');
     if (way.method === 'wechat_jsapi' && !openid) {
-      throw new DomainError('openid_required', 400, 'openid is required for weapp payments', {
+      throw PaymentErrors.openid_required('openid is required for weapp payments', {
         field: 'openid',
       });
     }
@@ -71,7 +71,7 @@ export class OrderPaymentService {
     await this.db.transaction(async (m) => {
       const locked = await this.orders.lock(m, p.tenantId, orderId);
       if (!isOpenForPayment(locked.state)) {
-        throw new DomainError('order_not_payable', 409, `the order is ${locked.state} and cannot be paid`);
+        throw PaymentErrors.order_not_payable(`the order is ${locked.state} and cannot be paid`);
       }
       await this.opener.addRow(new InsertBatch(), paymentId, locked, attempt).run(m);
       await m.update(

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../../common/domain-error';
 import type { PaymentRoute, ProviderContext } from '../payment-provider';
 import { PROVIDER_IDS } from '../providers';
 import { PayWay, payWayOfProvider } from '../pay-way';
 import { ProviderRegistry } from '../provider-registry';
 import { DEFAULT_PRIORITY } from '../routing-defaults';
 import { RoutingPreference } from './routing-preference.entity';
+import { PaymentErrors } from '../payments.errors';
 
 export interface RouteCandidate {
   way: PayWay;
@@ -38,9 +38,7 @@ export class RoutingService {
       !priority.every((p) => typeof p === 'string' && (PROVIDER_IDS as readonly string[]).includes(p)) ||
       new Set(priority).size !== priority.length
     ) {
-      throw new DomainError(
-        'invalid_priority',
-        400,
+      throw PaymentErrors.invalid_priority(
         `priority must be a list of distinct provider ids (${PROVIDER_IDS.join(', ')})`,
         { field: 'priority' },
       );

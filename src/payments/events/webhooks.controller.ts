@@ -2,8 +2,8 @@ import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
-import { DomainError } from '../../common/domain-error';
 import { WebhooksService } from './webhooks.service';
+import { PaymentErrors } from '../payments.errors';
 
 /**
  * `POST /api/v1/webhooks/:provider/:tenant_id`, answered in each provider's own format, and
@@ -48,7 +48,7 @@ export class WebhooksController {
     const flat: Record<string, string> = {};
     for (const [k, v] of Object.entries(query)) if (typeof v === 'string') flat[k] = v;
     const target = await this.webhooks.returned(provider, tenantId, flat);
-    if (!target) throw new DomainError('return_not_found', 404, 'this return link names no known payment');
+    if (!target) throw PaymentErrors.return_not_found('this return link names no known payment');
     void res.status(303).header('location', target).send();
   }
 }

@@ -16,6 +16,7 @@ import { isCurrency, Money, MoneyError, parseAmount } from '../../common/money';
 import { MerchantOrderResponse, toMerchantOrder } from '../../orders/merchant-order.response';
 import { CRYPTO_ROUTES, canonicalChain, parseRoute } from '../routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
+import { PaymentErrors } from '../payments.errors';
 
 /** The merchant API's request body, for the API docs; validated by hand to give its error messages. */
 export class MerchantPaymentDto {
@@ -38,7 +39,7 @@ export class MerchantPaymentDto {
 }
 
 const invalid = (field: string, why: string): DomainError =>
-  new DomainError('invalid_parameter', 400, `Invalid parameter \`${field}\`: ${why}`, { field });
+  PaymentErrors.invalid_parameter(`Invalid parameter \`${field}\`: ${why}`, { field });
 
 function text(
   body: Record<string, unknown>,

@@ -8,6 +8,8 @@ import { isOpenForPayment } from '../../orders/order-state';
 import { DirectOrderInput } from '../order-creation/new-order-input';
 import { OrderCreationService } from '../order-creation/order-creation.service';
 import { OrderCancellationService } from '../reconciliation/order-cancellation.service';
+import { PaymentErrors } from '../payments.errors';
+import { OrderErrors } from '../../orders/orders.errors';
 
 /** The merchant API's orders (seed 004), found by the merchant's own order number. */
 @Injectable()
@@ -24,9 +26,7 @@ export class MerchantPaymentsService {
     } catch (err) {
       // Nobody takes this token on this chain: the seed names the field.
       if (err instanceof DomainError && err.code === 'no_provider_for_route')
-        throw new DomainError(
-          'invalid_parameter',
-          422,
+        throw PaymentErrors.no_provider_for_route(
           `Invalid parameter \`chain_type\`: no enabled provider takes ${d.route.currency} on ${d.route.chain}`,
           { field: 'chain_type' },
         );
@@ -36,12 +36,11 @@ export class MerchantPaymentsService {
 
   async get(tenantId: string, orderNo: string): Promise<Order> {
     // No order has another form (POST /v1/payment refuses it), and a NUL byte would be a 500 in SQL.
-    if (!/^[A-Za-z0-9]{8,32}$/.test(orderNo))
-      throw new DomainError('order_not_found', 404, 'order not found');
+    if (!/^[A-Za-z0-9]{8,32}$/.test(orderNo)) throw OrderErrors.order_not_found('order not found');
     const order = await this.db
       .getRepository(Order)
       .findOne({ where: { tenantId, merchantOrderNo: orderNo } });
-    if (!order) throw new DomainError('order_not_found', 404, `order ${orderNo} not found`);
+    if (!order) throw OrderErrors.order_not_found(`order ${orderNo} not found`);
     return order;
   }
 
@@ -49,7 +48,7 @@ export class MerchantPaymentsService {
   async close(tenantId: string, orderNo: string): Promise<Order> {
     const found = await this.get(tenantId, orderNo);
     if (!isOpenForPayment(found.state))
-      throw new DomainError('order_not_closable', 409, `the order is ${found.state} and cannot be closed`);
+      throw PaymentErrors.order_not_closable(`the order is ${found.state} and cannot be closed`);
     return this.cancellation.cancelOrder(tenantId, found.id);
   }
 }

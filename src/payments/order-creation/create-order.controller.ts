@@ -4,10 +4,10 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { ApiErrorResponses } from '../../common/api-docs';
-import { badRequest } from '../../common/domain-error';
 import { CreateOrderDto } from '../../orders/dto/order.dto';
 import { OrderResponse, toOrderResponse } from '../../orders/order.response';
 import { OrderCreationService } from './order-creation.service';
+import { PaymentErrors } from '../payments.errors';
 
 /**
  * Create an order (platform API). It lives with payments because creating an order opens its payment
@@ -32,7 +32,7 @@ export class CreateOrderController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<OrderResponse> {
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
+      throw PaymentErrors.invalid_idempotency_key('Idempotency-Key must be 1-255 printable ASCII characters');
     }
     const { order, replayed } = await this.payments.createOrder(p, dto, key);
     res.status(replayed ? 200 : 201);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '../../common/domain-error';
 import type { Money } from '../../common/money';
 import type { PaymentRoute } from '../payment-provider';
 import { parseRoute } from '../routing';
+import { PaymentErrors } from '../payments.errors';
 
 /** A platform order as asked for (POST /api/v1/orders). */
 export interface NewOrderInput {
@@ -46,16 +46,16 @@ export function hashRequest(input: NewOrderInput): string {
 export function routeOf(input: NewOrderInput, routed: boolean): PaymentRoute | undefined {
   if (input.pay_currency === undefined && input.chain === undefined) {
     if (routed)
-      throw new DomainError('route_required', 400, 'pay_way Crypto needs pay_currency and chain', {
+      throw PaymentErrors.route_required('pay_way Crypto needs pay_currency and chain', {
         field: 'pay_currency',
       });
     return undefined;
   }
   if (input.pay_currency === undefined)
-    throw new DomainError('route_required', 400, 'pay_currency is required with chain', {
+    throw PaymentErrors.route_required('pay_currency is required with chain', {
       field: 'pay_currency',
     });
   if (input.chain === undefined)
-    throw new DomainError('route_required', 400, 'chain is required with pay_currency', { field: 'chain' });
+    throw PaymentErrors.route_required('chain is required with pay_currency', { field: 'chain' });
   return parseRoute(input.pay_currency, input.chain);
 }

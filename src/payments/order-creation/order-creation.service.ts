@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { AppConfig } from '../../config/app-config';
-import { conflict, DomainError } from '../../common/domain-error';
+import { DomainError } from '../../common/domain-error';
 import { formatAmount } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
 import { InsertBatch } from '../../common/sql';
@@ -17,6 +17,7 @@ import type { PaymentRoute } from '../payment-provider';
 import { parsePayWay, PayWay } from '../pay-way';
 import { AttemptOpener } from '../attempts/attempt-opener.service';
 import { DirectOrderInput, hashRequest, NewOrderInput, routeOf } from './new-order-input';
+import { PaymentErrors } from '../payments.errors';
 
 /** What differs between a platform order and a merchant's direct one; the rest of a new order is the same. */
 type OrderDraft = Pick<
@@ -67,12 +68,9 @@ export class OrderCreationService {
     const routed = input.pay_way.trim().toLowerCase() === 'crypto';
     const way = routed ? undefined : parsePayWay(input.pay_way);
     if (!routed && !way)
-      throw new DomainError(
-        'invalid_pay_way',
-        400,
-        `pay_way ${input.pay_way} is not a known payment method`,
-        { field: 'pay_way' },
-      );
+      throw PaymentErrors.invalid_pay_way(`pay_way ${input.pay_way} is not a known payment method`, {
+        field: 'pay_way',
+      });
     const route = routeOf(input, routed);
     const pkg = await this.packages.getForOrder(p.tenantId, input.package_id, input.application_id);
     const q = quote(pkg, input.amount);
@@ -123,7 +121,7 @@ export class OrderCreationService {
    */
   async createDirectOrder(p: Principal, d: DirectOrderInput): Promise<Order> {
     const duplicate = (): DomainError =>
-      conflict('duplicate_order_no', `order_no ${d.orderNo} was already used`, { field: 'order_no' });
+      PaymentErrors.duplicate_order_no(`order_no ${d.orderNo} was already used`, { field: 'order_no' });
     // One read: is the number taken, and how long the tenant's merchant orders stay payable.
     const [found] = await this.db.query<{ taken: boolean; ttl: number | null }[]>(
       `SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2) AS taken,
@@ -176,7 +174,7 @@ export class OrderCreationService {
     const seen = await this.db.getRepository(IdempotencyKey).findOne({ where: { tenantId, key } });
     if (!seen) return null;
     if (seen.requestHash !== requestHash) {
-      throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      throw PaymentErrors.idempotency_key_reused('this Idempotency-Key was used with a different request');
     }
     return this.orders.get(tenantId, seen.orderId);
   }

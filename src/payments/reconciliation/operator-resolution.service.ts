@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditEntry } from '../../audit/audit-entry.entity';
-import { conflict, notFound } from '../../common/domain-error';
 import { formatAmount, Money } from '../../common/money';
 import { PaymentEventsService } from '../events/payment-events.service';
 import type { VerifiedEvent } from '../payment-provider';
 import type { PendingPayment } from './payment-query.service';
+import { PaymentErrors } from '../payments.errors';
 
 /** A platform operator's decision on a payment no provider can settle (POST /api/v1/admin/payments/:id/resolve). */
 @Injectable()
@@ -32,9 +32,9 @@ export class OperatorResolutionService {
       `SELECT id, tenant_id, order_id, provider, provider_ref, amount, currency, status FROM payments WHERE id = $1`,
       [paymentId],
     );
-    if (!p) throw notFound('payment');
+    if (!p) throw PaymentErrors.payment_not_found('payment not found');
     if (p.status !== 'pending' || !p.provider_ref)
-      throw conflict('payment_not_pending', `the payment is ${p.status} and cannot be resolved`, {
+      throw PaymentErrors.payment_not_pending(`the payment is ${p.status} and cannot be resolved`, {
         status: p.status,
       });
     const event: VerifiedEvent = {
@@ -56,7 +56,7 @@ export class OperatorResolutionService {
       }),
     );
     if (result.outcome === 'duplicate')
-      throw conflict('payment_not_pending', 'the payment was already resolved by an operator');
+      throw PaymentErrors.payment_not_pending('the payment was already resolved by an operator');
     const [after] = await this.db.query<{ status: string; state: string }[]>(
       'SELECT p.status, o.state FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1',
       [p.id],

@@ -11,11 +11,11 @@ import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { ApiErrorResponses } from '../../common/api-docs';
-import { badRequest } from '../../common/domain-error';
 import { UuidParam } from '../../common/uuid-param';
 import { CreateRefundDto } from '../dto/refund.dto';
 import { RefundListResponse, RefundResponse, toRefundResponse } from './refund.response';
 import { RefundsService } from './refunds.service';
+import { PaymentErrors } from '../payments.errors';
 
 @ApiTags('Refunds')
 @ApiBearerAuth()
@@ -43,7 +43,7 @@ export class RefundsController {
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RefundResponse> {
     if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1-255 printable ASCII characters');
+      throw PaymentErrors.invalid_idempotency_key('Idempotency-Key must be 1-255 printable ASCII characters');
     }
     const { refund, replayed } = await this.refunds.create(p, orderId, dto, key);
     res.status(refund.status === 'pending' ? 202 : replayed ? 200 : 201);

@@ -5,7 +5,6 @@ import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../../applications/ledger.service';
 import type { Principal } from '../../auth/principal';
-import { conflict, DomainError, notFound } from '../../common/domain-error';
 import { CREDIT_SCALE, formatAmount, Money, MoneyError, parseAmount, roundTo } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
 import type { Order } from '../../orders/order.entity';
@@ -18,6 +17,10 @@ import { ProviderRegistry } from '../provider-registry';
 import { Refund } from './refund.entity';
 import { RefundSettlementService } from './refund-settlement.service';
 import { refOf } from '../attempts/open-attempt';
+import { CommonErrors } from '../../common/common.errors';
+import { RefundErrors } from './refunds.errors';
+import { ApplicationErrors } from '../../applications/applications.errors';
+import { PaymentErrors } from '../payments.errors';
 
 export interface RefundRequest {
   amount?: string | number;
@@ -68,17 +71,13 @@ export class RefundsService {
       if (seen) return { refund: seen, replayed: true };
     }
     if (req.force && !p.platformAdmin)
-      throw new DomainError('forbidden', 403, 'only a platform admin may force a refund past the balance');
+      throw CommonErrors.forbidden('only a platform admin may force a refund past the balance');
     const order = await this.orders.get(p.tenantId, orderId);
     const payment = await this.succeededPayment(p.tenantId, orderId);
     const provider = this.registry.get(payment.provider);
     const ctx = await this.registry.contextFor(p.tenantId, payment.provider);
     if (!provider?.refund || !ctx)
-      throw new DomainError(
-        'refund_unsupported',
-        422,
-        `${payment.provider} payments cannot be refunded here`,
-      );
+      throw RefundErrors.refund_unsupported(`${payment.provider} payments cannot be refunded here`);
 
     // Reserve the amount: the refund row is written under the order lock, counted by later refunds.
     let refund: Refund;
@@ -131,11 +130,7 @@ export class RefundsService {
       : null;
     const order = await this.orders.lock(m, p.tenantId, unlocked.id);
     if (!canRefund(order.state))
-      throw new DomainError(
-        'order_not_refundable',
-        409,
-        `the order is ${order.state} and cannot be refunded`,
-      );
+      throw RefundErrors.order_not_refundable(`the order is ${order.state} and cannot be refunded`);
     const price = new Money(order.price);
     const [taken] = await m.query<{ amount: string; charge: string; credits: string }[]>(
       `SELECT COALESCE(SUM(amount), 0) AS amount, COALESCE(SUM(charge_amount), 0) AS charge,
@@ -149,17 +144,15 @@ export class RefundsService {
       amount = req.amount === undefined ? left : parseAmount(req.amount, order.currency);
     } catch (err) {
       if (err instanceof MoneyError)
-        throw new DomainError('invalid_amount', 400, `amount ${err.message}`, { field: 'amount' });
+        throw CommonErrors.invalid_amount(`amount ${err.message}`, { field: 'amount' });
       throw err;
     }
     if (amount.lte(0))
-      throw new DomainError('refund_exceeds_payment', 422, 'the order has nothing left to refund', {
+      throw RefundErrors.refund_exceeds_payment('the order has nothing left to refund', {
         refundable: formatAmount(order.currency, left),
       });
     if (amount.gt(left))
-      throw new DomainError(
-        'refund_exceeds_payment',
-        422,
+      throw RefundErrors.refund_exceeds_payment(
         `at most ${formatAmount(order.currency, left)} ${order.currency} is left to refund`,
         { field: 'amount', refundable: formatAmount(order.currency, left) },
       );
@@ -180,9 +173,7 @@ export class RefundsService {
     // held from now on (the row below is pending), until it settles or fails.
     if (spendable && !forced && spendable.available.lt(credits)) {
       const { balance, held, available } = spendable;
-      throw new DomainError(
-        'insufficient_balance',
-        422,
+      throw ApplicationErrors.insufficient_balance(
         held.gt(0)
           ? `the application has ${available.toFixed()} credits available (${held.toFixed()} of its ${balance.toFixed()} are held by pending refunds); this refund takes back ${credits.toFixed()}`
           : `the application has ${balance.toFixed()} credits; this refund takes back ${credits.toFixed()}`,
@@ -220,7 +211,7 @@ export class RefundsService {
 
   async get(tenantId: string, id: string): Promise<Refund> {
     const refund = await this.db.getRepository(Refund).findOne({ where: { tenantId, id } });
-    if (!refund) throw notFound('refund');
+    if (!refund) throw RefundErrors.refund_not_found('refund not found');
     return refund;
   }
 
@@ -237,8 +228,7 @@ export class RefundsService {
         WHERE tenant_id = $1 AND order_id = $2 AND status = 'succeeded'`,
       [tenantId, orderId],
     );
-    if (!row)
-      throw new DomainError('order_not_refundable', 409, 'the order has no successful payment to refund');
+    if (!row) throw RefundErrors.order_not_refundable('the order has no successful payment to refund');
     return row;
   }
 
@@ -246,7 +236,7 @@ export class RefundsService {
     const seen = await this.db.getRepository(Refund).findOne({ where: { tenantId, idempotencyKey: key } });
     if (!seen) return null;
     if (seen.requestHash !== requestHash)
-      throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      throw PaymentErrors.idempotency_key_reused('this Idempotency-Key was used with a different request');
     return seen;
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError } from '../../common/domain-error';
 import type { SandboxCharges } from '../providers/sandbox/sandbox.provider';
 import { SandboxCharge } from './sandbox-charge.entity';
+import { CommonErrors } from '../../common/common.errors';
 
 /** The Sandbox's "provider side" records (sandbox_charges): written by its completion endpoint, read by its adapter. */
 @Injectable()
@@ -35,7 +35,7 @@ export class SandboxChargesStore implements SandboxCharges {
         err !== null &&
         ['22P02', '22003'].includes(String((err as { code?: string }).code))
       ) {
-        throw new DomainError('invalid_amount', 400, 'amount must be a decimal number');
+        throw CommonErrors.invalid_amount('amount must be a decimal number');
       }
       throw err;
     }

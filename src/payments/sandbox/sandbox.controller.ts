@@ -4,7 +4,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Public } from '../../auth/auth.decorators';
 import { ApiErrorResponses } from '../../common/api-docs';
-import { notFound } from '../../common/domain-error';
 import { randomToken } from '../../common/crypto';
 import { unixSeconds } from '../../common/time';
 import { Payment } from '../attempts/payment.entity';
@@ -18,6 +17,7 @@ import {
   SandboxEventBody,
   signSandboxPayload,
 } from '../providers/sandbox/sandbox.provider';
+import { PaymentErrors } from '../payments.errors';
 
 /**
  * The Sandbox's "payer side": completing a payment records the charge and emits a signed callback
@@ -43,12 +43,12 @@ export class SandboxController {
     @Param('pay_id') payId: string,
     @Body() dto: CompleteSandboxPaymentDto,
   ): Promise<SandboxCompletionResponse> {
-    if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw notFound('payment');
+    if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw PaymentErrors.payment_not_found('payment not found');
     const payment = await this.db
       .getRepository(Payment)
       .findOne({ where: { provider: 'sandbox', providerRef: payId } });
     const ctx = payment ? await this.registry.contextFor(payment.tenantId, 'sandbox') : null;
-    if (!payment || !ctx) throw notFound('payment');
+    if (!payment || !ctx) throw PaymentErrors.payment_not_found('payment not found');
 
     const amount = dto.amount === undefined ? payment.amount : String(dto.amount);
     const currency = dto.currency ?? payment.currency;

@@ -20,7 +20,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../../common/domain-error';
 import { fromMinorUnits } from '../../common/money';
 import { unixSeconds } from '../../common/time';
 import { Order } from '../../orders/order.entity';
@@ -54,6 +53,7 @@ import {
   X402Action,
   X402Requirement,
 } from '../providers/x402/x402.wire';
+import { OrderErrors } from '../../orders/orders.errors';
 
 export interface X402Answer {
   status: number;
@@ -78,9 +78,9 @@ export class X402Checkout {
 
   /** `retried`: a duplicate whose twin gave up its guard without settling is handled once more. */
   async handle(orderId: string, headers: Headers, retried = false): Promise<X402Answer> {
-    if (!isUUID(orderId)) throw notFound('order');
+    if (!isUUID(orderId)) throw OrderErrors.order_not_found('order not found');
     const order = await this.orders.getForCheckout(orderId);
-    if (!order) throw notFound('order');
+    if (!order) throw OrderErrors.order_not_found('order not found');
     const attempts = await this.x402Attempts(order);
     const paid = attempts.find((p) => p.status === 'succeeded');
     if (paid) return this.alreadyPaid(order, paid);
