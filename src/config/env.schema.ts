@@ -13,7 +13,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
-import { IsAcceptablePassword } from '../auth/password-policy';
+import { IsAcceptablePassword } from '../common/password-policy';
 import { ConfigError, describeValue } from './config-errors';
 
 const toInt = ({ value }: { value: unknown }): unknown =>

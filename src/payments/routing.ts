@@ -1,9 +1,10 @@
 import type { PaymentRoute } from './payment-provider';
+import { canonicalChain } from './chains';
 import { PaymentErrors } from './payments.errors';
 
 /**
  * The crypto pairs paymux routes (Alchemy Pay's token table, TokenPay's, and x402's USDC): token -> chains.
- * Chains are named one way inside paymux; the aliases below are what clients and providers send.
+ * Chains are named one way inside paymux (chains.ts, with the aliases clients and providers send).
  */
 export const CRYPTO_ROUTES: Readonly<Record<string, readonly string[]>> = Object.freeze({
   USDT: ['TRON', 'BSC', 'ETH', 'SOL'],
@@ -12,29 +13,6 @@ export const CRYPTO_ROUTES: Readonly<Record<string, readonly string[]>> = Object
   BTC: ['BTC'],
   TRX: ['TRON'],
 });
-
-const CHAIN_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  TRON: 'TRON',
-  TRX: 'TRON',
-  TRC20: 'TRON',
-  BSC: 'BSC',
-  BEP20: 'BSC',
-  BNB: 'BSC',
-  ETH: 'ETH',
-  ERC20: 'ETH',
-  ETHEREUM: 'ETH',
-  SOL: 'SOL',
-  SOLANA: 'SOL',
-  BASE: 'BASE',
-  BTC: 'BTC',
-  BITCOIN: 'BTC',
-});
-
-/** The canonical chain name for an alias (`trc20` -> `TRON`), or undefined. */
-export function canonicalChain(raw: string): string | undefined {
-  const key = raw.trim().toUpperCase();
-  return Object.prototype.hasOwnProperty.call(CHAIN_ALIASES, key) ? CHAIN_ALIASES[key] : undefined;
-}
 
 /**
  * Check a requested token and chain against the routable pairs; the 400 names the field, like the

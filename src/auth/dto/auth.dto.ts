@@ -1,4 +1,4 @@
-import { IsAcceptablePassword } from '../password-policy';
+import { IsAcceptablePassword } from '../../common/password-policy';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class RegisterDto {

@@ -14,7 +14,8 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../common/domain-error';
 import { isCurrency, Money, MoneyError, parseAmount } from '../../common/money';
 import { MerchantOrderResponse, toMerchantOrder } from '../../orders/merchant-order.response';
-import { CRYPTO_ROUTES, canonicalChain, parseRoute } from '../routing';
+import { canonicalChain } from '../chains';
+import { CRYPTO_ROUTES, parseRoute } from '../routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
 import { PaymentErrors } from '../payments.errors';
 

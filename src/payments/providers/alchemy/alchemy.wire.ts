@@ -4,7 +4,7 @@
  */
 import { formatAmount, fromMinorUnits, Money, parseDecimal, toMinorUnits } from '../../../common/money';
 import { ProviderError } from '../../payment-provider';
-import { canonicalChain } from '../../routing';
+import { canonicalChain } from '../../chains';
 
 /**
  * The fiat `payCurrency` values Alchemy accepts and their decimals (Alchemy Pay's docs: "USD/EUR/HKD: 2 non-zero

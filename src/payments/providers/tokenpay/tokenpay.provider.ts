@@ -27,7 +27,7 @@ import {
   RawReply,
   VerifiedEvent,
 } from '../../payment-provider';
-import { canonicalChain } from '../../routing';
+import { canonicalChain } from '../../chains';
 import { NOT_FOUND_CODE, TokenPayCallError, TokenPayClient } from './tokenpay.client';
 import { appKey, decryptResource, EncryptedResource, verifyCallbackSignature } from './tokenpay.signing';
 import {

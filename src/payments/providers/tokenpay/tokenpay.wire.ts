@@ -4,7 +4,7 @@
  */
 import { Money, MoneyError, scaleOf } from '../../../common/money';
 import type { ProviderStatus } from '../../payment-provider';
-import { canonicalChain } from '../../routing';
+import { canonicalChain } from '../../chains';
 
 /** Every answer: `{code, msg, request_id, data}`; `code` 0 is success. */
 export interface TokenPayEnvelope<T> {

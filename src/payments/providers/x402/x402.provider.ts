@@ -32,7 +32,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { AppConfig } from '../../../config/app-config';
-import { canonicalChain } from '../../routing';
+import { canonicalChain } from '../../chains';
 import { fromMinorUnits, toMinorUnits } from '../../../common/money';
 import {
   CreatedPayment,
