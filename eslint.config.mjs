@@ -2,6 +2,8 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import { boundaryRules } from './eslint.boundaries.mjs';
+
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'test-artifacts/**', '*.js', '*.mjs'] },
@@ -18,6 +20,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  boundaryRules,
   {
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'scripts/**/*.ts'],
     rules: {

@@ -1,5 +1,10 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { PaymentRef, ProviderContext, ProviderError, ProviderStatus } from '../src/payments/payment-provider';
+import {
+  PaymentRef,
+  ProviderContext,
+  ProviderError,
+  ProviderStatus,
+} from '../src/payments/contract/payment-provider';
 import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
 import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';

@@ -1,5 +1,5 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { ProviderError } from '../src/payments/payment-provider';
+import { ProviderError } from '../src/payments/contract/payment-provider';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
 import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
 import { db, http, Merchant, newMember, newMerchant, newOrder, startTestApp } from './helpers/app';

@@ -1,5 +1,5 @@
 import type { RunningPaymux } from '../src/bootstrap';
-import { ProviderError, type PaymentProvider } from '../src/payments/payment-provider';
+import { ProviderError, type PaymentProvider } from '../src/payments/contract/payment-provider';
 import { AlchemyProvider } from '../src/payments/providers/alchemy/alchemy.provider';
 import { TokenPayProvider } from '../src/payments/providers/tokenpay/tokenpay.provider';
 import { AlchemyFake } from './fakes/alchemy/alchemy.fake';

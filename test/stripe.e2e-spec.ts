@@ -1,6 +1,6 @@
 import type { RunningPaymux } from '../src/bootstrap';
 import { OrderExpirySweeper } from '../src/payments/reconciliation/order-expiry.sweeper';
-import type { PaymentRef, ProviderContext } from '../src/payments/payment-provider';
+import type { PaymentRef, ProviderContext } from '../src/payments/contract/payment-provider';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { StripeProvider } from '../src/payments/providers/stripe/stripe.provider';
 import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { PAYMENT_PROVIDERS, PaymentProvider } from '../src/payments/payment-provider';
+import { PAYMENT_PROVIDERS, PaymentProvider } from '../src/payments/contract/payment-provider';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
 import { expectOneRefusal, postCallback } from './helpers/webhook-refusal';

@@ -1,4 +1,4 @@
-import type { PaymentAction } from '../payments/payment-provider';
+import type { PaymentAction } from '../payments/contract/payment-provider';
 
 /** How the hosted checkout shows a payment action: what its QR code encodes and the line under it. */
 export interface ActionView {

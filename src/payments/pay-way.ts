@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from './payment-provider';
+import type { ProviderDefinition } from './contract/payment-provider';
 import { PayMethod, PROVIDERS, ProviderId } from './providers';
 
 export interface PayWay {

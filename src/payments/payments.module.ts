@@ -26,7 +26,7 @@ import { MerchantPaymentsController } from './merchant/merchant-payments.control
 import { MerchantPaymentsService } from './merchant/merchant-payments.service';
 import { CreateOrderController } from './order-creation/create-order.controller';
 import { OrderCreationService } from './order-creation/order-creation.service';
-import { PAYMENT_PROVIDERS, PaymentProvider } from './payment-provider';
+import { PAYMENT_PROVIDERS, PaymentProvider } from './contract/payment-provider';
 import { ProviderRegistry } from './provider-registry';
 import { PROVIDERS } from './providers';
 import { ProviderCatalogModule } from './providers/provider-catalog.module';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DomainError } from '../common/domain-error';
-import { ProviderError } from './payment-provider';
+import { ProviderError } from './contract/payment-provider';
 import { PaymentErrors } from './payments.errors';
 
 /**

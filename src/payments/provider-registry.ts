@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccountsService } from '../tenants/provider-accounts.service';
 import { hmacSha256Hex } from '../common/crypto';
-import { PAYMENT_PROVIDERS, PaymentProvider, ProviderContext, ProviderDefinition } from './payment-provider';
+import {
+  PAYMENT_PROVIDERS,
+  PaymentProvider,
+  ProviderContext,
+  ProviderDefinition,
+} from './contract/payment-provider';
 import { PROVIDERS } from './providers';
 
 /** Each provider's production API base by id (its definition's); PAYMUX_<ID>_BASE_URL overrides it. */

@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from './payment-provider';
+import type { ProviderDefinition } from './contract/payment-provider';
 import { PROVIDERS } from './providers';
 
 /** The providers with a default routing rank, lowest rank first. */

@@ -1,5 +1,5 @@
-import type { PaymentRoute } from './payment-provider';
-import { canonicalChain } from './chains';
+import type { PaymentRoute } from './contract/payment-provider';
+import { canonicalChain } from './contract/chains';
 import { PaymentErrors } from './payments.errors';
 
 /**

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { IsDecimalLike } from '../../src/common/decimal-like.validator';
 import { CURRENCIES, isCurrency, parseAmount } from '../../src/common/money';
-import { canonicalChain } from '../../src/payments/chains';
+import { canonicalChain } from '../../src/payments/contract/chains';
 import { parseRoute } from '../../src/payments/routing';
 import {
   Answer,

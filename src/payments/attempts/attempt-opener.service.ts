@@ -3,7 +3,7 @@ import { DomainError } from '../../common/domain-error';
 import { Money } from '../../common/money';
 import { InsertBatch } from '../../common/sql';
 import type { Order } from '../../orders/order.entity';
-import type { CreatedPayment, PaymentRoute, ProviderContext } from '../payment-provider';
+import type { CreatedPayment, PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import type { PayWay } from '../pay-way';
 import { ProviderRegistry } from '../provider-registry';
 import { providerFailure } from '../provider-failure';

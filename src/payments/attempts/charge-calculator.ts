@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatAmount, Money } from '../../common/money';
 import { FxService } from '../../fx/fx.service';
-import type { PaymentRoute, ProviderContext } from '../payment-provider';
+import type { PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import type { PayWay } from '../pay-way';
 import { ProviderRegistry } from '../provider-registry';
 

@@ -1,5 +1,5 @@
 import { formatAmount, Money } from '../../common/money';
-import type { PaymentRef } from '../payment-provider';
+import type { PaymentRef } from '../contract/payment-provider';
 
 /** A payment attempt still open at its provider (`pending`, with a provider reference), as read from SQL. */
 export interface OpenAttempt {

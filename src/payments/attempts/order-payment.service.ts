@@ -9,7 +9,7 @@ import { Order } from '../../orders/order.entity';
 import { assertMayActOnOrder } from '../../orders/order-access';
 import { isOpenForPayment } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
-import type { PaymentAction } from '../payment-provider';
+import type { PaymentAction } from '../contract/payment-provider';
 import { parsePayWay, PayWay } from '../pay-way';
 import { AttemptCloser } from './attempt-closer.service';
 import { AttemptOpener } from './attempt-opener.service';

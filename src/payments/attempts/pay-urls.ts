@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import type { PaymentAction } from '../payment-provider';
+import type { PaymentAction } from '../contract/payment-provider';
 
 /** The public URLs of an order a payer follows: its pay_url and the hosted checkout. */
 @Injectable()

@@ -1,4 +1,4 @@
-import type { PaymentAction } from '../payment-provider';
+import type { PaymentAction } from '../contract/payment-provider';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'expired' | 'cancelled';

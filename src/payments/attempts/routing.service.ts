@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { PaymentRoute, ProviderContext } from '../payment-provider';
+import type { PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import { PROVIDER_IDS } from '../providers';
 import { PayWay, payWayOfProvider } from '../pay-way';
 import { ProviderRegistry } from '../provider-registry';

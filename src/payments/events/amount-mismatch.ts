@@ -1,5 +1,5 @@
 import { formatAmount, Money } from '../../common/money';
-import type { VerifiedEvent } from '../payment-provider';
+import type { VerifiedEvent } from '../contract/payment-provider';
 import type { Payment } from '../attempts/payment.entity';
 
 /**

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
-import type { VerifiedEvent } from '../payment-provider';
+import type { VerifiedEvent } from '../contract/payment-provider';
 import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { Payment, PaymentStatus } from '../attempts/payment.entity';
 import { amountMismatch } from './amount-mismatch';

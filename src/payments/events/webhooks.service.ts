@@ -6,7 +6,7 @@ import {
   ProviderError,
   RawNotification,
   RawReply,
-} from '../payment-provider';
+} from '../contract/payment-provider';
 import { PaymentLookup } from '../attempts/payment-lookup.service';
 import { PayUrls } from '../attempts/pay-urls';
 import { EventResult, PaymentEventsService } from './payment-events.service';

@@ -14,7 +14,7 @@ import type { Principal } from '../../auth/principal';
 import { DomainError } from '../../common/domain-error';
 import { isCurrency, Money, MoneyError, parseAmount } from '../../common/money';
 import { MerchantOrderResponse, toMerchantOrder } from '../../orders/merchant-order.response';
-import { canonicalChain } from '../chains';
+import { canonicalChain } from '../contract/chains';
 import { CRYPTO_ROUTES, parseRoute } from '../routing';
 import { MerchantPaymentsService } from './merchant-payments.service';
 import { PaymentErrors } from '../payments.errors';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Money } from '../../common/money';
-import type { PaymentRoute } from '../payment-provider';
+import type { PaymentRoute } from '../contract/payment-provider';
 import { parseRoute } from '../routing';
 import { PaymentErrors } from '../payments.errors';
 

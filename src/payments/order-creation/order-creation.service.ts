@@ -13,7 +13,7 @@ import { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
 import { PackagesService } from '../../packages/packages.service';
 import { quote } from '../../packages/pricing';
-import type { PaymentRoute } from '../payment-provider';
+import type { PaymentRoute } from '../contract/payment-provider';
 import { parsePayWay, PayWay } from '../pay-way';
 import { AttemptOpener } from '../attempts/attempt-opener.service';
 import { DirectOrderInput, hashRequest, NewOrderInput, routeOf } from './new-order-input';

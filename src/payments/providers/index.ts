@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../payment-provider';
+import type { ProviderDefinition } from '../contract/payment-provider';
 import { alchemyDefinition } from './alchemy/alchemy.definition';
 import { alipayDefinition } from './alipay/alipay.definition';
 import { paypalDefinition } from './paypal/paypal.definition';

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CREDENTIAL_SCHEMAS, CredentialSchemas } from '../../common/credential-schema';
-import type { ProviderDefinition } from '../payment-provider';
+import type { ProviderDefinition } from '../contract/payment-provider';
 import { PROVIDERS } from './index';
 
 /** Each provider's credential schema by id; a provider without one takes no account. */

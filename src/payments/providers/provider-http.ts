@@ -1,4 +1,4 @@
-import { ProviderError } from '../payment-provider';
+import { ProviderError } from '../contract/payment-provider';
 
 export interface ProviderResponse {
   status: number;

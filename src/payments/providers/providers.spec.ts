@@ -3,7 +3,7 @@ import { CredentialsError, SECRET_MASK, validateCredentialFields } from '../../c
 import { checkEnv, providerBaseUrlSetting } from '../../config/env.schema';
 import { acmeDefinition } from '../../../test/fixtures/acme-provider/acme.definition';
 import { payWayTable, parsePayWay, payWayOfProvider } from '../pay-way';
-import type { PaymentProvider, ProviderDefinition } from '../payment-provider';
+import type { PaymentProvider, ProviderDefinition } from '../contract/payment-provider';
 import { PRODUCTION_BASE_URLS, productionBaseUrlsOf } from '../provider-registry';
 import { DEFAULT_PRIORITY, defaultPriorityOf } from '../routing-defaults';
 import { PROVIDER_IDS, PROVIDERS } from './index';

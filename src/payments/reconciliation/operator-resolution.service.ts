@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditEntry } from '../../audit/audit-entry.entity';
 import { formatAmount, Money } from '../../common/money';
 import { PaymentEventsService } from '../events/payment-events.service';
-import type { VerifiedEvent } from '../payment-provider';
+import type { VerifiedEvent } from '../contract/payment-provider';
 import type { PendingPayment } from './payment-query.service';
 import { PaymentErrors } from '../payments.errors';
 

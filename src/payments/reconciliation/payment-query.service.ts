@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { OpenAttempt, refOf } from '../attempts/open-attempt';
 import { PaymentEventsService } from '../events/payment-events.service';
-import type { VerifiedEvent } from '../payment-provider';
+import type { VerifiedEvent } from '../contract/payment-provider';
 import { ProviderRegistry } from '../provider-registry';
 
 /** A claimed pending attempt, as the reconciliation job sees it. */

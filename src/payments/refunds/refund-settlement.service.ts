@@ -8,7 +8,7 @@ import { updateReturning } from '../../common/sql';
 import type { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
 import { refOf } from '../attempts/open-attempt';
-import type { RefundResult } from '../payment-provider';
+import type { RefundResult } from '../contract/payment-provider';
 import { ProviderRegistry } from '../provider-registry';
 import { Refund } from './refund.entity';
 

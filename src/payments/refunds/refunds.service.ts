@@ -11,7 +11,7 @@ import type { Order } from '../../orders/order.entity';
 import { canRefund } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
 import type { Payment } from '../attempts/payment.entity';
-import { ProviderError, RefundResult } from '../payment-provider';
+import { ProviderError, RefundResult } from '../contract/payment-provider';
 import { providerFailure } from '../provider-failure';
 import { ProviderRegistry } from '../provider-registry';
 import { Refund } from './refund.entity';

@@ -26,7 +26,7 @@ import { Order } from '../../orders/order.entity';
 import { isClosedUnpaid, isOpenForPayment } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
 import { Payment } from '../attempts/payment.entity';
-import { ProviderError } from '../payment-provider';
+import { ProviderError } from '../contract/payment-provider';
 import { PaymentLookup } from '../attempts/payment-lookup.service';
 import { PaymentEventsService } from '../events/payment-events.service';
 import { ProviderRegistry } from '../provider-registry';

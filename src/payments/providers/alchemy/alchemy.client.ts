@@ -2,8 +2,8 @@
  * A small typed client for Alchemy Pay's crypto payment API (no SDK on npm): JSON POSTs signed with
  * Alchemy Pay's docs' SHA-512 rule, answers `{code, msg, model, traceId}` mapped to ProviderError.
  */
-import type { ProviderContext } from '../../payment-provider';
-import { ProviderError } from '../../payment-provider';
+import type { ProviderContext } from '../../contract/payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
 import { errorForStatus, providerFetch } from '../provider-http';
 import { alchemySign, pick, SignedValue } from './alchemy.signing';
 import { AlchemyEnvelope, errorForCode } from './alchemy.wire';

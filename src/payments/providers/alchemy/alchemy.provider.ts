@@ -31,7 +31,7 @@ import {
   RawNotification,
   RawReply,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { AlchemyClient } from './alchemy.client';
 import {
   alchemySign,

@@ -1,4 +1,4 @@
-import { ProviderError } from '../../payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
 import { AlchemyProvider } from './alchemy.provider';
 import {
   alchemySign,

@@ -3,8 +3,8 @@
  * the token/network table, order statuses, response codes, and the `orderAmount` unit setting.
  */
 import { formatAmount, fromMinorUnits, Money, parseDecimal, toMinorUnits } from '../../../common/money';
-import { ProviderError } from '../../payment-provider';
-import { canonicalChain } from '../../chains';
+import { ProviderError } from '../../contract/payment-provider';
+import { canonicalChain } from '../../contract/chains';
 
 /**
  * The fiat `payCurrency` values Alchemy accepts and their decimals (Alchemy Pay's docs: "USD/EUR/HKD: 2 non-zero

@@ -17,7 +17,7 @@
  */
 import { AlipaySdk } from 'alipay-sdk';
 import { KeyObject } from 'node:crypto';
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { errorForStatus, providerFetch } from '../provider-http';
 import {
   alipayPublicKey,

@@ -39,7 +39,7 @@ import {
   RefundInput,
   RefundResult,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { AlipayGateway } from './alipay.client';
 import { alipayPublicKey, parseForm, verifyNotifyFields } from './alipay.signing';
 import { errorOf, isYuan, outcomeOfTradeStatus, SUCCESS, text } from './alipay.wire';

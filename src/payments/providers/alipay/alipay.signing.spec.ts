@@ -1,6 +1,6 @@
 import { AlipaySdk } from 'alipay-sdk';
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { NotificationRejected, ProviderContext, ProviderError } from '../../payment-provider';
+import { NotificationRejected, ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { AlipayGateway } from './alipay.client';
 import { AlipayProvider, outTradeNoOf } from './alipay.provider';
 import {

@@ -1,5 +1,5 @@
 /** Alipay gateway wire types, status mapping and error mapping. */
-import { ProviderError } from '../../payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
 
 /** A `<method>_response` (or `error_response`) member: `code` "10000" is success. */
 export interface AlipayResult {

@@ -1,5 +1,5 @@
 import { Money } from '../../../common/money';
-import { ProviderError } from '../../payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
 
 /**
  * The currencies PayPal takes through the REST API and the decimals it wants in `value`: two, except

@@ -8,7 +8,7 @@
  * A 401 on a call made with a cached token drops it and retries the call once with a fresh token.
  */
 import { createHash } from 'node:crypto';
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { errorForStatus, providerFetch, ProviderResponse } from '../provider-http';
 import type {
   CreateOrderBody,

@@ -5,7 +5,7 @@ import {
   ProviderContext,
   ProviderError,
   RawNotification,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { toPayPalValue } from './paypal.amount';
 import { clearPayPalTokens, PayPalClient, paypalError } from './paypal.client';
 import { PayPalProvider } from './paypal.provider';

@@ -40,7 +40,7 @@ import {
   RefundInput,
   RefundResult,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { paypalTakes, toPayPalValue } from './paypal.amount';
 import { PayPalClient } from './paypal.client';
 import type {

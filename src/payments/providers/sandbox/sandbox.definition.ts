@@ -1,4 +1,4 @@
-import type { ProviderDefinition } from '../../payment-provider';
+import type { ProviderDefinition } from '../../contract/payment-provider';
 import { SandboxProvider } from './sandbox.provider';
 
 /** The Sandbox: served by paymux itself, no account, no money; only where PAYMUX_SANDBOX is on. */

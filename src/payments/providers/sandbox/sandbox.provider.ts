@@ -22,7 +22,7 @@ import {
   RefundResult,
   RawReply,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 
 export const SANDBOX_SIGNATURE_HEADER = 'paymux-sandbox-signature';
 const TOLERANCE_SECONDS = 300;

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { errorForStatus } from '../provider-http';
 
 /**

@@ -1,5 +1,5 @@
 import { textField } from '../../../common/credential-schema';
-import type { ProviderDefinition } from '../../payment-provider';
+import type { ProviderDefinition } from '../../contract/payment-provider';
 import { StripeProvider } from './stripe.provider';
 
 export const stripeDefinition = {

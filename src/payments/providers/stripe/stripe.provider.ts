@@ -42,7 +42,7 @@ import {
   RefundInput,
   RefundResult,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { fromStripeAmount, STRIPE_CURRENCIES, toStripeAmount } from './stripe.amount';
 import { isResourceMissing, stripeCall, stripeClient } from './stripe.client';
 import { verifyStripeEvent } from './stripe.signing';

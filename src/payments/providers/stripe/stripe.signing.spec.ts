@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { NotificationRejected, ProviderError } from '../../payment-provider';
+import { NotificationRejected, ProviderError } from '../../contract/payment-provider';
 import { fromStripeAmount, toStripeAmount } from './stripe.amount';
 import { stripeError } from './stripe.client';
 import { stripeV1Signature, verifyStripeEvent } from './stripe.signing';

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { NotificationRejected } from '../../payment-provider';
+import { NotificationRejected } from '../../contract/payment-provider';
 
 /** How far a `Stripe-Signature` timestamp may be from now (Stripe's own default tolerance). */
 export const STRIPE_TOLERANCE_SECONDS = 300;

@@ -2,7 +2,7 @@
  * A small typed client for TokenPay's API (no npm SDK exists): every call is a signed JSON POST
  * through providerFetch (bounded time), answered `{code, msg, request_id, data}`.
  */
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { errorForStatus, providerFetch } from '../provider-http';
 import { appKey, authorizationHeader } from './tokenpay.signing';
 import { parseJsonExact, TokenPayEnvelope } from './tokenpay.wire';

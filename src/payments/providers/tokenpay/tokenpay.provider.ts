@@ -26,8 +26,8 @@ import {
   RawNotification,
   RawReply,
   VerifiedEvent,
-} from '../../payment-provider';
-import { canonicalChain } from '../../chains';
+} from '../../contract/payment-provider';
+import { canonicalChain } from '../../contract/chains';
 import { NOT_FOUND_CODE, TokenPayCallError, TokenPayClient } from './tokenpay.client';
 import { appKey, decryptResource, EncryptedResource, verifyCallbackSignature } from './tokenpay.signing';
 import {

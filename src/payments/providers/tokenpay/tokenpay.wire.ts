@@ -3,8 +3,8 @@
  * atomic amounts and transaction states (docs/providers.md "TokenPay").
  */
 import { Money, MoneyError, scaleOf } from '../../../common/money';
-import type { ProviderStatus } from '../../payment-provider';
-import { canonicalChain } from '../../chains';
+import type { ProviderStatus } from '../../contract/payment-provider';
+import { canonicalChain } from '../../contract/chains';
 
 /** Every answer: `{code, msg, request_id, data}`; `code` 0 is success. */
 export interface TokenPayEnvelope<T> {

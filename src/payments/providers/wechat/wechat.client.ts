@@ -14,7 +14,7 @@
  * WeChat's own message and code.
  */
 import { KeyObject } from 'node:crypto';
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { errorForStatus, providerFetch, ProviderResponse } from '../provider-http';
 import {
   authorizationHeader,

@@ -40,7 +40,7 @@ import {
   RefundInput,
   RefundResult,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { TOLERANCE_SECONDS, WechatCallError, WechatClient } from './wechat.client';
 import {
   decryptResource,

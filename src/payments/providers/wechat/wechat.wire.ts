@@ -3,8 +3,8 @@
  * Only an explicit success or failure is final; anything unrecognised is pending.
  */
 import { fromMinorUnits, MoneyError, toMinorUnits } from '../../../common/money';
-import type { ProviderStatus, RefundResult } from '../../payment-provider';
-import { ProviderError } from '../../payment-provider';
+import type { ProviderStatus, RefundResult } from '../../contract/payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
 
 /** `amount` of a transaction: fen as integers. */
 export interface WechatAmount {

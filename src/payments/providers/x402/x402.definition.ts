@@ -1,5 +1,5 @@
 import { CredentialsError } from '../../../common/credential-schema';
-import type { ProviderDefinition } from '../../payment-provider';
+import type { ProviderDefinition } from '../../contract/payment-provider';
 import { X402Provider } from './x402.provider';
 
 export const x402Definition = {

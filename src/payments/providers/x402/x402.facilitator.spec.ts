@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import { ProviderContext, ProviderError } from '../../payment-provider';
+import { ProviderContext, ProviderError } from '../../contract/payment-provider';
 import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { FacilitatorClient } from './x402.facilitator';
 import type { FacilitatorRequest } from './x402.wire';

@@ -12,8 +12,8 @@
  */
 import { Logger } from '@nestjs/common';
 import { TenantUrlClient, TenantUrlRefused } from '../../../common/tenant-url-client';
-import { ProviderError } from '../../payment-provider';
-import type { ProviderContext } from '../../payment-provider';
+import { ProviderError } from '../../contract/payment-provider';
+import type { ProviderContext } from '../../contract/payment-provider';
 import { errorForStatus, networkError, providerFetch, ProviderResponse } from '../provider-http';
 import {
   FacilitatorRequest,

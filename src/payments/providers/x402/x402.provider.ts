@@ -32,7 +32,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { TenantUrlClient } from '../../../common/tenant-url-client';
 import { AppConfig } from '../../../config/app-config';
-import { canonicalChain } from '../../chains';
+import { canonicalChain } from '../../contract/chains';
 import { fromMinorUnits, toMinorUnits } from '../../../common/money';
 import {
   CreatedPayment,
@@ -45,7 +45,7 @@ import {
   ProviderStatus,
   RawReply,
   VerifiedEvent,
-} from '../../payment-provider';
+} from '../../contract/payment-provider';
 import { FacilitatorClient } from './x402.facilitator';
 import { buildRequirements, configuredNetworks } from './x402.offer';
 import {

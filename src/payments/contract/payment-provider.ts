@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { CredentialSchema } from '../common/credential-schema';
+import type { CredentialSchema } from '../../common/credential-schema';
 
 /**
  * The provider contract (docs/providers.md): what a provider folder under providers/<id>/ gives the
