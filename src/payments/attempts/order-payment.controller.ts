@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { ApiEnvelopeResponse, ApiErrorResponses, OrderPaymentEnvelope } from '../../common/api-docs';
-import { OrderPaymentDto } from '../dto/order-payment.dto';
+import { OrderPaymentDto } from './order-payment.dto';
 import type { PaymentAction } from '../contract/payment-provider';
 import { OrderPaymentResponse } from './order-payment.response';
 import { OrderPaymentService } from './order-payment.service';

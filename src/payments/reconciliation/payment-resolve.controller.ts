@@ -4,7 +4,7 @@ import { CurrentPrincipal, PlatformAdminOnly } from '../../auth/auth.decorators'
 import type { Principal } from '../../auth/principal';
 import { ApiErrorResponses } from '../../common/api-docs';
 import { UuidParam } from '../../common/uuid-param';
-import { ResolvePaymentDto } from '../dto/resolve-payment.dto';
+import { ResolvePaymentDto } from './resolve-payment.dto';
 import { OperatorResolutionService } from './operator-resolution.service';
 import { PaymentResolutionResponse } from './payment-resolution.response';
 

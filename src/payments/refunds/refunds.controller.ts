@@ -12,7 +12,7 @@ import { CurrentPrincipal, Roles } from '../../auth/auth.decorators';
 import type { Principal } from '../../auth/principal';
 import { ApiErrorResponses } from '../../common/api-docs';
 import { UuidParam } from '../../common/uuid-param';
-import { CreateRefundDto } from '../dto/refund.dto';
+import { CreateRefundDto } from './refund.dto';
 import { RefundListResponse, RefundResponse, toRefundResponse } from './refund.response';
 import { RefundsService } from './refunds.service';
 import { PaymentErrors } from '../payments.errors';
