@@ -53,7 +53,7 @@ export function renderErrorsDoc(catalogues = loadCatalogues()): string {
     'catalogue of the module that owns it. How each API shows it:',
     '',
     '- platform API (`/api/v1/...`): the HTTP status below and `{"code": "<code>", "message": "...", "details"?: {...}}`;',
-    '- order payment API (`/api/order/...`, the seed-001 dialect): the same HTTP status and `{"code": <its code>, "msg": "...", "data": null}`;',
+    '- order payment API (`/api/order/...`): the same HTTP status and `{"code": <its code>, "msg": "...", "data": null}`;',
     '- merchant API (`/v1/...`): the same HTTP status and `{"code": <merchant code>, "message": "..."}`.',
     '',
   ];

@@ -16,7 +16,7 @@ import {
 import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
- * Alchemy Pay (seed 002) against its fake over real HTTP on PostgreSQL: the exact signed order
+ * Alchemy Pay against its fake over real HTTP on PostgreSQL: the exact signed order
  * request (digits-only merchantOrderNo, the payCurrency amount rules in both unit settings, tokens and
  * networks from the route or the account), SHA-512 signed callbacks (valid, replayed, forged,
  * tampered, delayed success, close, wrong amount), recovery through the query API, and every
@@ -96,11 +96,11 @@ describe('Alchemy Pay', () => {
     )[0].n;
   /** The merchantOrderNo Alchemy must receive for a payment id: its 128 bits in decimal. */
   const digitsOf = (paymentId: string): string => BigInt(`0x${paymentId.replace(/-/g, '')}`).toString();
-  /** The seed's rule, written out by hand here: SHA-512 of the sorted Sign=Y pairs + &key=secret. */
+  /** Alchemy Pay's documented rule, written out by hand here: SHA-512 of the sorted Sign=Y pairs + &key=secret. */
   const sha512Upper = (text: string): string => createHash('sha512').update(text).digest('hex').toUpperCase();
 
   describe('creating a payment', () => {
-    it('sends the seed fields exactly, signed with SHA-512 over the Sign=Y fields', async () => {
+    it('sends the documented fields exactly, signed with SHA-512 over the Sign=Y fields', async () => {
       const before = Date.now();
       const order = await newAlchemyOrder();
       const after = Date.now();
@@ -173,7 +173,7 @@ describe('Alchemy Pay', () => {
             `&paymentTokens=ETH&userId=${routed.body.id as string}&key=${account.appSecret}`,
         ),
       );
-      // A pair outside the seed's token table is refused before Alchemy is called.
+      // A pair outside Alchemy Pay's token table is refused before Alchemy is called.
       const calls = fake.requestsTo(CREATE).length;
       const res = await createOrder(m, { pay_currency: 'USDC', chain: 'BASE' }).expect(422);
       expect(res.body).toMatchObject({ code: 'route_unsupported' });
@@ -442,7 +442,7 @@ describe('Alchemy Pay', () => {
     });
 
     it('leaves an order Pending with no Alchemy payment row when paying it fails, and lets it be paid again', async () => {
-      const order = await newOrder(app, m); // a Sandbox order, paid with Alchemy (seed 001)
+      const order = await newOrder(app, m); // a Sandbox order, paid with Alchemy (order payment API)
       const rows = async () =>
         (
           await db(app).query<{ provider: string }[]>('SELECT provider FROM payments WHERE order_id = $1', [

@@ -243,7 +243,7 @@ describe('Alipay', () => {
       expect(await orderCount(thb)).toBe(0);
     });
 
-    it('accepts a PKCS#1 private key and a PEM Alipay public key; seed 001 answers the jump_url', async () => {
+    it('accepts a PKCS#1 private key and a PEM Alipay public key; the order payment API answers the jump_url', async () => {
       const other = await newMerchant(app, { price: '1.00', currency: 'USD', amount: 1 });
       const pkcs1 = newApp('pkcs1');
       await configure(other, pkcs1, fake.alipayPublicKeyPem);

@@ -996,7 +996,7 @@ describe('bad input', () => {
       code: 'validation_failed',
     },
     {
-      name: 'seed 001 payment: array',
+      name: 'order payment API: array',
       method: 'post',
       path: () => '/api/order/payment',
       body: () => [{ order_id: orderId, pay_way: 'sandbox' }],

@@ -75,7 +75,7 @@ describe('HTTP abuse and operations hardening', () => {
       }
     });
 
-    it('refuses a huge body in the dialect of the route (seed 001, merchant API)', async () => {
+    it('refuses a huge body in the dialect of the route (order payment API, merchant API)', async () => {
       const seed = await post(`${app.url}/api/order/payment`, huge);
       expect(seed.status).toBe(413);
       expect(await seed.json()).toEqual({ code: -1, msg: expect.any(String), data: null });

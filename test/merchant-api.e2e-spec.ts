@@ -18,11 +18,11 @@ interface Key {
 }
 
 /**
- * The merchant API (seed 004) over real HTTP: API keys (secret shown once, sealed at rest, revoked,
+ * The merchant API over real HTTP: API keys (secret shown once, sealed at rest, revoked,
  * rotated with an overlap), signed requests (timestamp window, nonce, timing-safe signature), and
- * `/v1/payment` create/get/close with the seed's envelopes and codes, routed to the Sandbox.
+ * `/v1/payment` create/get/close with its envelopes and codes (docs/api-contract.md), routed to the Sandbox.
  */
-describe('merchant API (seed 004)', () => {
+describe('merchant API', () => {
   let app: RunningPaymux;
   let admin: { authorization: string };
   let m: Merchant;
@@ -178,7 +178,7 @@ describe('merchant API (seed 004)', () => {
   });
 
   describe('POST /v1/payment', () => {
-    it('creates a routed order and answers the seed envelope exactly', async () => {
+    it('creates a routed order and answers the merchant API envelope exactly', async () => {
       const body = payment();
       const res = await signed('POST', '/v1/payment', body).expect(200);
       expect(Object.keys(res.body)).toEqual(['code', 'message', 'data']);

@@ -411,7 +411,8 @@ describe('PayPal (Orders v2)', () => {
         expect(res.body.code).toBe(code);
         expect(await orderCount(m)).toBe(before);
 
-        // Seed 001 on a Pending order: same failure, no PayPal attempt written, the order stays Pending.
+        // The order payment API on a Pending order: same failure, no PayPal attempt written, the order
+        // stays Pending.
         const pending = await newOrder(app, m);
         const pay = () =>
           http(app).post('/api/order/payment').set(m.auth).send({ order_id: pending.id, pay_way: 'paypal' });

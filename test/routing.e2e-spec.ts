@@ -347,7 +347,7 @@ describe('routing against the real adapters and their fakes', () => {
     const sent = alchemyFake.requestsTo('/open/api/payment');
     expect(JSON.parse(sent[sent.length - 1].body)).toMatchObject({
       paymentTokens: 'USDT',
-      // Alchemy Pay's name for TRON (seed 002's network table).
+      // Alchemy Pay's network name for TRON (docs/providers.md, Alchemy Pay).
       paymentNetworks: 'TRX',
     });
     const p = await routeOf(res.body.id as string);

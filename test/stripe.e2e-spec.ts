@@ -168,7 +168,7 @@ describe('Stripe', () => {
       expect(r2.form['line_items[0][price_data][unit_amount]']).toBe('10000');
     });
 
-    it('pays an existing order through seed 001 and reuses the open session on a repeat', async () => {
+    it('pays an existing order through the order payment API and reuses the open session on a repeat', async () => {
       const m = await stripeMerchant();
       const order = await newOrder(app, m); // a Sandbox order, paid with Stripe instead
       const pay = () =>

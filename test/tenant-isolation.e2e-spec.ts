@@ -220,7 +220,7 @@ describe('tenant isolation', () => {
       code: 'token_not_found',
     },
     {
-      name: 'POST /api/order/payment (seed 001)',
+      name: 'POST /api/order/payment (order payment API)',
       method: 'post',
       path: () => '/api/order/payment',
       body: (id) => ({ order_id: id, pay_way: 'sandbox' }),

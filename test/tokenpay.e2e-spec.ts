@@ -19,7 +19,7 @@ import {
 import { expectOneRefusal } from './helpers/webhook-refusal';
 
 /**
- * TokenPay (seed 003) against its fake over real HTTP on PostgreSQL: the exact signed prepayment
+ * TokenPay against its fake over real HTTP on PostgreSQL: the exact signed prepayment
  * request, pay_url resolution, AES-signed and AES-GCM-encrypted callbacks (valid, replayed, forged,
  * stale, tampered, wrong amount), recovery through query, closing on expiry, and provider failures.
  * The FX pair USD/USDT belongs to this suite only.
@@ -117,7 +117,7 @@ describe('TokenPay', () => {
   };
 
   describe('creating a payment', () => {
-    it('sends the seed fields, atomic amount and defaults TRON/USDT, signed with AES-256-ECB', async () => {
+    it('sends the documented fields, atomic amount and defaults TRON/USDT, signed with AES-256-ECB', async () => {
       const before = Date.now();
       const order = await newTokenPayOrder();
       const after = Date.now();
@@ -411,7 +411,7 @@ describe('TokenPay', () => {
     });
 
     it('leaves an order Pending with no payment row when paying it fails, and lets it be paid again', async () => {
-      const order = await newOrder(app, m); // a Sandbox order, paid with TokenPay (seed 001)
+      const order = await newOrder(app, m); // a Sandbox order, paid with TokenPay (order payment API)
       const rows = async () =>
         (
           await db(app).query<{ provider: string }[]>('SELECT provider FROM payments WHERE order_id = $1', [

@@ -219,7 +219,7 @@ describe('WeChat Pay v3', () => {
       });
       expect(t.code_url).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
 
-      // Seed 001 `wechat` answers the same QR code without opening another payment.
+      // The order payment API's `wechat` answers the same QR code without opening another payment.
       const opened = fake.requestsTo('/v3/pay/transactions/native').length;
       const seed = await http(app)
         .post('/api/order/payment')
@@ -257,7 +257,7 @@ describe('WeChat Pay v3', () => {
       expect(await balance(hkd)).toBe(before + 500);
     });
 
-    it('answers weapp (seed 001) with mini-program parameters whose paySign verifies', async () => {
+    it('answers weapp (order payment API) with mini-program parameters whose paySign verifies', async () => {
       const order = await newOrder(app, m); // a Sandbox order, paid from the mini-program
       const res = await http(app)
         .post('/api/order/payment')
@@ -780,7 +780,7 @@ describe('WeChat Pay v3', () => {
     });
 
     it('leaves an order Pending with no payment row when paying it fails, and lets it be paid again', async () => {
-      const order = await newOrder(app, m); // a Sandbox order, paid with WeChat (seed 001)
+      const order = await newOrder(app, m); // a Sandbox order, paid with WeChat (order payment API)
       const rows = async () =>
         (
           await db(app).query<{ provider: string }[]>('SELECT provider FROM payments WHERE order_id = $1', [

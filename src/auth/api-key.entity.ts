@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * A merchant API key (DESIGN.md section 6). The secret is needed to check HMAC signatures, so it is
- * sealed with AES-256-GCM under the master key (not hashed) and shown once, at creation.
+ * A merchant API key (docs/api-contract.md, Merchant API). The secret is needed to check HMAC
+ * signatures, so it is sealed with AES-256-GCM under the master key (not hashed) and shown once, at
+ * creation.
  */
 @Entity({ name: 'api_keys' })
 @Index('uq_api_keys_key_id', ['keyId'], { unique: true })

@@ -1,6 +1,6 @@
 import { merchantSignature } from './merchant-signature';
 
-describe('merchantSignature (DESIGN.md section 6)', () => {
+describe('merchantSignature (the merchant API signature)', () => {
   // The README's vector. Computed independently with:
   //   printf '1700000000\nn-0001\nPOST\n/v1/payment\n<body>' | openssl dgst -sha256 -hmac 'msk_test_secret'
   const body =

@@ -4,7 +4,7 @@ import { hmacSha256Hex } from '../common/crypto';
 export const SIGNATURE_WINDOW_SECONDS = 300;
 
 /**
- * The merchant request signature (DESIGN.md section 6), also used for outbound notifications:
+ * The merchant request signature (docs/api-contract.md, Merchant API), also used for outbound notifications:
  * lowercase hex HMAC-SHA256(secret, timestamp + "\n" + nonce + "\n" + METHOD + "\n" + path_with_query
  * + "\n" + raw_body).
  */

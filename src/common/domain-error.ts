@@ -1,6 +1,6 @@
 /**
  * A domain failure with a stable snake_case code. Thrown from services; the edge maps it into
- * the dialect of the API being called (platform `{code,message}`, seed-001 `{code,msg,data}`,
+ * the dialect of the API being called (platform `{code,message}`, order payment `{code,msg,data}`,
  * merchant `{code,message}` with numeric codes): see error-dialect.ts.
  *
  * Not constructed at throw sites: every code is declared once, with its one status, in the

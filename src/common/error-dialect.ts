@@ -9,7 +9,7 @@ export interface NormalisedError {
   details?: Record<string, unknown>;
 }
 
-/** Seed 001 numeric codes for the platform's stable string codes. */
+/** The order payment API's numeric codes for the platform's stable string codes. */
 const SEED001_CODES: Record<string, number> = {
   unauthenticated: 1001,
   forbidden: 1002,
@@ -22,7 +22,7 @@ const SEED001_CODES: Record<string, number> = {
 };
 
 /**
- * Merchant API (seed 004) codes. Anything else: 10009 for a server error, 10003 (invalid parameter)
+ * Merchant API codes. Anything else: 10009 for a server error, 10003 (invalid parameter)
  * for any other refusal.
  */
 const MERCHANT_CODES: Record<string, number> = {
@@ -52,7 +52,7 @@ export function dialectOf(url: string): Dialect {
   return url.startsWith('/api/order/') ? 'seed001' : 'platform';
 }
 
-/** The seed-001 dialect's numeric code for a platform code (-1: anything else, reason in `msg`). */
+/** The order payment API's numeric code for a platform code (-1: anything else, reason in `msg`). */
 export function seed001Code(code: string): number {
   return SEED001_CODES[code] ?? -1;
 }

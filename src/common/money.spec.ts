@@ -11,7 +11,7 @@ import {
 } from './money';
 
 describe('money', () => {
-  it('knows each currency scale of DESIGN.md section 5', () => {
+  it('knows each currency scale of docs/design.md (Money)', () => {
     expect(CURRENCY_SCALE).toMatchObject({
       USD: 2,
       EUR: 2,

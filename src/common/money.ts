@@ -13,7 +13,7 @@ export const Money = Decimal.clone({
 });
 export type Money = Decimal;
 
-/** Digits after the decimal point, per currency (DESIGN.md section 5). */
+/** Digits after the decimal point, per currency (docs/design.md, Money). */
 export const CURRENCY_SCALE: Readonly<Record<string, number>> = Object.freeze({
   USD: 2,
   EUR: 2,
@@ -116,7 +116,7 @@ export function formatAmount(currency: string, d: Decimal): string {
   return d.toFixed(scaleOf(currency));
 }
 
-/** A decimal rendered as a JSON number for the platform dialect (seed 000 uses numbers). */
+/** A decimal rendered as a JSON number for the platform API, whose money fields are numbers. */
 export function toJsonNumber(value: string | Decimal): number {
   // Number() of a decimal's text is the closest double; it is only ever used to render, never to compute.
   return Number(typeof value === 'string' ? value : value.toString());

@@ -1,4 +1,4 @@
-/** ISO-8601 UTC with six fractional digits, as the seeds show: 2024-08-01T10:00:00.000000Z. */
+/** ISO-8601 UTC with six fractional digits (docs/design.md, Money): 2024-08-01T10:00:00.000000Z. */
 export function isoMicros(d: Date): string;
 export function isoMicros(d: Date | null | undefined): string | null;
 export function isoMicros(d: Date | null | undefined): string | null {

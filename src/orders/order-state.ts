@@ -1,4 +1,4 @@
-/** Order states (DESIGN.md section 4) and the one table of allowed transitions. */
+/** Order states (docs/design.md, Order states) and the one table of allowed transitions. */
 export enum OrderState {
   Pending = 'Pending',
   Paid = 'Paid',
@@ -51,7 +51,7 @@ export const isClosedUnpaid = (state: OrderState): boolean =>
 /** Its credits may be refunded (in part or whole). */
 export const canRefund = (state: OrderState): boolean => canTransition(state, OrderState.Refunded);
 
-/** Merchant API integers (DESIGN.md section 4). */
+/** The merchant API's state integers (docs/design.md, Order states). */
 export const ORDER_STATE_CODE: Readonly<Record<OrderState, number>> = Object.freeze({
   [OrderState.Pending]: 1,
   [OrderState.Paid]: 2,

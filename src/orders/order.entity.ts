@@ -50,7 +50,7 @@ export class Order {
   @Column({ type: 'numeric', precision: 7, scale: 6, default: 1 })
   discount!: string;
 
-  /** Canonical provider name as the seed spells it: Stripe, WechatPay, AliPay, X402, Sandbox, ... */
+  /** Canonical provider name as the platform API spells it: Stripe, WechatPay, AliPay, X402, Sandbox, ... */
   @Column({ name: 'pay_way', type: 'text' })
   payWay!: string;
 
@@ -60,7 +60,7 @@ export class Order {
   @Column({ name: 'pay_url', type: 'text', nullable: true })
   payUrl!: string | null;
 
-  /** Merchant API orders (seed 004): the merchant's own order number, unique per tenant. */
+  /** Merchant API orders: the merchant's own order number, unique per tenant. */
   @Column({ name: 'merchant_order_no', type: 'text', nullable: true })
   merchantOrderNo!: string | null;
 

@@ -6,7 +6,7 @@ export interface PayWay {
   method: PayMethod;
   /** How the order shows it (platform API spelling). */
   display: string;
-  /** How the order payment API (seed-001 style) names it back in `data.pay_way`. */
+  /** How the order payment API names it back in `data.pay_way`. */
   name: string;
 }
 

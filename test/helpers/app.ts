@@ -173,8 +173,8 @@ export interface ApiKey {
 }
 
 /**
- * A merchant API request (DESIGN.md section 6) signed as a merchant's server would sign it; `tamper`
- * changes the body after signing.
+ * A merchant API request (docs/api-contract.md, Merchant API) signed as a merchant's server would
+ * sign it; `tamper` changes the body after signing.
  */
 export function signedRequest(
   app: RunningPaymux,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 
-/** The seed-000/001 fields of a created order, exactly. */
+/** The platform API's fields of a created order, exactly. */
 export const SEED_000_FIELDS = [
   'id',
   'user_id',
@@ -25,7 +25,7 @@ const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /**
  * The whole journey over real HTTP against a running paymux at `baseUrl`: register -> login ->
- * platform token -> application -> package -> order (every seed-000 field) -> /api/order/payment ->
+ * platform token -> application -> package -> order (every platform API field) -> /api/order/payment ->
  * sandbox complete -> Finished -> balance credited -> usage debit. Throws on the first deviation.
  */
 export async function runJourney(baseUrl: string): Promise<{ orderId: string; balance: number }> {

@@ -22,7 +22,7 @@ import {
 import { runScenario, ScenarioReport } from './report';
 
 /**
- * The retry schedule of DESIGN.md section 7 (seconds after the previous attempt), as the contract
+ * The retry schedule of docs/api-contract.md (seconds after the previous attempt), as the contract
  * states it: the test holds paymux to the document, not to its own constant.
  */
 const DESIGN_SCHEDULE_SECONDS = [
@@ -139,7 +139,7 @@ interface AttemptRow {
 describe('reliability 3: a failing notification receiver', () => {
   const report = new ScenarioReport(
     3,
-    'A receiver that fails four times and then answers `success` gets exactly one successful delivery, at the attempts the schedule of DESIGN.md section 7 sets (time compressed 5x), every attempt recorded and signed, and nothing after the success.',
+    'A receiver that fails four times and then answers `success` gets exactly one successful delivery, at the attempts the documented schedule sets (time compressed 5x), every attempt recorded and signed, and nothing after the success.',
   );
   let db: Database | undefined;
   let a: Server | undefined;
@@ -250,7 +250,7 @@ describe('reliability 3: a failing notification receiver', () => {
         report.figure('first attempt after the close', ms(hits[0].at - closedAt));
         report.figure('first attempt to success', seconds(successAt - hits[0].at));
         report.figure(
-          'scheduled waits (DESIGN.md × scale)',
+          'scheduled waits (documented schedule × scale)',
           DESIGN_SCHEDULE_SECONDS.slice(0, 4)
             .map((s) => `${s} s × ${SCALE} = ${seconds(s * SCALE * 1000)}`)
             .join(', '),
@@ -457,7 +457,7 @@ describe('reliability 3: a failing notification receiver', () => {
           `${listed.data?.length ?? 0} listed; attempt_log: ${log.map((l) => `${l.attempt}:${l.status_code}`).join(' ')}`,
         );
 
-        // Signatures (DESIGN.md section 6), checked with the API key's secret.
+        // Signatures (docs/api-contract.md, Merchant API), checked with the API key's secret.
         const verify = (h: Hit, secret: string, body = h.body): boolean =>
           h.headers['x-signature'] ===
           merchantSignature(secret, {

@@ -40,12 +40,12 @@ const LOAD_TOLERANCE = 0.1;
 const CREATIONS = 400;
 /** Every 4th creation carries an Idempotency-Key and is retried with the same key until it gets 201. */
 const KEYED_EVERY = 4;
-/** Sandbox orders then paid with Stripe through seed 001, retried until 200. */
+/** Sandbox orders then paid with Stripe through the order payment API, retried until 200. */
 const SANDBOX_ORDERS = 60;
 /** Retries after a 502: with half the calls failing, 30 failures in a row would take ~2^-30 luck. */
 const MAX_ATTEMPTS = 30;
 const CONCURRENCY = 16;
-/** Stripe-created orders re-paid through seed 001 while their session is open (must reuse it). */
+/** Stripe-created orders paid again through the order payment API while their session is open (reused). */
 const REUSE = 20;
 /** Orders driven to Finished through a signed Stripe webhook: created with Stripe / paid later with Stripe. */
 const PAY_CREATED = 10;
@@ -297,7 +297,7 @@ function tally(
 
 interface Call {
   phase: string;
-  /** The creation (index), or the order paid through seed 001. */
+  /** The creation (index), or the order paid through the order payment API. */
   subject: string;
   attempt: number;
   key: string | null;
@@ -326,7 +326,7 @@ const latencies = (list: Call[]): string =>
  * The Stripe and TokenPay fakes, each behind a proxy that fails every other request: a 500 (three
  * kinds of body) or a connection held past paymux's PROVIDER_TIMEOUT_MS (sometimes after the fake
  * did the work, so the answer is lost). Two paymux processes take 400 order creations
- * (POST /api/v1/orders, a quarter with an Idempotency-Key retried after a 502), seed-001 payments of
+ * (POST /api/v1/orders, a quarter with an Idempotency-Key retried after a 502), order payment API calls on
  * pending orders retried until they open, and 120 signed merchant payments (POST /v1/payment, routed
  * to TokenPay) retried with their order_no. Every answer is checked against the proxy's record of
  * what it did to the matching provider request, and the database against the answers and the fakes.
@@ -334,7 +334,7 @@ const latencies = (list: Call[]): string =>
 describe('reliability 4: a failing provider', () => {
   const report = new ScenarioReport(
     4,
-    'With half of the provider calls failing (500 or past the timeout), every failed request answers the documented 502 in its API dialect (provider_unavailable / provider_timeout; seed 001 code -1; merchant 10006) within the timeout and writes nothing; every success is a Pending order with its payment attempt and a live pay_url that can be paid; an order whose attempt failed can be paid again; no row is stuck, half-written or pointing nowhere.',
+    'With half of the provider calls failing (500 or past the timeout), every failed request answers the documented 502 in its API dialect (provider_unavailable / provider_timeout; order payment API code -1; merchant 10006) within the timeout and writes nothing; every success is a Pending order with its payment attempt and a live pay_url that can be paid; an order whose attempt failed can be paid again; no row is stuck, half-written or pointing nowhere.',
   );
   let db: Database | undefined;
   let a: Server | undefined;
@@ -482,7 +482,8 @@ describe('reliability 4: a failing provider', () => {
           `${replays.length} replays of the keys whose creation got 201, same key and body, to either process`,
         );
 
-        // 3. Sandbox orders (no provider call), then paid with Stripe through seed 001, retried after a 502.
+        // 3. Sandbox orders (no provider call), then paid with Stripe through the order payment API,
+        // retried after a 502.
         px.phase = 'sandbox';
         const sandbox = await pool(
           Array.from({ length: SANDBOX_ORDERS }, (_, i) => i),
@@ -511,10 +512,11 @@ describe('reliability 4: a failing provider', () => {
         await pool(sandboxIds, CONCURRENCY, (id, i) => payUntilOpen('seed001', id, i));
         const seedCalls = calls.filter((x) => x.phase === 'seed001');
         report.ran(
-          `${SANDBOX_ORDERS} Sandbox orders (no provider call), each then paid with POST /api/order/payment {pay_way: "stripe"} (seed 001), retried after a 502 until it opens, up to ${MAX_ATTEMPTS} attempts (${seedCalls.length} calls)`,
+          `${SANDBOX_ORDERS} Sandbox orders (no provider call), each then paid with POST /api/order/payment {pay_way: "stripe"} (order payment API), retried after a 502 until it opens, up to ${MAX_ATTEMPTS} attempts (${seedCalls.length} calls)`,
         );
 
-        // 4. Seed 001 on Stripe orders whose session is open: the session is reused, Stripe is not called.
+        // 4. The order payment API on Stripe orders whose session is open: the session is reused, Stripe
+        // is not called.
         px.phase = 'reuse';
         const reuseSet = created.slice(0, REUSE);
         const reuse = await pool(reuseSet, CONCURRENCY, async (x, i) => ({
@@ -526,9 +528,9 @@ describe('reliability 4: a failing provider', () => {
             })
           ).answer,
         }));
-        report.ran(`${reuse.length} seed-001 payments of Stripe orders whose session is open`);
+        report.ran(`${reuse.length} order payment API calls on Stripe orders whose session is open`);
 
-        // 5. The merchant API (seed 004), routed to TokenPay; a 502 is retried with the same order_no.
+        // 5. The merchant API, routed to TokenPay; a 502 is retried with the same order_no.
         tp.phase = 'merchant';
         px.phase = 'merchant';
         const merchantNos = Array.from(
@@ -673,7 +675,7 @@ describe('reliability 4: a failing provider', () => {
           `${replays.length - badReplays.length}/${replays.length} replays; ${px.inPhase('replay').length} provider requests`,
         );
 
-        // Seed 001: each call against the provider request it made, in order, per order.
+        // Order payment API: each call against the provider request it made, in order, per order.
         report.check('Sandbox orders made no provider request', sandboxHops === 0, `${sandboxHops} requests`);
         const seedHops = px.inPhase('seed001');
         const mismatched: string[] = [];
@@ -725,25 +727,25 @@ describe('reliability 4: a failing provider', () => {
           });
         }
         report.figure(
-          'seed 001: answers',
+          'order payment API: answers',
           formatHistogram(histogram(seedCalls.map((x) => `${x.answer.status} code ${x.answer.body?.code}`))),
         );
         report.figure(
-          'seed 001: attempts until the payment opened',
+          'order payment API: attempts until the payment opened',
           formatHistogram(
             histogram(sandboxIds.map((id) => seedCalls.filter((x) => x.subject === id).length)),
           ),
         );
         report.figure(
-          'latency p50 / p99, seed 001 200',
+          'latency p50 / p99, order payment API 200',
           latencies(seedCalls.filter((x) => x.answer.status === 200)),
         );
         report.figure(
-          'latency p50 / p99, seed 001 502',
+          'latency p50 / p99, order payment API 502',
           latencies(seedCalls.filter((x) => x.answer.status === 502)),
         );
         report.check(
-          "each seed-001 call answered what its provider request did: 200 with that session's URL, or 502 {code: -1, msg, data: null} naming the failure",
+          "each order payment API call answered what its provider request did: 200 with that session's URL, or 502 {code: -1, msg, data: null} naming the failure",
           seedLate <= LOAD_TOLERANCE * seedHops.filter((h) => !isHeld(h.fault)).length &&
             mismatched.length === 0 &&
             seedCalls.length === seedHops.length &&
@@ -753,7 +755,7 @@ describe('reliability 4: a failing provider', () => {
             : mismatched.slice(0, 3).join('; '),
         );
         report.check(
-          'every Sandbox order eventually opened its Stripe payment through seed 001',
+          'every Sandbox order eventually opened its Stripe payment through the order payment API',
           sessionOfSandbox.size === SANDBOX_ORDERS,
           `${sessionOfSandbox.size}/${SANDBOX_ORDERS}`,
         );
@@ -761,7 +763,7 @@ describe('reliability 4: a failing provider', () => {
           (r) => r.answer.status !== 200 || r.answer.body?.data?.jump_url !== r.order?.pay_url,
         );
         report.check(
-          'seed 001 on an order with an open session answers 200 with its pay_url and does not call Stripe',
+          'the order payment API on an order with an open session answers 200 with its pay_url and does not call Stripe',
           badReuse.length === 0 && reuse.length === REUSE && px.inPhase('reuse').length === 0,
           `${reuse.length - badReuse.length}/${reuse.length}; ${px.inPhase('reuse').length} provider requests`,
         );
@@ -913,14 +915,14 @@ describe('reliability 4: a failing provider', () => {
             .map((id) => ({
               orderId: id,
               sessionId: sessionOfSandbox.get(id) ?? '',
-              via: 'Sandbox order paid with Stripe (seed 001)',
+              via: 'Sandbox order paid with Stripe (order payment API)',
             })),
         ];
         const paidAnswers = await pool(toPay, 4, async (p, i) =>
           deliver(i, 'checkout.session.completed', stripe.pay(p.sessionId)),
         );
         report.ran(
-          `${PAY_CREATED} orders created with Stripe and ${PAY_SANDBOX} Sandbox orders paid with Stripe through seed 001: paid on the fake's page, then a signed checkout.session.completed sent straight to each process`,
+          `${PAY_CREATED} orders created with Stripe and ${PAY_SANDBOX} Sandbox orders paid with Stripe through the order payment API: paid on the fake's page, then a signed checkout.session.completed sent straight to each process`,
         );
 
         // An attempt that fails at Stripe (expired, async payment failed), then the order is paid again.
@@ -971,7 +973,7 @@ describe('reliability 4: a failing provider', () => {
             r.last.answer.body?.data?.jump_url !== stripe.sessions.get(r.newSession)?.url,
         );
         report.check(
-          'an order whose attempt failed opens a new Stripe session through seed 001 (after retrying the injected 502s)',
+          'an order whose attempt failed opens a new Stripe session through the order payment API (after retrying the injected 502s)',
           badRepay.length === 0 && repayHops.length === repayCalls.flat().length,
           `${failing.length - badRepay.length}/${failing.length} reopened; ${repayCalls.flat().length} calls (${formatHistogram(histogram(repayCalls.flat().map((x) => x.answer.status)))}), ${repayHops.length} provider requests`,
         );
@@ -994,7 +996,7 @@ describe('reliability 4: a failing provider', () => {
           async (r, i) => deliver(i, 'checkout.session.completed', stripe.pay(r.newSession)),
         );
         report.ran(
-          `${FAIL_THEN_PAY} orders created with Stripe whose session then failed at Stripe (${failing.filter((f) => f.how === 'expired').length} checkout.session.expired, ${failing.filter((f) => f.how === 'failed').length} checkout.session.async_payment_failed), paid again through seed 001 (retried after 502s), and that new session paid`,
+          `${FAIL_THEN_PAY} orders created with Stripe whose session then failed at Stripe (${failing.filter((f) => f.how === 'expired').length} checkout.session.expired, ${failing.filter((f) => f.how === 'failed').length} checkout.session.async_payment_failed), paid again through the order payment API (retried after 502s), and that new session paid`,
         );
         // Merchant orders paid at TokenPay: its signed, encrypted callback straight to paymux.
         tp.phase = 'pay';
@@ -1064,7 +1066,7 @@ describe('reliability 4: a failing provider', () => {
         report.figure('HTTP statuses (all phases)', formatHistogram(statuses));
         report.figure(
           'forwarded or 500 answers that reached paymux after its deadline (machine load; answered provider_timeout)',
-          `${createTally.lateByLoad} creations, ${seedLate} seed-001 calls, ${merchantTally.lateByLoad} merchant payments (tolerated: ≤ ${LOAD_TOLERANCE * 100}% of each)`,
+          `${createTally.lateByLoad} creations, ${seedLate} order payment API calls, ${merchantTally.lateByLoad} merchant payments (tolerated: ≤ ${LOAD_TOLERANCE * 100}% of each)`,
         );
         report.figure(
           'answers by process (status)',
@@ -1116,7 +1118,7 @@ describe('reliability 4: a failing provider', () => {
             (![200, 201, 502].includes(x.answer.status) || (x.answer.status === 200 && x.phase === 'create')),
         );
         report.check(
-          'every answer is 201 (created), 200 (replay, seed-001 or merchant success) or 502 (provider failure): no 4xx for a provider failure',
+          'every answer is 201 (created), 200 (replay, order payment API or merchant success) or 502 (provider failure): no 4xx for a provider failure',
           unexpected.length === 0,
           unexpected.length === 0
             ? formatHistogram(statuses)
@@ -1254,7 +1256,8 @@ describe('reliability 4: a failing provider', () => {
         );
 
         const stripeRows = payments.filter((p) => p.provider === 'stripe');
-        // The sessions the clients were told about: 201 pay_id, and the seed-001 200s (paired above).
+        // The sessions the clients were told about: 201 pay_id, and the order payment API's 200s
+        // (paired above).
         const toldOk = new Set<string>([
           ...createdList.map((o) => String(o.pay_id)),
           ...sessionOfSandbox.values(),
@@ -1262,7 +1265,7 @@ describe('reliability 4: a failing provider', () => {
         ]);
         const rowSessions = new Set(stripeRows.map((p) => p.provider_ref));
         report.check(
-          'the Stripe payment rows are exactly the sessions paymux answered with (201 pay_id, seed-001 jump_url), one row each',
+          'the Stripe payment rows are exactly the sessions paymux answered with (201 pay_id, order payment API jump_url), one row each',
           sameSet(rowSessions, toldOk) && rowSessions.size === stripeRows.length,
           `${stripeRows.length} Stripe payment rows, ${rowSessions.size} distinct sessions, ${toldOk.size} sessions given to clients`,
         );
@@ -1272,7 +1275,7 @@ describe('reliability 4: a failing provider', () => {
         );
         report.figure(
           'sessions made at Stripe whose answer never reached the client (held past the timeout, or late by load)',
-          `${lost.length} (for ${new Set(lost.map((h) => h.orderId)).size} orders, ${lost.filter((h) => dbIds.has(h.orderId ?? '')).length} of them existing seed-001 orders)`,
+          `${lost.length} (for ${new Set(lost.map((h) => h.orderId)).size} orders, ${lost.filter((h) => dbIds.has(h.orderId ?? '')).length} of them existing orders paid through the order payment API)`,
         );
         report.check(
           'no payment row or order points at a session made at Stripe whose call the client was told failed',
@@ -1331,7 +1334,7 @@ describe('reliability 4: a failing provider', () => {
         );
         const perSandbox = sandboxIds.map((id) => stripeRows.filter((p) => p.order_id === id).length);
         report.check(
-          'each Sandbox order has exactly one Stripe attempt, however many seed-001 calls failed before it opened',
+          'each Sandbox order has exactly one Stripe attempt, however many order payment API calls failed before it opened',
           perSandbox.every((n) => n === 1),
           `Stripe rows per Sandbox order: ${formatHistogram(histogram(perSandbox))}`,
         );

@@ -120,7 +120,7 @@ function routesOf(doc: OpenApi, source: Route['source']): Route[] {
   return out;
 }
 
-/** Public routes the API docs leave out (@ApiExcludeController) or that the seeds name explicitly. */
+/** Public routes the API docs leave out (@ApiExcludeController) or that the client APIs name explicitly. */
 const SEED_ROUTES: Route[] = [
   {
     method: 'POST',

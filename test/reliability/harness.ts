@@ -371,7 +371,7 @@ export interface Key {
   secret: string;
 }
 
-/** Headers of a signed merchant request (DESIGN.md section 6). */
+/** Headers of a signed merchant request (docs/api-contract.md, Merchant API). */
 export function signedHeaders(
   key: Pick<Key, 'key_id' | 'secret'>,
   method: string,

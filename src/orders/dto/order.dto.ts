@@ -34,7 +34,7 @@ export class CreateOrderDto {
   @Matches(/^[A-Za-z0-9]{2,16}$/, { message: 'chain must be a chain name' })
   chain?: string;
 
-  /** Where the hosted checkout sends the payer once paid (extra to seed 000). */
+  /** Where the hosted checkout sends the payer once paid (an addition to the platform API's order fields). */
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @MaxLength(2048)

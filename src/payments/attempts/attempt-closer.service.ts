@@ -5,10 +5,10 @@ import { OPEN_ATTEMPT_COLUMNS, OpenAttempt, refOf } from './open-attempt';
 import { ProviderRegistry } from '../provider-registry';
 
 /**
- * An order has one payable attempt at a time. When a new attempt opens (seed 001's reopen) and when
- * one succeeds, every OTHER attempt of the order still open at a provider is closed there, so the
- * payer cannot pay the earlier one too (WeChat Pay's own rule: close the original out_trade_no before
- * paying under a new one). For every provider with a `close`; one without (PayPal, Alchemy Pay,
+ * An order has one payable attempt at a time. When a new attempt opens (the order payment API's
+ * reopen) and when one succeeds, every OTHER attempt of the order still open at a provider is closed
+ * there, so the payer cannot pay the earlier one too (WeChat Pay's own rule: close the original
+ * out_trade_no before paying under a new one). For every provider with a `close`; one without (PayPal, Alchemy Pay,
  * Sandbox) lapses by itself and stays pending, watched by reconciliation.
  *
  * Always after the transaction that opened or paid, in the background: a provider that cannot close

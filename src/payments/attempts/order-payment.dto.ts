@@ -1,6 +1,6 @@
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
-/** Seed 001 request. */
+/** An order payment API request (`POST /api/order/payment`). */
 export class OrderPaymentDto {
   @IsString()
   @MinLength(1)

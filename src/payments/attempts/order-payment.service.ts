@@ -17,8 +17,8 @@ import { PaymentLookup } from './payment-lookup.service';
 import { PaymentErrors } from '../payments.errors';
 
 /**
- * Seed 001: open (or reopen) a payment for a Pending order with the given method. A member may pay
- * only orders they created; owners and admins any order of the tenant. The order's latest attempt
+ * The order payment API: open (or reopen) a payment for a Pending order with the given method. A
+ * member may pay only orders they created; owners and admins any order of the tenant. The order's latest attempt
  * is reused when it is of the same method (except weapp, whose openid may differ); a new attempt
  * closes the order's other open attempts at their providers, after commit and in the background
  * (AttemptCloser), so the payer cannot pay an earlier one too.

@@ -16,7 +16,7 @@ export interface PayWayDefinition {
   readonly method: string;
   /** How the order shows it (platform API's `pay_way`). */
   readonly display: string;
-  /** How the order payment API (seed-001 style) names it back in `data.pay_way`. */
+  /** How the order payment API names it back in `data.pay_way`. */
   readonly name: string;
 }
 

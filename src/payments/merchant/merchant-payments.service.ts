@@ -11,7 +11,7 @@ import { OrderCancellationService } from '../reconciliation/order-cancellation.s
 import { PaymentErrors } from '../payments.errors';
 import { OrderErrors } from '../../orders/orders.errors';
 
-/** The merchant API's orders (seed 004), found by the merchant's own order number. */
+/** The merchant API's orders, found by the merchant's own order number. */
 @Injectable()
 export class MerchantPaymentsService {
   constructor(
@@ -24,7 +24,7 @@ export class MerchantPaymentsService {
     try {
       return await this.creation.createDirectOrder(p, d);
     } catch (err) {
-      // Nobody takes this token on this chain: the seed names the field.
+      // Nobody takes this token on this chain: the merchant API names the field.
       if (err instanceof DomainError && err.code === 'no_provider_for_route')
         throw PaymentErrors.no_provider_for_route(
           `Invalid parameter \`chain_type\`: no enabled provider takes ${d.route.currency} on ${d.route.chain}`,

@@ -38,8 +38,8 @@ type OrderDraft = Pick<
   Partial<Pick<Order, 'merchantOrderNo' | 'notifyUrl' | 'productName' | 'meta'>> & { ttlSeconds: number };
 
 /**
- * The one order-creation path, for platform orders (seed 000: an application's package) and
- * merchant orders (seed 004: the merchant's own number and price). The provider is called before
+ * The one order-creation path, for platform orders (platform API: an application's package) and
+ * merchant orders (merchant API: the merchant's own number and price). The provider is called before
  * anything is written, so a provider failure leaves no row; the order, its first payment attempt,
  * its history row (and the idempotency key) are then written as one atomic statement.
  */
@@ -53,7 +53,7 @@ export class OrderCreationService {
     private readonly opener: AttemptOpener,
   ) {}
 
-  /** Seed 000: create a recharge order and open its payment; idempotent by Idempotency-Key. */
+  /** Platform API: create a recharge order and open its payment; idempotent by Idempotency-Key. */
   async createOrder(
     p: Principal,
     input: NewOrderInput,
@@ -115,7 +115,7 @@ export class OrderCreationService {
   }
 
   /**
-   * A direct payment (merchant API, seed 004): no application or package, the merchant's own order
+   * A direct payment (merchant API): no application or package, the merchant's own order
    * number, the price as given, routed by token and chain. A second order with the same number is a
    * 409 `duplicate_order_no`, whatever races.
    */

@@ -12,10 +12,11 @@ import {
 } from './helpers/app';
 
 /**
- * Seed 001 "Order Creation Payment Interface": `POST /api/order/payment`, its `{code, msg, data}`
- * envelope and every one of its error codes with the HTTP status DESIGN.md section 7 gives it.
+ * The order payment API ("Order Creation Payment Interface"): `POST /api/order/payment`, its
+ * `{code, msg, data}` envelope and every one of its error codes with the HTTP status
+ * docs/api-contract.md gives it.
  */
-describe('POST /api/order/payment (seed 001)', () => {
+describe('POST /api/order/payment (order payment API)', () => {
   let app: RunningPaymux;
   let m: Merchant;
 
@@ -28,7 +29,10 @@ describe('POST /api/order/payment (seed 001)', () => {
   const pay = (auth: Record<string, string>, body: Record<string, unknown>) =>
     http(app).post('/api/order/payment').set(auth).send(body);
 
-  /** The seed-001 error envelope, exactly: numeric code, a non-empty msg, data null, nothing else. */
+  /**
+   * The order payment API's error envelope, exactly: numeric code, a non-empty msg, data null,
+   * nothing else.
+   */
   function expectSeedError(res: Response, status: number, code: number): void {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -150,7 +154,7 @@ describe('POST /api/order/payment (seed 001)', () => {
       expectSeedError(await pay(m.auth, { order_id: randomUUID(), pay_way: 'sandbox' }), 404, 4001);
     });
 
-    it('for a non-uuid id like the seed example "202211232209080046"', async () => {
+    it('for a non-uuid id like the documented example "202211232209080046"', async () => {
       expectSeedError(await pay(m.auth, { order_id: '202211232209080046', pay_way: 'sandbox' }), 404, 4001);
       expectSeedError(await pay(m.auth, { order_id: "1' OR '1'='1", pay_way: 'sandbox' }), 404, 4001);
     });
