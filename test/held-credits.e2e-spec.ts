@@ -2,7 +2,7 @@ import type { RunningPaymux } from '../src/bootstrap';
 import { ProviderError } from '../src/payments/contract/payment-provider';
 import { SandboxProvider } from '../src/payments/providers/sandbox/sandbox.provider';
 import { ReconciliationService } from '../src/payments/reconciliation/reconciliation.service';
-import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, paidOrderId, startTestApp } from './helpers/app';
 
 /**
  * The credits held by pending refunds live on the application's balance row (applications.held_credits,
@@ -13,25 +13,12 @@ import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpe
  */
 describe('held refund credits', () => {
   let app: RunningPaymux;
-
-  beforeAll(async () => {
-    app = await startTestApp({
-      LOGIN_RATE_LIMIT: '1000',
-      RECONCILE_INTERVAL_MS: '0',
-      EXPIRY_SWEEP_INTERVAL_MS: '0',
-    });
-  });
+  // Reconciliation runs only when a test asks (runOnce).
+  beforeAll(async () => (app = await startTestApp({ RECONCILE_INTERVAL_MS: '0' })));
   afterAll(() => app.close());
   afterEach(() => jest.restoreAllMocks());
 
-  async function paidOrder(m: Merchant): Promise<string> {
-    const order = await newOrder(app, m);
-    await http(app)
-      .post(`/api/v1/sandbox/payments/${order.pay_id as string}/complete`)
-      .send({ outcome: 'succeeded' })
-      .expect(200);
-    return order.id as string;
-  }
+  const paidOrder = (m: Merchant): Promise<string> => paidOrderId(app, m);
   const refund = (m: Merchant, orderId: string, body: Record<string, unknown>) =>
     http(app).post(`/api/v1/orders/${orderId}/refunds`).set(m.auth).send(body);
 
