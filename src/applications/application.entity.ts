@@ -16,6 +16,14 @@ export class Application {
   @Column({ type: 'numeric', precision: 38, scale: 6, default: 0 })
   balance!: string;
 
+  /**
+   * Credits of the application's refunds still pending at the provider: held from the refund's
+   * reservation until it settles (released, and debited on success) or fails (released). Exact
+   * decimal text; written only by LedgerService, under the balance row lock.
+   */
+  @Column({ name: 'held_credits', type: 'numeric', precision: 38, scale: 6, default: 0 })
+  heldCredits!: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

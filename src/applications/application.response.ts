@@ -55,15 +55,6 @@ export class LedgerEntryResponse {
 
 export class LedgerPageResponse extends PageOf(LedgerEntryResponse) {}
 
-/** A usage debit: its ledger entry, the balance after it, and whether it replays an earlier one. */
-export class UsageResponse extends LedgerEntryResponse {
-  @ApiAmount(490)
-  balance!: number;
-
-  @ApiProperty({ description: 'true when the same reference was already debited' })
-  replayed!: boolean;
-}
-
 export const toApplicationResponse = (a: Application): ApplicationResponse => ({
   id: a.id,
   name: a.name,

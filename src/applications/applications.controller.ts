@@ -1,10 +1,8 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ApiErrorResponses } from '../common/api-docs';
-import { toJsonNumber } from '../common/money';
 import { ListQueryDto } from '../common/list-query.dto';
 import { UuidParam } from '../common/uuid-param';
 import {
@@ -13,10 +11,9 @@ import {
   LedgerPageResponse,
   toApplicationResponse,
   toLedgerEntryResponse,
-  UsageResponse,
 } from './application.response';
 import { ApplicationsService } from './applications.service';
-import { CreateApplicationDto, UsageDto } from './dto/application.dto';
+import { CreateApplicationDto } from './dto/application.dto';
 
 @ApiTags('Applications')
 @ApiBearerAuth()
@@ -58,22 +55,5 @@ export class ApplicationsController {
   ): Promise<LedgerPageResponse> {
     const page = await this.apps.ledgerPage(p.tenantId, id, q.limit ?? 50, q.cursor);
     return { ...page, data: page.data.map(toLedgerEntryResponse) };
-  }
-
-  /** Debit credits for usage, idempotently per `reference`. 201 on a new debit, 200 on a replay. */
-  @Post(':id/usage')
-  @HttpCode(201)
-  @ApiCreatedResponse({ type: UsageResponse, description: 'a new debit' })
-  @ApiOkResponse({ type: UsageResponse, description: 'a replay of the same reference and amount' })
-  @ApiErrorResponses([400, 404, 409])
-  async usage(
-    @CurrentPrincipal() p: Principal,
-    @UuidParam() id: string,
-    @Body() dto: UsageDto,
-    @Res({ passthrough: true }) res: FastifyReply,
-  ): Promise<UsageResponse> {
-    const r = await this.apps.recordUsage(p.tenantId, id, dto.amount, dto.reference);
-    if (r.replayed) res.status(200);
-    return { ...toLedgerEntryResponse(r.entry), balance: toJsonNumber(r.balance), replayed: r.replayed };
   }
 }

@@ -117,6 +117,16 @@ export async function newOrder(
   return res.body as Record<string, unknown>;
 }
 
+/** A Sandbox order of m paid through the sandbox's completion (so Finished, credited); its id. */
+export async function paidOrderId(app: RunningPaymux, m: Merchant): Promise<string> {
+  const order = await newOrder(app, m);
+  await http(app)
+    .post(`/api/v1/sandbox/payments/${order.pay_id as string}/complete`)
+    .send({ outcome: 'succeeded' })
+    .expect(200);
+  return order.id as string;
+}
+
 /**
  * A `member` of m's tenant who owns no tenant of their own (so login lands in m's tenant), logged in.
  * The users and memberships rows are inserted directly: there is no invite API yet.

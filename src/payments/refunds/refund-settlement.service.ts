@@ -5,6 +5,7 @@ import { LedgerService } from '../../applications/ledger.service';
 import { Money } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
 import { updateReturning } from '../../common/sql';
+import { OrderCredits } from '../../orders/order-credits';
 import type { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
 import { refOf } from '../attempts/open-attempt';
@@ -48,6 +49,7 @@ export class RefundSettlementService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly orders: OrdersService,
     private readonly ledger: LedgerService,
+    private readonly orderCredits: OrderCredits,
     private readonly registry: ProviderRegistry,
   ) {}
 
@@ -141,6 +143,7 @@ export class RefundSettlementService {
           failureMessage: `${refund.provider} answered with refund ${number}, which is refund ${existing.id}: the same refund, recorded there once; nothing more was given back`,
         },
       );
+      await this.releaseHold(m, order, refund);
       if (existing.status === 'pending' && result.status !== 'pending')
         await this.finish(m, order, existing, result, number);
       return existing.id;
@@ -170,6 +173,17 @@ export class RefundSettlementService {
       },
     );
     if (result.status === 'succeeded') await this.applySucceeded(m, order, refund);
+    else if (result.status === 'failed') await this.releaseHold(m, order, refund);
+  }
+
+  /** A refund failed: the credits its reservation held are spendable again. */
+  private async releaseHold(m: EntityManager, order: Order, refund: Refund): Promise<void> {
+    if (order.applicationId)
+      await this.ledger.releaseCredits(m, {
+        tenantId: order.tenantId,
+        applicationId: order.applicationId,
+        credits: new Money(refund.credits),
+      });
   }
 
   private lockRefund(m: EntityManager, id: string): Promise<Refund> {
@@ -190,14 +204,21 @@ export class RefundSettlementService {
     const credits = new Money(refund.credits);
     await this.orders.recordRefund(m, order, whole, `refund ${refund.id}`);
     if (order.applicationId && credits.gt(0)) {
-      // The money is back with the payer: the debit is recorded whatever the balance. The credits were
-      // held since the refund was reserved, so an unforced one cannot go below zero; if it does, the
-      // books were already off (say, data from before holds existed), and that is loud.
+      // The money is back with the payer: the debit is recorded whatever the balance (and releases the
+      // hold), then taken from the orders' remaining credits. The credits were held since the refund
+      // was reserved, so an unforced one cannot go below zero; if it does, the books were already off,
+      // and that is loud.
       const after = await this.ledger.debitRefund(m, {
         tenantId: order.tenantId,
         applicationId: order.applicationId,
         orderId: order.id,
         refundId: refund.id,
+        credits,
+      });
+      await this.orderCredits.takeBackRefund(m, {
+        tenantId: order.tenantId,
+        applicationId: order.applicationId,
+        orderId: order.id,
         credits,
       });
       if (after.lt(0) && !refund.forced)

@@ -39,8 +39,9 @@ export interface RefundRequest {
  * it. The check cannot wait for the settlement: by then the provider has given the money back, and
  * the debit must be recorded whatever the balance is. So the credits of a pending refund are held
  * from the moment it is reserved: usage debits and new refunds may only spend the balance minus the
- * held credits (LedgerService.lockBalance), and the settlement's debit always fits. A failed refund
- * releases its hold. Reservation and settlement lock the application's balance row first, then the
+ * held credits (LedgerService.lockBalance; the reservation holds them, LedgerService.holdCredits), and
+ * the settlement's debit always fits. A failed refund releases its hold; a succeeded one releases it
+ * with its debit. Reservation and settlement lock the application's balance row first, then the
  * order, then the refund, the same order as usage debits, so they never deadlock with one another.
  *
  * Idempotent by key (Idempotency-Key) and by provider refund number: a unique index lets one
@@ -206,6 +207,8 @@ export class RefundsService {
       createdBy: p.userId,
     });
     await m.insert(Refund, refund);
+    if (order.applicationId)
+      await this.ledger.holdCredits(m, { tenantId: p.tenantId, applicationId: order.applicationId, credits });
     return refund;
   }
 
