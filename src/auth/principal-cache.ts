@@ -25,11 +25,11 @@ interface Entry {
 const MAX_ENTRIES = 50_000;
 
 /**
- * The current role, platform-admin flag, disabled flag and the tenant's suspension per (user, tenant), read from the database
- * at most once every AUTH_RECHECK_SECONDS per process, so a demotion, a removal or a disabling made
- * anywhere takes effect within that bound while a request with a fresh entry costs no query.
- * Changes made by this process (disable, enable, revoke, suspend) invalidate at once. Concurrent misses for
- * one pair share a single query.
+ * The current role, platform-admin flag, disabled flag and tenant suspension per (user, tenant), read
+ * from the database (one query) at most once every AUTH_RECHECK_SECONDS per process, so a demotion, a
+ * removal, a disabling or a suspension made anywhere takes effect within that bound while a request
+ * with a fresh entry costs no query. Changes made by this process (disable, enable, revoke, suspend)
+ * invalidate at once. Concurrent misses for one pair share a single query.
  */
 @Injectable()
 export class PrincipalCache {
