@@ -1,5 +1,6 @@
 import { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
 import { SECURITY } from './common/api-docs';
+import { dialectOf } from './common/error-dialect';
 
 const MERCHANT_SIGNATURE = [
   'Lowercase hex HMAC-SHA256 with the API key secret over',
@@ -62,4 +63,34 @@ export function apiDocumentConfig(): Omit<OpenAPIObject, 'paths'> {
       SECURITY.metricsToken,
     )
     .build();
+}
+
+const ERROR_BODY_OF_DIALECT = {
+  platform: 'ApiErrorBody',
+  seed001: 'OrderPaymentErrorBody',
+  merchant: 'MerchantErrorBody',
+} as const;
+
+/**
+ * Every operation a tenant's credentials reach (Bearer or merchant signature) may answer 403
+ * `tenant_suspended` (a suspended tenant; platform admins excepted): documented once here for all of
+ * them, with the error body of the path's dialect, where a controller did not already list a 403.
+ */
+export function withTenantSuspension(doc: OpenAPIObject): OpenAPIObject {
+  const tenantSchemes = new Set<string>([SECURITY.bearer, SECURITY.merchantKey]);
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const op of Object.values(item) as { security?: Record<string, unknown>[]; responses?: object }[]) {
+      if (!op || typeof op !== 'object' || !op.responses || !op.security) continue;
+      if (!op.security.some((req) => Object.keys(req).some((name) => tenantSchemes.has(name)))) continue;
+      const responses = op.responses as Record<string, unknown>;
+      if (responses['403']) continue;
+      const body = ERROR_BODY_OF_DIALECT[dialectOf(path)];
+      if (!doc.components?.schemas?.[body]) continue;
+      responses['403'] = {
+        description: 'The tenant is suspended (tenant_suspended)',
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${body}` } } },
+      };
+    }
+  }
+  return doc;
 }

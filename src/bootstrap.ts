@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { apiDocumentConfig } from './api-document';
+import { apiDocumentConfig, withTenantSuspension } from './api-document';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { refuseComplexBodies } from './common/body-shape';
@@ -96,7 +96,10 @@ export async function startPaymux(
       SwaggerModule.setup(
         'docs',
         app,
-        () => SwaggerModule.createDocument(app as NestFastifyApplication, apiDocumentConfig()),
+        () =>
+          withTenantSuspension(
+            SwaggerModule.createDocument(app as NestFastifyApplication, apiDocumentConfig()),
+          ),
         {
           jsonDocumentUrl: 'docs-json',
         },

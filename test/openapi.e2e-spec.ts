@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type request from 'supertest';
 import type { RunningPaymux } from '../src/bootstrap';
-import { http, Merchant, newMerchant, newOrder, signedRequest, startTestApp } from './helpers/app';
+import { db, http, Merchant, newMerchant, newOrder, signedRequest, startTestApp } from './helpers/app';
 
 interface Schema {
   $ref?: string;
@@ -275,6 +275,54 @@ describe('OpenAPI document', () => {
       // Errors in the platform dialect.
       await documented('get', '/api/v1/orders/{id}', api.get('/api/v1/orders/not-a-uuid').set(m.auth));
       await documented('get', '/api/v1/orders', api.get('/api/v1/orders'));
+    });
+
+    it("admin API: tenants (list, detail, suspend, unsuspend) and a suspended tenant's refusal", async () => {
+      // Every operation a tenant's credentials reach documents the 403 of a suspended tenant, in its dialect.
+      const ref403 = (path: string, method: string): unknown =>
+        (doc.paths[path][method].responses['403'] as { content?: Record<string, { schema?: unknown }> })
+          ?.content?.['application/json']?.schema;
+      expect(ref403('/v1/payment', 'post')).toEqual({ $ref: '#/components/schemas/MerchantErrorBody' });
+      expect(ref403('/api/order/payment', 'post')).toEqual({
+        $ref: '#/components/schemas/OrderPaymentErrorBody',
+      });
+      expect(ref403('/api/v1/orders', 'get')).toEqual({ $ref: '#/components/schemas/ApiErrorBody' });
+      const operator = await newMerchant(app);
+      await db(app).query('UPDATE users SET is_platform_admin = true WHERE id = $1', [operator.userId]);
+      // A login drops the cached access: the new token holder is a platform admin at once.
+      const login = await http(app)
+        .post('/api/v1/auth/login')
+        .send({ email: operator.email, password: operator.password })
+        .expect(200);
+      const admin = { authorization: `Bearer ${login.body.access_token as string}` };
+      const target = await newMerchant(app);
+      const api = http(app);
+      await documented(
+        'get',
+        '/api/v1/admin/tenants',
+        api.get('/api/v1/admin/tenants').query({ limit: 2 }).set(admin),
+      );
+      await documented(
+        'get',
+        '/api/v1/admin/tenants/{id}',
+        api.get(`/api/v1/admin/tenants/${target.tenantId}`).set(admin),
+      );
+      await documented(
+        'post',
+        '/api/v1/admin/tenants/{id}/suspend',
+        api.post(`/api/v1/admin/tenants/${target.tenantId}/suspend`).set(admin).send({ reason: 'review' }),
+      );
+      await documented('get', '/api/v1/orders', api.get('/api/v1/orders').set(target.auth));
+      await documented(
+        'post',
+        '/api/v1/admin/tenants/{id}/unsuspend',
+        api.post(`/api/v1/admin/tenants/${target.tenantId}/unsuspend`).set(admin).send({}),
+      );
+      await documented(
+        'get',
+        '/api/v1/admin/tenants/{id}',
+        api.get(`/api/v1/admin/tenants/${target.tenantId}`).set(target.auth),
+      );
     });
 
     it('merchant API: keys, and its error body', async () => {

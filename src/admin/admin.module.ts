@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { AdminTenantsController } from './admin-tenants.controller';
+import { AdminTenantsService } from './admin-tenants.service';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminController } from './admin.controller';
 import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
-  controllers: [AdminController, AdminUsersController],
-  providers: [UserStatusService],
+  controllers: [AdminController, AdminUsersController, AdminTenantsController],
+  providers: [UserStatusService, AdminTenantsService],
 })
 export class AdminModule {}

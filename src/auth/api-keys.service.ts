@@ -6,11 +6,13 @@ import { safeEqual } from '../common/crypto';
 import { DomainError } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
+import { Tenant } from '../tenants/tenant.entity';
 import { ApiKey } from './api-key.entity';
 import { merchantSignature, SIGNATURE_WINDOW_SECONDS } from './merchant-signature';
 import type { Principal } from './principal';
 import { CommonErrors } from '../common/common.errors';
 import { AuthErrors } from './auth.errors';
+import { tenantSuspended } from './strategies/token-holder';
 
 /** A signed merchant request, as the guard reads it. */
 export interface SignedRequest {
@@ -138,7 +140,15 @@ export class ApiKeysService {
       throw authFailed('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
     if (keyId.length > 64 || nonce.length > 128 || signature.length > 128)
       throw authFailed('malformed authentication headers');
-    const key = await this.db.getRepository(ApiKey).findOne({ where: { keyId } });
+    // One read: the key and whether its tenant is suspended (refused only once the signature holds).
+    const found = await this.db
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .leftJoin(Tenant, 't', 't.id = k.tenant_id')
+      .addSelect('t.suspended_at IS NOT NULL', 'tenant_suspended')
+      .where('k.key_id = :keyId', { keyId })
+      .getRawAndEntities<{ tenant_suspended: boolean }>();
+    const key = found.entities[0] as ApiKey | undefined;
     const now = Date.now();
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now))
       throw authFailed('unknown, revoked or expired API key');
@@ -152,6 +162,7 @@ export class ApiKeysService {
       body: req.rawBody,
     });
     if (!safeEqual(expected, signature.toLowerCase())) throw authFailed('signature mismatch');
+    if (found.raw[0]?.tenant_suspended === true) throw tenantSuspended();
     const fresh = await this.db.query<{ nonce: string }[]>(
       `INSERT INTO api_nonces (api_key_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING nonce`,
       [key.id, nonce],

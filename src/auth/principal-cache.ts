@@ -12,6 +12,8 @@ export interface CurrentAccess {
   platformAdmin: boolean;
   /** null: no membership of this tenant (removed). */
   role: TenantRole | null;
+  /** The tenant is suspended by a platform operator. */
+  tenantSuspended: boolean;
 }
 
 interface Entry {
@@ -23,11 +25,11 @@ interface Entry {
 const MAX_ENTRIES = 50_000;
 
 /**
- * The current role, platform-admin flag and disabled flag per (user, tenant), read from the database
- * at most once every AUTH_RECHECK_SECONDS per process, so a demotion, a removal or a disabling made
- * anywhere takes effect within that bound while a request with a fresh entry costs no query.
- * Changes made by this process (disable, enable, revoke) invalidate at once. Concurrent misses for
- * one pair share a single query.
+ * The current role, platform-admin flag, disabled flag and tenant suspension per (user, tenant), read
+ * from the database (one query) at most once every AUTH_RECHECK_SECONDS per process, so a demotion, a
+ * removal, a disabling or a suspension made anywhere takes effect within that bound while a request
+ * with a fresh entry costs no query. Changes made by this process (disable, enable, revoke, suspend)
+ * invalidate at once. Concurrent misses for one pair share a single query.
  */
 @Injectable()
 export class PrincipalCache {
@@ -70,6 +72,15 @@ export class PrincipalCache {
     this.byUser.delete(userId);
   }
 
+  /** Forget every entry of this tenant (suspended or unsuspended by this process). */
+  invalidateTenant(tenantId: string): void {
+    for (const [userId, tenants] of this.byUser) {
+      if (!tenants.delete(tenantId)) continue;
+      this.size--;
+      if (tenants.size === 0) this.byUser.delete(userId);
+    }
+  }
+
   private clear(): void {
     this.byUser.clear();
     this.size = 0;
@@ -77,16 +88,25 @@ export class PrincipalCache {
 
   private async load(userId: string, tenantId: string): Promise<CurrentAccess> {
     const rows = await this.db.query<
-      { is_platform_admin: boolean; disabled: boolean; role: TenantRole | null }[]
+      { is_platform_admin: boolean; disabled: boolean; role: TenantRole | null; suspended: boolean | null }[]
     >(
-      `SELECT u.is_platform_admin, u.disabled_at IS NOT NULL AS disabled, m.role
+      `SELECT u.is_platform_admin, u.disabled_at IS NOT NULL AS disabled, m.role,
+              t.suspended_at IS NOT NULL AS suspended
          FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $2
+         LEFT JOIN tenants t ON t.id = $2
         WHERE u.id = $1`,
       [userId, tenantId],
     );
     const row = rows[0];
-    if (!row) return { exists: false, disabled: false, platformAdmin: false, role: null };
-    return { exists: true, disabled: row.disabled, platformAdmin: row.is_platform_admin, role: row.role };
+    if (!row)
+      return { exists: false, disabled: false, platformAdmin: false, role: null, tenantSuspended: false };
+    return {
+      exists: true,
+      disabled: row.disabled,
+      platformAdmin: row.is_platform_admin,
+      role: row.role,
+      tenantSuspended: row.suspended === true,
+    };
   }
 }

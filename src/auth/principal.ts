@@ -7,6 +7,11 @@ export interface Principal {
   role: TenantRole;
   platformAdmin: boolean;
   via: 'jwt' | 'platform_token' | 'api_key';
+  /**
+   * The tenant is suspended: only a platform admin gets this far (as an operator), and no new order
+   * may be created in it.
+   */
+  tenantSuspended?: boolean;
   /** The merchant API key that signed the request (via `api_key`). */
   apiKeyId?: string;
 }

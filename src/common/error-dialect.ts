@@ -13,6 +13,7 @@ export interface NormalisedError {
 const SEED001_CODES: Record<string, number> = {
   unauthenticated: 1001,
   forbidden: 1002,
+  tenant_suspended: 1002,
   order_not_found: 4001,
   order_not_payable: 4002,
   pay_way_unsupported: 4003,
@@ -28,6 +29,7 @@ const SEED001_CODES: Record<string, number> = {
 const MERCHANT_CODES: Record<string, number> = {
   unauthenticated: 10001,
   forbidden: 10001,
+  tenant_suspended: 10001,
   stale_request: 10002,
   duplicate_order_no: 10004,
   order_not_found: 10005,

@@ -16,6 +16,14 @@ export class Tenant {
   @Column({ name: 'order_ttl_seconds', type: 'integer', nullable: true })
   orderTtlSeconds!: number | null;
 
+  /** Set while the tenant is suspended: its platform API, merchant API and new orders answer 403. */
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true })
+  suspendedAt!: Date | null;
+
+  /** Why the operator suspended it (kept after unsuspension for the record; null if never given). */
+  @Column({ name: 'suspension_reason', type: 'text', nullable: true })
+  suspensionReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

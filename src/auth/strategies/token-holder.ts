@@ -3,6 +3,11 @@ import type { CurrentAccess } from '../principal-cache';
 import type { Principal } from '../principal';
 import { AuthErrors } from '../auth.errors';
 import { CommonErrors } from '../../common/common.errors';
+import { TenantErrors } from '../../tenants/tenants.errors';
+
+/** A suspended tenant's platform API, merchant API and new orders are refused with this. */
+export const tenantSuspended = (): DomainError =>
+  TenantErrors.tenant_suspended('this tenant is suspended; ask a platform admin');
 
 /** A disabled account's logins and tokens (JWT and platform) are refused with this. */
 export const accountDisabled = (): DomainError =>
@@ -12,7 +17,7 @@ export const accountDisabled = (): DomainError =>
  * The principal of a Bearer token that names this user and tenant, with the role and platform-admin
  * flag they have now (PrincipalCache, at most AUTH_RECHECK_SECONDS old), never the claims of a token
  * signed days ago. null when the user is gone; a disabled account or a membership that is gone is
- * refused (401).
+ * refused (401); a member of a suspended tenant is refused (403), unless a platform admin (an operator).
  */
 export function tokenHolder(
   userId: string,
@@ -23,5 +28,8 @@ export function tokenHolder(
   if (!now.exists) return null;
   if (now.disabled) throw accountDisabled();
   if (!now.role) throw CommonErrors.unauthenticated('this account is no longer a member of the tenant');
-  return { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
+  if (now.tenantSuspended && !now.platformAdmin) throw tenantSuspended();
+  const p: Principal = { userId, tenantId, role: now.role, platformAdmin: now.platformAdmin, via };
+  if (now.tenantSuspended) p.tenantSuspended = true;
+  return p;
 }

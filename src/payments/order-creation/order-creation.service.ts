@@ -18,6 +18,7 @@ import { parsePayWay, PayWay } from '../pay-way';
 import { AttemptOpener } from '../attempts/attempt-opener.service';
 import { DirectOrderInput, hashRequest, NewOrderInput, routeOf } from './new-order-input';
 import { PaymentErrors } from '../payments.errors';
+import { tenantSuspended } from '../../auth/strategies/token-holder';
 
 /** What differs between a platform order and a merchant's direct one; the rest of a new order is the same. */
 type OrderDraft = Pick<
@@ -59,6 +60,8 @@ export class OrderCreationService {
     input: NewOrderInput,
     idempotencyKey?: string,
   ): Promise<{ order: Order; replayed: boolean }> {
+    // Members of a suspended tenant are refused by the Bearer guard; a platform admin acting there too.
+    if (p.tenantSuspended) throw tenantSuspended();
     const requestHash = idempotencyKey ? hashRequest(input) : '';
     if (idempotencyKey) {
       const replay = await this.replay(p.tenantId, idempotencyKey, requestHash);
@@ -122,12 +125,15 @@ export class OrderCreationService {
   async createDirectOrder(p: Principal, d: DirectOrderInput): Promise<Order> {
     const duplicate = (): DomainError =>
       PaymentErrors.duplicate_order_no(`order_no ${d.orderNo} was already used`, { field: 'order_no' });
-    // One read: is the number taken, and how long the tenant's merchant orders stay payable.
-    const [found] = await this.db.query<{ taken: boolean; ttl: number | null }[]>(
+    // One read: is the number taken, how long the tenant's merchant orders stay payable, and whether the
+    // tenant was suspended since its key was checked.
+    const [found] = await this.db.query<{ taken: boolean; ttl: number | null; suspended: boolean | null }[]>(
       `SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2) AS taken,
-              (SELECT order_ttl_seconds FROM tenants WHERE id = $1) AS ttl`,
+              (SELECT order_ttl_seconds FROM tenants WHERE id = $1) AS ttl,
+              (SELECT suspended_at IS NOT NULL FROM tenants WHERE id = $1) AS suspended`,
       [p.tenantId, d.orderNo],
     );
+    if (p.tenantSuspended || found.suspended) throw tenantSuspended();
     if (found.taken) throw duplicate();
     const order = newOrder({
       tenantId: p.tenantId,
