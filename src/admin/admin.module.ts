@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { AdminOrdersController } from './admin-orders.controller';
+import { AdminOrdersService } from './admin-orders.service';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminController } from './admin.controller';
 import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
-  controllers: [AdminController, AdminUsersController],
-  providers: [UserStatusService],
+  controllers: [AdminController, AdminUsersController, AdminOrdersController],
+  providers: [UserStatusService, AdminOrdersService],
 })
 export class AdminModule {}
