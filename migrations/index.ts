@@ -10,6 +10,7 @@ import { Notifications1795516171542 } from './1795516171542-Notifications';
 import { TenantSettings1796110387075 } from './1796110387075-TenantSettings';
 import { ProviderEventsPerTenant1796110835284 } from './1796110835284-ProviderEventsPerTenant';
 import { AddUserDisabledAt1796185423188 } from './1796185423188-AddUserDisabledAt';
+import { AdminOrderIndexes1796204347116 } from './1796204347116-AdminOrderIndexes';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   TenantSettings1796110387075,
   ProviderEventsPerTenant1796110835284,
   AddUserDisabledAt1796185423188,
+  AdminOrderIndexes1796204347116,
 ];
