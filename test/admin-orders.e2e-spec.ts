@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { AdminOrderResponse } from '../src/admin/admin-orders.response';
+import { AdminOrdersService } from '../src/admin/admin-orders.service';
 import type { RunningPaymux } from '../src/bootstrap';
 import {
   db,
@@ -271,6 +273,16 @@ describe('admin orders across tenants', () => {
     expect(raw).toContain(`,"'=SUM(1,2) ""x""",`);
     expect(raw).toContain(',USDT,0.100000,');
     expect(raw.split('\r\n')).toHaveLength(3);
+  });
+
+  it('reads the export in keyset batches that add up to the list, whatever the batch size', async () => {
+    const service = app.app.get(AdminOrdersService);
+    for (const sort of ['created_at', 'amount'] as const) {
+      const listed = await walk({ tenant_id: a.tenantId, limit: 100, sort, order: 'asc' });
+      const read: AdminOrderResponse[] = [];
+      for await (const o of service.each({ tenant_id: a.tenantId, sort, order: 'asc' }, 2)) read.push(o);
+      expect(read).toEqual(listed);
+    }
   });
 
   it("shows a Sandbox payment's timeline: transitions, the payment, its provider event and ledger entry", async () => {
