@@ -211,7 +211,7 @@ export class AdminOrdersService {
     if (f.pay_way) where.push(`lower(o.pay_way) = lower(${p(f.pay_way)})`);
     if (f.provider)
       where.push(
-        `EXISTS (SELECT 1 FROM payments pp WHERE pp.order_id = o.id AND lower(pp.provider) = lower(${p(f.provider)}))`,
+        `EXISTS (SELECT 1 FROM payments pp WHERE pp.tenant_id = o.tenant_id AND pp.order_id = o.id AND lower(pp.provider) = lower(${p(f.provider)}))`,
       );
     if (f.created_from) where.push(`o.created_at >= ${p(f.created_from)}::timestamptz`);
     if (f.created_to) where.push(`o.created_at < ${p(f.created_to)}::timestamptz`);
@@ -245,46 +245,48 @@ export class AdminOrdersService {
       [id],
     );
     if (!order) throw OrderErrors.order_not_found('order not found');
-    const q = <T>(sql: string, params: unknown[] = [id]): Promise<T[]> => this.db.query<T[]>(sql, params);
+    // $1 the order, $2 its tenant (the tables' indexes lead with tenant_id).
+    const q = <T>(sql: string, params: unknown[] = [id, order.tenant_id]): Promise<T[]> =>
+      this.db.query<T[]>(sql, params);
     const [transitions, payments, events, ledger, refunds, notifications, deliveries] = await Promise.all([
       q<TimelineTransition>(
         `SELECT id::text AS id, from_state, to_state, reason, ${ts('created_at')} AS created_at
-           FROM order_transitions t WHERE t.order_id = $1 ORDER BY t.id`,
+           FROM order_transitions t WHERE t.order_id = $1 AND t.tenant_id = $2 ORDER BY t.id`,
       ),
       q<TimelinePayment & { amount: string; fx_rate: string | null }>(
         `SELECT id, provider, method, status, amount::text AS amount, currency, fx_rate::text AS fx_rate,
                 provider_ref, action, route, flag_reason, flag_reason IS NOT NULL AS flagged,
                 ${ts('created_at')} AS created_at, ${ts('updated_at')} AS updated_at
-           FROM payments p WHERE p.order_id = $1 ORDER BY p.created_at, p.id`,
+           FROM payments p WHERE p.tenant_id = $2 AND p.order_id = $1 ORDER BY p.created_at, p.id`,
       ),
       q<TimelineProviderEvent>(
         `SELECT e.id, e.provider, e.event_id, e.type, e.payment_id, e.outcome, e.note,
                 e.outcome = 'flagged' AS mismatch, e.payload, ${ts('e.received_at')} AS received_at
            FROM provider_events e JOIN payments p ON p.id = e.payment_id
-          WHERE p.order_id = $1 ORDER BY e.received_at, e.id`,
+          WHERE p.tenant_id = $2 AND p.order_id = $1 ORDER BY e.received_at, e.id`,
       ),
       q<TimelineLedgerEntry>(
         `SELECT id, application_id, kind, reference, amount::text AS amount,
                 balance_after::text AS balance_after, ${ts('created_at')} AS created_at
-           FROM ledger_entries l WHERE l.order_id = $1 ORDER BY l.created_at, l.id`,
+           FROM ledger_entries l WHERE l.tenant_id = $2 AND l.order_id = $1 ORDER BY l.created_at, l.id`,
       ),
       q<TimelineRefund>(
         `SELECT id, payment_id, provider, status, amount::text AS amount, currency,
                 charge_amount::text AS charge_amount, charge_currency, credits::text AS credits, reason,
                 forced, provider_refund_id, failure_message, created_by,
                 ${ts('created_at')} AS created_at, ${ts('updated_at')} AS updated_at
-           FROM refunds r WHERE r.order_id = $1 ORDER BY r.created_at, r.id`,
+           FROM refunds r WHERE r.tenant_id = $2 AND r.order_id = $1 ORDER BY r.created_at, r.id`,
       ),
       q<Omit<TimelineNotification, 'deliveries'>>(
         `SELECT id, event, url, status, body, attempts, ${ts('next_attempt_at')} AS next_attempt_at,
                 ${ts('created_at')} AS created_at, ${ts('delivered_at')} AS delivered_at
-           FROM notifications n WHERE n.order_id = $1 ORDER BY n.seq`,
+           FROM notifications n WHERE n.tenant_id = $2 AND n.order_id = $1 ORDER BY n.seq`,
       ),
       q<TimelineDeliveryAttempt & { notification_id: string }>(
         `SELECT a.notification_id, a.attempt, ${ts('a.attempted_at')} AS attempted_at, a.status_code,
                 a.latency_ms, a.body_excerpt, a.error, a.success
            FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id
-          WHERE n.order_id = $1 ORDER BY a.attempted_at, a.attempt`,
+          WHERE n.tenant_id = $2 AND n.order_id = $1 ORDER BY a.attempted_at, a.attempt`,
       ),
     ]);
     // Audit rows name their target: the order, one of its payments or one of its refunds.
