@@ -11,6 +11,7 @@ import { TenantSettings1796110387075 } from './1796110387075-TenantSettings';
 import { ProviderEventsPerTenant1796110835284 } from './1796110835284-ProviderEventsPerTenant';
 import { AddUserDisabledAt1796185423188 } from './1796185423188-AddUserDisabledAt';
 import { ApplicationHeldCredits1796202173191 } from './1796202173191-ApplicationHeldCredits';
+import { AdminOrderIndexes1796204347116 } from './1796204347116-AdminOrderIndexes';
 import { TenantSuspension1796300000000 } from './1796300000000-TenantSuspension';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
@@ -27,5 +28,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ProviderEventsPerTenant1796110835284,
   AddUserDisabledAt1796185423188,
   ApplicationHeldCredits1796202173191,
+  AdminOrderIndexes1796204347116,
   TenantSuspension1796300000000,
 ];

@@ -4,6 +4,7 @@
  * get: real answers are checked against their documented schemas (every key documented, every
  * required key present, the documented JSON types).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type request from 'supertest';
@@ -336,6 +337,39 @@ describe('OpenAPI document', () => {
         'get',
         '/v1/payment/{order_no}',
         signedRequest(app, key as { key_id: string; secret: string }, 'GET', '/v1/payment/Pay00000000'),
+      );
+    });
+
+    it('admin API: orders across tenants, an order timeline', async () => {
+      // A platform admin of this suite's own: registered, promoted before its first token is used.
+      const email = `admin-${randomUUID()}@example.test`;
+      const password = 'admin password 1';
+      await http(app).post('/api/v1/auth/register').send({ email, password, name: 'Admin' }).expect(201);
+      await db(app).query('UPDATE users SET is_platform_admin = true WHERE email = $1', [email]);
+      const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
+      const admin = { authorization: `Bearer ${login.body.access_token as string}` };
+      const order = await newOrder(app, m);
+      await http(app)
+        .post(`/api/v1/sandbox/payments/${String(order.pay_id)}/complete`)
+        .send({ outcome: 'succeeded' })
+        .expect(200);
+      const page = await documented(
+        'get',
+        '/api/v1/admin/orders',
+        http(app).get('/api/v1/admin/orders').query({ tenant_id: m.tenantId, limit: 1 }).set(admin),
+      );
+      expect((page.data as unknown[]).length).toBe(1);
+      await documented(
+        'get',
+        '/api/v1/admin/orders/{id}/timeline',
+        http(app)
+          .get(`/api/v1/admin/orders/${String(order.id)}/timeline`)
+          .set(admin),
+      );
+      await documented(
+        'get',
+        '/api/v1/admin/orders',
+        http(app).get('/api/v1/admin/orders').query({ sort: 'nope' }).set(admin),
       );
     });
   });

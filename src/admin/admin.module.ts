@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { AdminOrdersController } from './admin-orders.controller';
+import { AdminOrdersService } from './admin-orders.service';
 import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminTenantsService } from './admin-tenants.service';
 import { AdminUsersController } from './admin-users.controller';
@@ -10,7 +12,7 @@ import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
-  controllers: [AdminController, AdminUsersController, AdminTenantsController],
-  providers: [UserStatusService, AdminTenantsService],
+  controllers: [AdminController, AdminUsersController, AdminTenantsController, AdminOrdersController],
+  providers: [UserStatusService, AdminTenantsService, AdminOrdersService],
 })
 export class AdminModule {}

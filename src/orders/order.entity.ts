@@ -16,6 +16,12 @@ const OPEN_FOR_PAYMENT_PREDICATE =
   where: '"merchant_order_no" IS NOT NULL',
 })
 @Index('ix_orders_tenant_created', ['tenantId', 'createdAt', 'id'])
+// The platform operator's cross-tenant list (newest first) and look-ups by pay_id and order_no.
+@Index('ix_orders_created', ['createdAt', 'id'])
+@Index('ix_orders_pay_id', ['payId'], { where: '"pay_id" IS NOT NULL' })
+@Index('ix_orders_merchant_order_no_any_tenant', ['merchantOrderNo'], {
+  where: '"merchant_order_no" IS NOT NULL',
+})
 @Index('ix_orders_pending_expiry', ['expiresAt'], { where: OPEN_FOR_PAYMENT_PREDICATE })
 @Index('ix_orders_application_remaining', ['applicationId', 'createdAt'], {
   where: `"remaining_amount" > 0`,

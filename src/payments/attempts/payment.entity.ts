@@ -9,6 +9,7 @@ export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'expired' | 'ca
 @Index('ix_payments_order', ['tenantId', 'orderId'])
 @Index('ix_payments_pending', ['createdAt'], { where: `"status" = 'pending'` })
 @Index('ix_payments_provider_ref', ['provider', 'providerRef'])
+@Index('ix_payments_flagged', ['orderId'], { where: `"flag_reason" IS NOT NULL` })
 export class Payment {
   @PrimaryColumn('uuid')
   id!: string;
