@@ -324,6 +324,21 @@ describe('OpenAPI document', () => {
         '/api/v1/admin/tenants/{id}',
         api.get(`/api/v1/admin/tenants/${target.tenantId}`).set(target.auth),
       );
+      await documented(
+        'get',
+        '/api/v1/admin/users',
+        api.get('/api/v1/admin/users').query({ limit: 2 }).set(admin),
+      );
+      await documented(
+        'get',
+        '/api/v1/admin/users/{id}',
+        api.get(`/api/v1/admin/users/${target.userId}`).set(admin),
+      );
+      await documented(
+        'get',
+        '/api/v1/admin/users/{id}',
+        api.get(`/api/v1/admin/users/${randomUUID()}`).set(admin),
+      );
     });
 
     it('merchant API: keys, and its error body', async () => {

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.response';
 import type { User } from '../auth/user.entity';
-import { ApiDateTime } from '../common/api-docs';
+import { ApiDateTime, PageOf } from '../common/api-docs';
 import { isoMicros } from '../common/time';
+import { TENANT_ROLES, type TenantRole } from '../tenants/membership.entity';
 
 /** A user account as a platform operator sees it. */
 export class AdminUserResponse extends CurrentUser {
@@ -21,3 +22,26 @@ export const toAdminUserResponse = (u: User): AdminUserResponse => ({
   disabled: u.disabledAt !== null,
   disabled_at: isoMicros(u.disabledAt),
 });
+
+/** One of the user's tenant memberships. */
+export class AdminUserMembershipResponse {
+  @ApiProperty({ format: 'uuid' })
+  tenant_id!: string;
+
+  @ApiProperty({ example: 'Acme' })
+  tenant_name!: string;
+
+  @ApiProperty({ enum: TENANT_ROLES, example: 'owner' })
+  role!: TenantRole;
+}
+
+/** A user account in the operators' list and detail: its memberships, never a password hash. */
+export class AdminUserDetailResponse extends AdminUserResponse {
+  @ApiDateTime()
+  created_at!: string;
+
+  @ApiProperty({ type: [AdminUserMembershipResponse], description: 'oldest membership first' })
+  memberships!: AdminUserMembershipResponse[];
+}
+
+export class AdminUserPageResponse extends PageOf(AdminUserDetailResponse) {}

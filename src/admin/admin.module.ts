@@ -7,12 +7,13 @@ import { AdminOrdersService } from './admin-orders.service';
 import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminTenantsService } from './admin-tenants.service';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminUsersService } from './admin-users.service';
 import { AdminController } from './admin.controller';
 import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
   controllers: [AdminController, AdminUsersController, AdminTenantsController, AdminOrdersController],
-  providers: [UserStatusService, AdminTenantsService, AdminOrdersService],
+  providers: [UserStatusService, AdminUsersService, AdminTenantsService, AdminOrdersService],
 })
 export class AdminModule {}
