@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { AdminAuditController } from './admin-audit.controller';
+import { AdminAuditService } from './admin-audit.service';
 import { AdminOrdersController } from './admin-orders.controller';
 import { AdminOrdersService } from './admin-orders.service';
 import { AdminTenantsController } from './admin-tenants.controller';
@@ -12,7 +14,13 @@ import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
-  controllers: [AdminController, AdminUsersController, AdminTenantsController, AdminOrdersController],
-  providers: [UserStatusService, AdminTenantsService, AdminOrdersService],
+  controllers: [
+    AdminController,
+    AdminUsersController,
+    AdminTenantsController,
+    AdminOrdersController,
+    AdminAuditController,
+  ],
+  providers: [UserStatusService, AdminTenantsService, AdminOrdersService, AdminAuditService],
 })
 export class AdminModule {}
