@@ -387,5 +387,45 @@ describe('OpenAPI document', () => {
         http(app).get('/api/v1/admin/orders').query({ sort: 'nope' }).set(admin),
       );
     });
+
+    it('admin API: the audit log and the attention queue', async () => {
+      const email = `admin-${randomUUID()}@example.test`;
+      const password = 'admin password 1';
+      await http(app).post('/api/v1/auth/register').send({ email, password, name: 'Admin' }).expect(201);
+      await db(app).query('UPDATE users SET is_platform_admin = true WHERE email = $1', [email]);
+      const login = await http(app).post('/api/v1/auth/login').send({ email, password }).expect(200);
+      const admin = { authorization: `Bearer ${login.body.access_token as string}` };
+      // Rows of both shapes: before/after objects (a suspension) and from/to text (an FX rate).
+      const other = await newMerchant(app);
+      // A payment confirmed with another amount: flagged, in the queue.
+      const order = await newOrder(app, other);
+      await http(app)
+        .post(`/api/v1/sandbox/payments/${String(order.pay_id)}/complete`)
+        .send({ outcome: 'succeeded', amount: '1.00' })
+        .expect(200);
+      await http(app)
+        .post(`/api/v1/admin/tenants/${other.tenantId}/suspend`)
+        .set(admin)
+        .send({ reason: 'review' })
+        .expect(200);
+      await http(app).put('/api/v1/admin/fx-rates/VND/IDR').set(admin).send({ rate: '0.65' }).expect(200);
+      const page = await documented(
+        'get',
+        '/api/v1/admin/audit',
+        http(app).get('/api/v1/admin/audit').query({ limit: 2 }).set(admin),
+      );
+      expect((page.data as unknown[]).length).toBe(2);
+      const queue = await documented(
+        'get',
+        '/api/v1/admin/attention',
+        http(app).get('/api/v1/admin/attention').query({ limit: 100 }).set(admin),
+      );
+      expect((queue.data as unknown[]).length).toBeGreaterThan(0);
+      await documented(
+        'get',
+        '/api/v1/admin/audit',
+        http(app).get('/api/v1/admin/audit').query({ from: 'nope' }).set(admin),
+      );
+    });
   });
 });

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { AdminAuditController } from './admin-audit.controller';
+import { AdminAuditService } from './admin-audit.service';
 import { AdminOrdersController } from './admin-orders.controller';
 import { AdminOrdersService } from './admin-orders.service';
 import { AdminTenantsController } from './admin-tenants.controller';
@@ -13,7 +15,19 @@ import { UserStatusService } from './user-status.service';
 
 @Module({
   imports: [AuthModule, FxModule, AuditModule],
-  controllers: [AdminController, AdminUsersController, AdminTenantsController, AdminOrdersController],
-  providers: [UserStatusService, AdminUsersService, AdminTenantsService, AdminOrdersService],
+  controllers: [
+    AdminController,
+    AdminUsersController,
+    AdminTenantsController,
+    AdminOrdersController,
+    AdminAuditController,
+  ],
+  providers: [
+    UserStatusService,
+    AdminUsersService,
+    AdminTenantsService,
+    AdminOrdersService,
+    AdminAuditService,
+  ],
 })
 export class AdminModule {}

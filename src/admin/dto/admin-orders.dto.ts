@@ -19,7 +19,7 @@ const DECIMAL_TEXT = /^(?:0|[1-9]\d{0,19})(?:\.\d{1,18})?$/;
  * An ISO-8601 timestamp with a date, time and offset (`2026-01-31T10:00:00Z`) that PostgreSQL can
  * hold (years 1 to 9999): anything else would be a 500 in SQL.
  */
-function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
+export function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol): void => {
     registerDecorator({
       name: 'isTimestamp',
