@@ -86,16 +86,25 @@ describe('admin users', () => {
   });
 
   it('walks every user once, newest first, whatever the page size', async () => {
-    for (let i = 0; i < 3; i++) await newMerchant(app);
-    const all = await list({ limit: 100 }).expect(200);
+    // Other suites may add users to the same database meanwhile: walk only this test's users, found by
+    // a marker in their names.
+    const marker = `walk-${randomUUID()}`;
+    const mine: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const m = await newMerchant(app);
+      await db(app).query(`UPDATE users SET name = $2 WHERE id = $1`, [m.userId, `${marker} ${i}`]);
+      mine.push(m.userId);
+    }
+    const all = await list({ q: marker, limit: 100 }).expect(200);
     expect(all.body.has_more).toBe(false);
+    expect([...ids(all.body)].sort()).toEqual([...mine].sort());
     const created = (all.body.data as { created_at: string }[]).map((u) => u.created_at);
     expect([...created].sort().reverse()).toEqual(created);
     for (const size of [1, 2, 3]) {
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
-        const page = await list({ limit: size, ...(cursor ? { cursor } : {}) }).expect(200);
+        const page = await list({ q: marker, limit: size, ...(cursor ? { cursor } : {}) }).expect(200);
         expect(page.body.data.length).toBeLessThanOrEqual(size);
         seen.push(...ids(page.body));
         cursor = page.body.next_cursor ?? undefined;
