@@ -1,3 +1,4 @@
+import { toPage } from '../common/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -176,13 +177,7 @@ export class AdminAuditService {
         LIMIT ${p(limit + 1)}`,
       params,
     );
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data: data.map(toAuditEntry),
-      has_more: rows.length > limit,
-      next_cursor: rows.length > limit && last ? encodeCursor({ key: last.sort_key, id: last.id }) : null,
-    };
+    return toPage(rows, limit, toAuditEntry, (last) => encodeCursor({ key: last.sort_key, id: last.id }));
   }
 
   /**

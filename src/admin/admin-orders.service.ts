@@ -1,3 +1,4 @@
+import { toPage } from '../common/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUUID } from 'class-validator';
@@ -170,14 +171,9 @@ export class AdminOrdersService {
     const spec: SortSpec = { sort: f.sort ?? 'created_at', dir: f.order ?? 'desc' };
     const after = cursor ? decodeCursor(cursor, spec) : undefined;
     const rows = await this.page(f, spec, limit + 1, after);
-    const data = rows.slice(0, limit);
-    const last = data[data.length - 1];
-    return {
-      data: data.map(toAdminOrder),
-      has_more: rows.length > limit,
-      next_cursor:
-        rows.length > limit && last ? encodeCursor({ ...spec, key: last.sort_key, id: last.id }) : null,
-    };
+    return toPage(rows, limit, toAdminOrder, (last) =>
+      encodeCursor({ ...spec, key: last.sort_key, id: last.id }),
+    );
   }
 
   /** Every matching order, read `batch` rows at a time in the list's order: never all in memory. */

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
 import { AuditEntry } from '../audit/audit-entry.entity';
 import { formatAmount, Money } from '../common/money';
-import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { isoMicros } from '../common/time';
 import type { TenantRole } from '../tenants/membership.entity';
 import { TenantErrors } from '../tenants/tenants.errors';
@@ -75,14 +75,9 @@ export class AdminTenantsService {
         ORDER BY ${CREATED_MS} DESC, t.id DESC LIMIT $${params.length}`,
       params,
     );
-    const data = rows.slice(0, f.limit);
-    const last = data[data.length - 1];
-    return {
-      data: data.map(toResponse),
-      has_more: rows.length > f.limit,
-      next_cursor:
-        rows.length > f.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
-    };
+    return toPage(rows, f.limit, toResponse, (last) =>
+      encodeCursor({ createdAt: last.created_at, id: last.id }),
+    );
   }
 
   async detail(id: string): Promise<AdminTenantDetailResponse> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthErrors } from '../auth/auth.errors';
-import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { isoMicros } from '../common/time';
 import type { TenantRole } from '../tenants/membership.entity';
 import type { AdminUserDetailResponse } from './admin-user.response';
@@ -71,14 +71,9 @@ export class AdminUsersService {
         ORDER BY ${CREATED_MS} DESC, u.id DESC LIMIT $${params.length}`,
       params,
     );
-    const data = rows.slice(0, f.limit);
-    const last = data[data.length - 1];
-    return {
-      data: data.map(toResponse),
-      has_more: rows.length > f.limit,
-      next_cursor:
-        rows.length > f.limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
-    };
+    return toPage(rows, f.limit, toResponse, (last) =>
+      encodeCursor({ createdAt: last.created_at, id: last.id }),
+    );
   }
 
   async detail(id: string): Promise<AdminUserDetailResponse> {

@@ -38,3 +38,22 @@ export interface Page<T> {
   has_more: boolean;
   next_cursor: string | null;
 }
+
+/**
+ * A page from `limit + 1` rows fetched in page order: the extra row only says there is more, and the
+ * cursor is made from the page's last row.
+ */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  toItem: (row: R) => T,
+  cursorOf: (last: R) => string,
+): Page<T> {
+  const data = rows.slice(0, limit);
+  const more = rows.length > limit && data.length > 0;
+  return {
+    data: data.map(toItem),
+    has_more: rows.length > limit,
+    next_cursor: more ? cursorOf(data[data.length - 1]) : null,
+  };
+}

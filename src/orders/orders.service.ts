@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../applications/ledger.service';
-import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
 import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
@@ -77,14 +77,12 @@ export class OrdersService {
     if (f.payWay) qb.andWhere('lower(o.pay_way) = lower(:w)', { w: f.payWay });
     if (after) qb.andWhere('(o.created_at, o.id) < (:c, :i)', { c: after.createdAt, i: after.id });
     const rows = await qb.getMany();
-    const data = rows.slice(0, f.limit);
-    const last = data[data.length - 1];
-    return {
-      data,
-      has_more: rows.length > f.limit,
-      next_cursor:
-        rows.length > f.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    return toPage(
+      rows,
+      f.limit,
+      (o) => o,
+      (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }),
+    );
   }
 
   /**
