@@ -13,6 +13,7 @@ import { AddUserDisabledAt1796185423188 } from './1796185423188-AddUserDisabledA
 import { ApplicationHeldCredits1796202173191 } from './1796202173191-ApplicationHeldCredits';
 import { AdminOrderIndexes1796204347116 } from './1796204347116-AdminOrderIndexes';
 import { TenantSuspension1796300000000 } from './1796300000000-TenantSuspension';
+import { AuditRequestOrigin1796400000000 } from './1796400000000-AuditRequestOrigin';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ApplicationHeldCredits1796202173191,
   AdminOrderIndexes1796204347116,
   TenantSuspension1796300000000,
+  AuditRequestOrigin1796400000000,
 ];

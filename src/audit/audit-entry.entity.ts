@@ -22,6 +22,14 @@ export class AuditEntry {
   @Column({ type: 'jsonb' })
   data!: object;
 
+  /** The X-Request-Id of the request that made the change; null from the CLI. */
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId!: string | null;
+
+  /** The client address of that request; null from the CLI. */
+  @Column({ type: 'text', nullable: true })
+  ip!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

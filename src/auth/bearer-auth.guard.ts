@@ -5,6 +5,7 @@ import type { TenantRole } from '../tenants/membership.entity';
 import { PLATFORM_ADMIN_ONLY, PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
+import { requestOriginOf } from '../common/request-origin';
 import { passportNameOf } from './strategies/app-scoped-passport';
 import { bearerToken } from './strategies/bearer-token';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -38,7 +39,9 @@ export class BearerAuthGuard extends AuthGuard() {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     await (super.canActivate(ctx) as Promise<boolean>);
-    const principal = ctx.switchToHttp().getRequest<BearerRequest>().principal as Principal;
+    const req = ctx.switchToHttp().getRequest<BearerRequest & { id?: string; ip?: string }>();
+    const principal = req.principal as Principal;
+    principal.origin = requestOriginOf(req);
     await this.limiter.hit(principal, undefined, ctx.switchToHttp().getResponse());
     if (this.reflector.getAllAndOverride<boolean>(PLATFORM_ADMIN_ONLY, targets) && !principal.platformAdmin) {
       throw CommonErrors.forbidden('this needs a platform admin');

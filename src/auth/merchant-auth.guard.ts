@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiRateLimiter } from './api-rate-limiter';
 import type { Principal } from './principal';
+import { requestOriginOf } from '../common/request-origin';
 import { passportNameOf } from './strategies/app-scoped-passport';
 import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
 import { CommonErrors } from '../common/common.errors';
@@ -21,7 +22,9 @@ export class MerchantAuthGuard extends AuthGuard() {
 
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     await (super.canActivate(ctx) as Promise<boolean>);
-    const principal = ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal as Principal;
+    const req = ctx.switchToHttp().getRequest<{ principal?: Principal; id?: string; ip?: string }>();
+    const principal = req.principal as Principal;
+    principal.origin = requestOriginOf(req);
     await this.limiter.hit(principal, principal.apiKeyId, ctx.switchToHttp().getResponse());
     return true;
   }

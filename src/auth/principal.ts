@@ -1,3 +1,4 @@
+import type { RequestOrigin } from '../common/request-origin';
 import type { TenantRole } from '../tenants/membership.entity';
 
 /** Who is calling: resolved from a JWT or a platform token by the Bearer guard. */
@@ -12,6 +13,8 @@ export interface Principal {
    * may be created in it.
    */
   tenantSuspended?: boolean;
+  /** The request this principal came with (request id, IP), for the audit log. */
+  origin?: RequestOrigin;
   /** The merchant API key that signed the request (via `api_key`). */
   apiKeyId?: string;
 }
