@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import {
-  db,
   http,
   Merchant,
   newMember,
@@ -150,12 +149,12 @@ describe('staff order views', () => {
     expect(await ids(a, { created_from: future })).toEqual([]);
     expect(await ids(a, { created_to: future })).toHaveLength(5);
     // q: the order id, its pay_id or the merchant's order number.
-    expect(await ids(a, { q: orders.finished.id as string })).toEqual(sorted('finished'));
-    expect(await ids(a, { q: orders.pending.pay_id as string })).toEqual(sorted('pending'));
+    expect(await ids(a, { q: orders.finished.id })).toEqual(sorted('finished'));
+    expect(await ids(a, { q: orders.pending.pay_id })).toEqual(sorted('pending'));
     expect(await ids(a, { q: orderNo })).toEqual(sorted('merchant'));
     expect(await ids(a, { q: 'no-such-order' })).toEqual([]);
     // Another tenant's order is not found by any filter.
-    expect(await ids(b, { q: orders.finished.id as string })).toEqual([]);
+    expect(await ids(b, { q: orders.finished.id })).toEqual([]);
     expect(await ids(b, { q: orderNo })).toEqual([]);
     // A member reads the same list.
     expect(await ids(member, { state: 'Finished' })).toEqual(sorted('finished'));
