@@ -280,7 +280,7 @@ describe('admin orders across tenants', () => {
     for (const sort of ['created_at', 'amount'] as const) {
       const listed = await walk({ tenant_id: a.tenantId, limit: 100, sort, order: 'asc' });
       const read: AdminOrderResponse[] = [];
-      for await (const o of service.each({ tenant_id: a.tenantId, sort, order: 'asc' }, 2)) read.push(o);
+      for await (const o of service.each({}, { tenant_id: a.tenantId, sort, order: 'asc' }, 2)) read.push(o);
       expect(read).toEqual(listed);
     }
   });

@@ -28,11 +28,12 @@ export class AdminAuditController {
 
   /**
    * What needs an operator, oldest first: flagged payments not resolved, x402 settles of unknown
-   * outcome, refunds pending for more than an hour, notifications that keep failing.
+   * outcome, refunds pending for more than an hour, notifications that keep failing; `tenant_id`
+   * narrows it to one tenant.
    */
   @Get('attention')
   @ApiOkResponse({ type: AttentionListResponse })
   attention(@Query() q: AdminAttentionQueryDto): Promise<AttentionListResponse> {
-    return this.audit.attention(q.limit ?? 50);
+    return this.audit.attention({ tenantId: q.tenant_id }, q.limit ?? 50);
   }
 }

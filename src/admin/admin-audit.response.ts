@@ -94,7 +94,8 @@ export class AttentionItemResponse {
 
   @ApiProperty({
     example: '/api/v1/admin/orders/6f1c2a9e-.../timeline',
-    description: "the order's timeline on the admin API",
+    description:
+      "the order's timeline: on the admin API for operators, GET /api/v1/orders/:id/timeline for staff",
   })
   order_url!: string;
 

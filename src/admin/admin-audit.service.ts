@@ -185,7 +185,11 @@ export class AdminAuditService {
    * x402 settles of unknown outcome, refunds pending for more than an hour, and notifications given up
    * or not delivered after three attempts or more.
    */
-  async attention(limit: number): Promise<AttentionListResponse> {
+  async attention(
+    scope: { tenantId?: string },
+    limit: number,
+    orderUrl: (orderId: string) => string = (id) => `/api/v1/admin/orders/${id}/timeline`,
+  ): Promise<AttentionListResponse> {
     const rows = await this.db.query<(AttentionRow & { since_at: Date })[]>(
       `WITH items AS (
          SELECT 'payment_flagged' AS kind, p.id, p.tenant_id, p.order_id,
@@ -221,15 +225,16 @@ export class AdminAuditService {
        )
        SELECT kind, id, tenant_id, order_id, ${ts('since_at')} AS since, detail, amount, currency, attempts,
               status, last_status_code, last_error
-         FROM items ORDER BY since_at, kind, id LIMIT $1`,
-      [limit + 1],
+         FROM items WHERE ($2::uuid IS NULL OR tenant_id = $2::uuid)
+        ORDER BY since_at, kind, id LIMIT $1`,
+      [limit + 1, scope.tenantId ?? null],
     );
     const data: AttentionItemResponse[] = rows.slice(0, limit).map((r) => ({
       kind: r.kind,
       id: r.id,
       tenant_id: r.tenant_id,
       order_id: r.order_id,
-      order_url: `/api/v1/admin/orders/${r.order_id}/timeline`,
+      order_url: orderUrl(r.order_id),
       reason: attentionReason(r),
       since: r.since,
     }));

@@ -9,7 +9,7 @@ import {
   AdminOrderResponse,
   AdminOrderTimelineResponse,
 } from './admin-orders.response';
-import { AdminOrdersService } from './admin-orders.service';
+import { AdminOrdersService, OrderScope } from './admin-orders.service';
 import { csvRow } from './csv';
 import { AdminOrdersExportQueryDto, AdminOrdersQueryDto } from './dto/admin-orders.dto';
 
@@ -41,7 +41,26 @@ export const ORDER_CSV_COLUMNS: readonly (keyof AdminOrderResponse)[] = [
   'updated_at',
 ];
 
-/** Orders of every tenant, for platform operators: read-only. */
+/**
+ * The orders in `scope` matching `q` as CSV, streamed as they are read in batches (the operator's and
+ * the staff's export.csv).
+ */
+export function ordersCsv(
+  orders: AdminOrdersService,
+  scope: OrderScope,
+  q: AdminOrdersExportQueryDto,
+): StreamableFile {
+  async function* rows(): AsyncGenerator<string> {
+    yield csvRow(ORDER_CSV_COLUMNS);
+    for await (const o of orders.each(scope, q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
+  }
+  return new StreamableFile(Readable.from(rows()), {
+    type: 'text/csv; charset=utf-8',
+    disposition: 'attachment; filename="orders.csv"',
+  });
+}
+
+/** Orders of every tenant, for platform operators: read (the actions are in admin-order-actions). */
 @ApiTags('Admin')
 @ApiBearerAuth()
 @ApiErrorResponses([400, 401, 403])
@@ -55,7 +74,7 @@ export class AdminOrdersController {
   @ApiOkResponse({ type: AdminOrderPageResponse })
   list(@Query() q: AdminOrdersQueryDto): Promise<AdminOrderPageResponse> {
     const { limit, cursor, ...filters } = q;
-    return this.orders.list(filters, limit ?? 50, cursor);
+    return this.orders.list({}, filters, limit ?? 50, cursor);
   }
 
   /**
@@ -66,15 +85,7 @@ export class AdminOrdersController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
   export(@Query() q: AdminOrdersExportQueryDto): StreamableFile {
-    const orders = this.orders;
-    async function* rows(): AsyncGenerator<string> {
-      yield csvRow(ORDER_CSV_COLUMNS);
-      for await (const o of orders.each(q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
-    }
-    return new StreamableFile(Readable.from(rows()), {
-      type: 'text/csv; charset=utf-8',
-      disposition: 'attachment; filename="orders.csv"',
-    });
+    return ordersCsv(this.orders, {}, q);
   }
 
   /**
@@ -85,6 +96,6 @@ export class AdminOrdersController {
   @ApiOkResponse({ type: AdminOrderTimelineResponse })
   @ApiErrorResponses([404])
   timeline(@UuidParam() id: string): Promise<AdminOrderTimelineResponse> {
-    return this.orders.timeline(id);
+    return this.orders.timeline({}, id);
   }
 }

@@ -5,6 +5,7 @@ import { isUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { CommonErrors } from '../common/common.errors';
 import { CURRENCY_SCALE, formatAmount, Money } from '../common/money';
+import { orderFilterConditions } from '../orders/order-filters';
 import { OrderState } from '../orders/order-state';
 import { OrderErrors } from '../orders/orders.errors';
 import {
@@ -32,6 +33,14 @@ const money = (currency: string | null, text: string): string =>
   currency !== null && CURRENCY_SCALE[currency] !== undefined
     ? formatAmount(currency, new Money(text))
     : decimal(text);
+
+/**
+ * Whose orders: `tenantId` set (a merchant's staff: their own tenant, whatever the filters say), or
+ * unset (a platform operator: every tenant, the `tenant_id` filter may narrow it).
+ */
+export interface OrderScope {
+  tenantId?: string;
+}
 
 /** The sort: a key column and a direction; id breaks ties in the same direction. */
 interface SortSpec {
@@ -167,21 +176,30 @@ export class AdminOrdersService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** One page, in the given sort, after `cursor` (keyset on (key, id): stable under ties). */
-  async list(f: AdminOrdersExportQueryDto, limit: number, cursor?: string): Promise<AdminOrderPage> {
+  async list(
+    scope: OrderScope,
+    f: AdminOrdersExportQueryDto,
+    limit: number,
+    cursor?: string,
+  ): Promise<AdminOrderPage> {
     const spec: SortSpec = { sort: f.sort ?? 'created_at', dir: f.order ?? 'desc' };
     const after = cursor ? decodeCursor(cursor, spec) : undefined;
-    const rows = await this.page(f, spec, limit + 1, after);
+    const rows = await this.page(scope, f, spec, limit + 1, after);
     return toPage(rows, limit, toAdminOrder, (last) =>
       encodeCursor({ ...spec, key: last.sort_key, id: last.id }),
     );
   }
 
   /** Every matching order, read `batch` rows at a time in the list's order: never all in memory. */
-  async *each(f: AdminOrdersExportQueryDto, batch = 500): AsyncGenerator<AdminOrderResponse> {
+  async *each(
+    scope: OrderScope,
+    f: AdminOrdersExportQueryDto,
+    batch = 500,
+  ): AsyncGenerator<AdminOrderResponse> {
     const spec: SortSpec = { sort: f.sort ?? 'created_at', dir: f.order ?? 'desc' };
     let after: OrderCursor | undefined;
     for (;;) {
-      const rows = await this.page(f, spec, batch, after);
+      const rows = await this.page(scope, f, spec, batch, after);
       for (const r of rows) yield toAdminOrder(r);
       const last = rows[rows.length - 1];
       if (rows.length < batch || !last) return;
@@ -190,6 +208,7 @@ export class AdminOrdersService {
   }
 
   private async page(
+    scope: OrderScope,
     f: AdminOrdersExportQueryDto,
     spec: SortSpec,
     limit: number,
@@ -200,25 +219,8 @@ export class AdminOrdersService {
       params.push(v);
       return `$${params.length}`;
     };
-    const where: string[] = [];
-    if (f.tenant_id) where.push(`o.tenant_id = ${p(f.tenant_id)}`);
-    if (f.id) where.push(`o.id = ${p(f.id)}`);
-    if (f.state) where.push(`o.state = ${p(f.state)}`);
-    if (f.pay_way) where.push(`lower(o.pay_way) = lower(${p(f.pay_way)})`);
-    if (f.provider)
-      where.push(
-        `EXISTS (SELECT 1 FROM payments pp WHERE pp.tenant_id = o.tenant_id AND pp.order_id = o.id AND lower(pp.provider) = lower(${p(f.provider)}))`,
-      );
-    if (f.created_from) where.push(`o.created_at >= ${p(f.created_from)}::timestamptz`);
-    if (f.created_to) where.push(`o.created_at < ${p(f.created_to)}::timestamptz`);
-    if (f.amount_min) where.push(`o.price >= ${p(f.amount_min)}::numeric`);
-    if (f.amount_max) where.push(`o.price <= ${p(f.amount_max)}::numeric`);
-    if (f.pay_id) where.push(`o.pay_id = ${p(f.pay_id)}`);
-    if (f.order_no) where.push(`o.merchant_order_no = ${p(f.order_no)}`);
-    if (f.flagged !== undefined)
-      where.push(
-        `${f.flagged === 'true' ? '' : 'NOT '}EXISTS (SELECT 1 FROM payments fp WHERE fp.order_id = o.id AND fp.flag_reason IS NOT NULL)`,
-      );
+    const where = orderFilterConditions(f, p);
+    if (scope.tenantId) where.push(`o.tenant_id = ${p(scope.tenantId)}`);
     const col = SORT_COLUMN[spec.sort];
     const dir = spec.dir === 'asc' ? 'ASC' : 'DESC';
     if (after)
@@ -234,13 +236,24 @@ export class AdminOrdersService {
     );
   }
 
-  /** Everything about one order of any tenant, in one read; 404 when there is no such order. */
-  async timeline(id: string): Promise<AdminOrderTimelineResponse> {
+  /** One order as the list shows it, in the scope; 404 when there is no such order there. */
+  async get(scope: OrderScope, id: string): Promise<AdminOrderResponse> {
+    return toAdminOrder(await this.row(scope, id));
+  }
+
+  private async row(scope: OrderScope, id: string): Promise<OrderRow> {
     const [order] = await this.db.query<OrderRow[]>(
-      `SELECT ${ORDER_COLUMNS}, '' AS sort_key FROM orders o WHERE o.id = $1`,
-      [id],
+      `SELECT ${ORDER_COLUMNS}, '' AS sort_key FROM orders o
+        WHERE o.id = $1 AND ($2::uuid IS NULL OR o.tenant_id = $2::uuid)`,
+      [id, scope.tenantId ?? null],
     );
     if (!order) throw OrderErrors.order_not_found('order not found');
+    return order;
+  }
+
+  /** Everything about one order in the scope, in one read; 404 when there is no such order there. */
+  async timeline(scope: OrderScope, id: string): Promise<AdminOrderTimelineResponse> {
+    const order = await this.row(scope, id);
     // $1 the order, $2 its tenant (the tables' indexes lead with tenant_id).
     const q = <T>(sql: string, params: unknown[] = [id, order.tenant_id]): Promise<T[]> =>
       this.db.query<T[]>(sql, params);
@@ -285,11 +298,12 @@ export class AdminOrdersService {
           WHERE n.tenant_id = $2 AND n.order_id = $1 ORDER BY a.attempted_at, a.attempt`,
       ),
     ]);
-    // Audit rows name their target: the order, one of its payments or one of its refunds.
+    // Audit rows name their target: the order, one of its payments, refunds or notifications.
     const targets = [
       `order:${id}`,
       ...payments.map((p) => `payment:${p.id}`),
       ...refunds.map((r) => `refund:${r.id}`),
+      ...notifications.map((n) => `notification:${n.id}`),
     ];
     const audit = await q<TimelineAuditEntry>(
       `SELECT id::text AS id, actor_id, action, target, data, ${ts('created_at')} AS created_at

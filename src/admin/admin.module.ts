@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { FxModule } from '../fx/fx.module';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { OrdersModule } from '../orders/orders.module';
+import { PaymentsModule } from '../payments/payments.module';
+import { AdminOrderActionsController } from './admin-order-actions.controller';
+import { StaffOrdersController } from './staff-orders.controller';
 import { AdminAuditController } from './admin-audit.controller';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminOrdersController } from './admin-orders.controller';
@@ -14,13 +19,15 @@ import { AdminController } from './admin.controller';
 import { UserStatusService } from './user-status.service';
 
 @Module({
-  imports: [AuthModule, FxModule, AuditModule],
+  imports: [AuthModule, FxModule, AuditModule, OrdersModule, PaymentsModule, NotificationsModule],
   controllers: [
     AdminController,
     AdminUsersController,
     AdminTenantsController,
     AdminOrdersController,
     AdminAuditController,
+    AdminOrderActionsController,
+    StaffOrdersController,
   ],
   providers: [
     UserStatusService,

@@ -39,6 +39,6 @@ export class NotificationsController {
   @ApiCreatedResponse({ type: NotificationResponse, description: 'queued again' })
   @ApiErrorResponses([403, 404])
   async resend(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<NotificationResponse> {
-    return toNotificationResponse(await this.notifications.resend(p.tenantId, id));
+    return toNotificationResponse(await this.notifications.resend(p, { tenantId: p.tenantId }, id));
   }
 }

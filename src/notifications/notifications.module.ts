@@ -24,6 +24,6 @@ import { NotificationAttempt } from './notification-attempt.entity';
     TenantUrlClient,
     { provide: ORDER_STATE_LISTENER, useExisting: NotificationsService },
   ],
-  exports: [JobQueue, ORDER_STATE_LISTENER, TenantUrlClient],
+  exports: [JobQueue, ORDER_STATE_LISTENER, TenantUrlClient, NotificationsService],
 })
 export class NotificationsModule {}

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
@@ -220,15 +221,29 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     );
   }
 
-  /** Send a notification again now (a delivered one too: the merchant asked for it). */
-  async resend(tenantId: string, id: string): Promise<Notification> {
-    const n = await this.db.getRepository(Notification).findOne({ where: { tenantId, id } });
+  /**
+   * Send a notification again now (a delivered one too: the merchant asked for it), audited
+   * (`notification.resend`) in the same transaction. `scope.tenantId`: a merchant's staff see only
+   * their tenant's notifications; unset, a platform operator reaches any tenant's.
+   */
+  async resend(actor: AuditActor, scope: { tenantId?: string }, id: string): Promise<Notification> {
+    const n = await this.db
+      .getRepository(Notification)
+      .findOne({ where: scope.tenantId ? { tenantId: scope.tenantId, id } : { id } });
     if (!n) throw NotificationErrors.notification_not_found('notification not found');
     await this.db.transaction(async (m) => {
       await m.query(`UPDATE notifications SET status = 'pending', next_attempt_at = now() WHERE id = $1`, [
         id,
       ]);
       await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+      await recordAudit(m, actor, {
+        tenantId: n.tenantId,
+        action: 'notification.resend',
+        target: `notification:${id}`,
+        before: { status: n.status, attempts: n.attempts },
+        after: { status: 'pending' },
+        data: { order_id: n.orderId, event: n.event },
+      });
     });
     return (await this.db.getRepository(Notification).findOne({ where: { id } })) as Notification;
   }

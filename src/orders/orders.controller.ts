@@ -19,13 +19,8 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderPageResponse })
   @ApiErrorResponses([400])
   async list(@CurrentPrincipal() p: Principal, @Query() q: ListOrdersQueryDto): Promise<OrderPageResponse> {
-    const page = await this.orders.list(p.tenantId, {
-      applicationId: q.application_id,
-      state: q.state,
-      payWay: q.pay_way,
-      limit: q.limit ?? 50,
-      cursor: q.cursor,
-    });
+    const { limit, cursor, ...filters } = q;
+    const page = await this.orders.list(p.tenantId, { ...filters, limit: limit ?? 50, cursor });
     return { ...page, data: page.data.map(toOrderResponse) };
   }
 

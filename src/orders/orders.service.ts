@@ -2,17 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../applications/ledger.service';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { InsertBatch } from '../common/sql';
 import { Order } from './order.entity';
+import { orderFilterConditions, OrderSearchFilters } from './order-filters';
 import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
 import { OrderErrors } from './orders.errors';
 
-export interface OrderFilters {
-  applicationId?: string;
-  state?: string;
-  payWay?: string;
+/** GET /api/v1/orders: the list filters (order-filters.ts, never tenant_id: the caller's tenant) and a page. */
+export interface OrderFilters extends Omit<OrderSearchFilters, 'tenant_id'> {
   limit: number;
   cursor?: string;
 }
@@ -72,9 +72,15 @@ export class OrdersService {
       .orderBy('o.created_at', 'DESC')
       .addOrderBy('o.id', 'DESC')
       .take(f.limit + 1);
-    if (f.applicationId) qb.andWhere('o.application_id = :a', { a: f.applicationId });
-    if (f.state) qb.andWhere('o.state = :s', { s: f.state });
-    if (f.payWay) qb.andWhere('lower(o.pay_way) = lower(:w)', { w: f.payWay });
+    const params: Record<string, unknown> = {};
+    const name = (v: unknown): string => {
+      const key = `f${Object.keys(params).length}`;
+      params[key] = v;
+      return `:${key}`;
+    };
+    // limit and cursor are no filters: orderFilterConditions reads only the filter keys.
+    for (const cond of orderFilterConditions(f, name)) qb.andWhere(cond);
+    qb.setParameters(params);
     if (after) qb.andWhere('(o.created_at, o.id) < (:c, :i)', { c: after.createdAt, i: after.id });
     const rows = await qb.getMany();
     return toPage(
@@ -85,15 +91,39 @@ export class OrdersService {
     );
   }
 
+  /** The tenant of an order of any tenant (an operator's action names only the order); 404 when none. */
+  async tenantOf(id: string): Promise<string> {
+    const [row] = await this.db.query<{ tenant_id: string }[]>('SELECT tenant_id FROM orders WHERE id = $1', [
+      id,
+    ]);
+    if (!row) throw OrderErrors.order_not_found('order not found');
+    return row.tenant_id;
+  }
+
   /**
    * Cancel a Pending order. A payment that still arrives later moves it to Paid: money is never dropped.
-   * `mayCancel` (e.g. assertMayActOnOrder) sees the locked order first and may refuse.
+   * `mayCancel` (e.g. assertMayActOnOrder) sees the locked order first and may refuse. With `actor`
+   * (an operator or a merchant's staff), one `order.cancel` audit row is written in the same transaction.
    */
-  async cancel(tenantId: string, id: string, mayCancel?: (order: Order) => void): Promise<Order> {
+  async cancel(
+    tenantId: string,
+    id: string,
+    mayCancel?: (order: Order) => void,
+    actor?: AuditActor,
+  ): Promise<Order> {
     return this.db.transaction(async (m) => {
       const order = await this.lock(m, tenantId, id);
       mayCancel?.(order);
+      const from = order.state;
       await this.transitions.move(m, order, OrderState.Cancelled, 'cancelled by the merchant');
+      if (actor)
+        await recordAudit(m, actor, {
+          tenantId,
+          action: 'order.cancel',
+          target: `order:${order.id}`,
+          before: { state: from },
+          after: { state: order.state },
+        });
       return order;
     });
   }

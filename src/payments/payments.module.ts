@@ -34,6 +34,7 @@ import { SANDBOX_CHARGES } from './providers/sandbox/sandbox.provider';
 import { X402_SETTLEMENTS } from './providers/x402/x402.provider';
 import { OperatorResolutionService } from './reconciliation/operator-resolution.service';
 import { OrderCancelController } from './reconciliation/order-cancel.controller';
+import { OrderReconcileService } from './reconciliation/order-reconcile.service';
 import { OrderCancellationService } from './reconciliation/order-cancellation.service';
 import { OrderExpirySweeper } from './reconciliation/order-expiry.sweeper';
 import { PaymentQueryService } from './reconciliation/payment-query.service';
@@ -113,9 +114,10 @@ const ADAPTERS = PROVIDERS.map((p) => p.adapter);
     OrderExpirySweeper,
     OrderCancellationService,
     OperatorResolutionService,
+    OrderReconcileService,
     // merchant/
     MerchantPaymentsService,
   ],
-  exports: [PaymentLookup, ProviderRegistry],
+  exports: [PaymentLookup, ProviderRegistry, RefundsService, OrderCancellationService, OrderReconcileService],
 })
 export class PaymentsModule {}

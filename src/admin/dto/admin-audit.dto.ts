@@ -42,8 +42,8 @@ export class AdminAuditQueryDto extends ListQueryDto {
   to?: string;
 }
 
-/** The needs-attention queue: its size. */
-export class AdminAttentionQueryDto {
+/** The needs-attention queue of a merchant's staff (their own tenant): its size. */
+export class AttentionQueryDto {
   /** Items, 1-100 (default 50), oldest first. */
   @IsOptional()
   @Type(() => Number)
@@ -51,4 +51,12 @@ export class AdminAttentionQueryDto {
   @Min(1)
   @Max(100)
   limit?: number;
+}
+
+/** The operator's needs-attention queue: its size, and optionally one tenant. */
+export class AdminAttentionQueryDto extends AttentionQueryDto {
+  /** Only this tenant's items. */
+  @IsOptional()
+  @IsUUID()
+  tenant_id?: string;
 }

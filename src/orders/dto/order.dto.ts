@@ -1,7 +1,8 @@
-import { IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, Validate } from 'class-validator';
+import { IntersectionType } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, Validate } from 'class-validator';
 import { IsDecimalLike } from '../../common/decimal-like.validator';
 import { ListQueryDto } from '../../common/list-query.dto';
-import { ORDER_STATES } from '../order-state';
+import { OrderSearchFiltersDto } from './order-search.dto';
 
 export class CreateOrderDto {
   /** The application to recharge. */
@@ -41,17 +42,5 @@ export class CreateOrderDto {
   redirect_url?: string;
 }
 
-export class ListOrdersQueryDto extends ListQueryDto {
-  @IsOptional()
-  @IsUUID()
-  application_id?: string;
-
-  @IsOptional()
-  @IsIn(ORDER_STATES)
-  state?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
-  pay_way?: string;
-}
+/** GET /api/v1/orders: the order list's filters (all optional, additive) and a page. */
+export class ListOrdersQueryDto extends IntersectionType(ListQueryDto, OrderSearchFiltersDto) {}

@@ -24,7 +24,7 @@ export class OrderCancelController {
   @ApiOkResponse({ type: OrderResponse, description: 'the order, now Cancelled' })
   @ApiErrorResponses([400, 401, 403, 404, 409])
   async cancel(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<OrderResponse> {
-    const order = await this.reconciliation.cancelOrder(p.tenantId, id, (o) => assertMayActOnOrder(p, o));
+    const order = await this.reconciliation.cancelOrder(p.tenantId, id, (o) => assertMayActOnOrder(p, o), p);
     return toOrderResponse(order);
   }
 }

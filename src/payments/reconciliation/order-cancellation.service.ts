@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { AuditActor } from '../../audit/audit-log';
 import type { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
 import { AttemptCloser } from '../attempts/attempt-closer.service';
@@ -20,10 +21,17 @@ export class OrderCancellationService {
    * Cancel a Pending order (platform cancel, merchant close), then close its open attempts at their
    * providers, so the payer can no longer pay them. Best effort: an attempt the provider could not be
    * told about stays pending and reconciliation keeps asking; money that still arrives moves the
-   * order to Paid (never dropped).
+   * order to Paid (never dropped). `tenantId`: the caller's own tenant for its staff, the order's
+   * tenant for a platform operator. With `actor` (an operator or staff), the cancel is audited
+   * (`order.cancel`, in the cancel's transaction).
    */
-  async cancelOrder(tenantId: string, orderId: string, mayCancel?: (order: Order) => void): Promise<Order> {
-    let order = await this.orders.cancel(tenantId, orderId, mayCancel);
+  async cancelOrder(
+    tenantId: string,
+    orderId: string,
+    mayCancel?: (order: Order) => void,
+    actor?: AuditActor,
+  ): Promise<Order> {
+    let order = await this.orders.cancel(tenantId, orderId, mayCancel, actor);
     for (const p of await this.closer.openAttempts(tenantId, orderId)) {
       if (!(await this.query.closeAtProvider(p))) continue;
       // Closing a session that was paid a moment ago is no error at most providers: ask, so a

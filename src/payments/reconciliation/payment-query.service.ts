@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { OpenAttempt, refOf } from '../attempts/open-attempt';
 import { PaymentEventsService } from '../events/payment-events.service';
@@ -29,9 +29,14 @@ export class PaymentQueryService {
 
   /**
    * Ask the provider about one pending attempt and apply a final answer through the event path.
-   * `unknown` when the provider could not be asked (unreachable, not configured any more).
+   * `unknown` when the provider could not be asked (unreachable, not configured any more). `within`
+   * runs in the event's transaction when the answer is recorded (not for a duplicate): an audit row.
    */
-  async checkPayment(p: PendingPayment, source: string): Promise<PaymentVerdict> {
+  async checkPayment(
+    p: PendingPayment,
+    source: string,
+    within?: (m: EntityManager) => Promise<unknown>,
+  ): Promise<PaymentVerdict> {
     const provider = this.registry.get(p.provider);
     let status;
     try {
@@ -54,7 +59,7 @@ export class PaymentQueryService {
       currency: status.currency,
       payload: { source, status },
     };
-    await this.events.applyEvent(p.tenant_id, p.provider, event);
+    await this.events.applyEvent(p.tenant_id, p.provider, event, within);
     if (outcome !== 'succeeded') return outcome;
     // A flagged charge (wrong amount or currency) does not pay the order: only a succeeded attempt does.
     const [row] = await this.db.query<{ status: string }[]>('SELECT status FROM payments WHERE id = $1', [

@@ -15,7 +15,7 @@ import { UuidParam } from '../../common/uuid-param';
 import { CreateRefundDto } from './refund.dto';
 import { RefundListResponse, RefundResponse, toRefundResponse } from './refund.response';
 import { RefundsService } from './refunds.service';
-import { PaymentErrors } from '../payments.errors';
+import { checkIdempotencyKey, refundReply } from './refund-http';
 
 @ApiTags('Refunds')
 @ApiBearerAuth()
@@ -42,13 +42,8 @@ export class RefundsController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<RefundResponse> {
-    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw PaymentErrors.invalid_idempotency_key('Idempotency-Key must be 1-255 printable ASCII characters');
-    }
-    const { refund, replayed } = await this.refunds.create(p, orderId, dto, key);
-    res.status(refund.status === 'pending' ? 202 : replayed ? 200 : 201);
-    if (replayed) res.header('Idempotent-Replayed', 'true');
-    return toRefundResponse(refund);
+    checkIdempotencyKey(key);
+    return refundReply(res, await this.refunds.create(p, p.tenantId, orderId, dto, key));
   }
 
   @Get()

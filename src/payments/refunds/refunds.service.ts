@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../../applications/ledger.service';
+import { recordAudit } from '../../audit/audit-log';
 import type { Principal } from '../../auth/principal';
 import { CREDIT_SCALE, formatAmount, Money, MoneyError, parseAmount, roundTo } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
@@ -60,23 +61,28 @@ export class RefundsService {
     private readonly settlement: RefundSettlementService,
   ) {}
 
+  /**
+   * Refund an order of `tenantId`: the caller's own tenant for its staff, the order's tenant for a
+   * platform operator (OrdersService.tenantOf). `p` is who asks: the force rule and the audit row.
+   */
   async create(
     p: Principal,
+    tenantId: string,
     orderId: string,
     req: RefundRequest,
     idempotencyKey?: string,
   ): Promise<{ refund: Refund; replayed: boolean }> {
     const requestHash = hashRequest(orderId, req);
     if (idempotencyKey) {
-      const seen = await this.replay(p.tenantId, idempotencyKey, requestHash);
+      const seen = await this.replay(tenantId, idempotencyKey, requestHash);
       if (seen) return { refund: seen, replayed: true };
     }
     if (req.force && !p.platformAdmin)
       throw CommonErrors.forbidden('only a platform admin may force a refund past the balance');
-    const order = await this.orders.get(p.tenantId, orderId);
-    const payment = await this.succeededPayment(p.tenantId, orderId);
+    const order = await this.orders.get(tenantId, orderId);
+    const payment = await this.succeededPayment(tenantId, orderId);
     const provider = this.registry.get(payment.provider);
-    const ctx = await this.registry.contextFor(p.tenantId, payment.provider);
+    const ctx = await this.registry.contextFor(tenantId, payment.provider);
     if (!provider?.refund || !ctx)
       throw RefundErrors.refund_unsupported(`${payment.provider} payments cannot be refunded here`);
 
@@ -84,11 +90,11 @@ export class RefundsService {
     let refund: Refund;
     try {
       refund = await this.db.transaction((m) =>
-        this.reserve(m, p, order, payment, req, idempotencyKey, requestHash),
+        this.reserve(m, p, tenantId, order, payment, req, idempotencyKey, requestHash),
       );
     } catch (err) {
       if (idempotencyKey && isUniqueViolation(err)) {
-        const seen = await this.replay(p.tenantId, idempotencyKey, requestHash);
+        const seen = await this.replay(tenantId, idempotencyKey, requestHash);
         if (seen) return { refund: seen, replayed: true };
       }
       throw err;
@@ -109,16 +115,17 @@ export class RefundsService {
       }
       // No answer, or not a clear one: the money may have moved. Pending until reconciliation knows.
       this.logger.warn(`refund ${refund.id} at ${payment.provider}: outcome unknown: ${String(err)}`);
-      return { refund: await this.get(p.tenantId, refund.id), replayed: false };
+      return { refund: await this.get(tenantId, refund.id), replayed: false };
     }
     // The provider may answer with a refund already recorded (same refund number): that refund.
     const settledAs = await this.settlement.settle(refund.id, result);
-    return { refund: await this.get(p.tenantId, settledAs), replayed: settledAs !== refund.id };
+    return { refund: await this.get(tenantId, settledAs), replayed: settledAs !== refund.id };
   }
 
   private async reserve(
     m: EntityManager,
     p: Principal,
+    tenantId: string,
     unlocked: Order,
     payment: Payment,
     req: RefundRequest,
@@ -127,9 +134,9 @@ export class RefundsService {
   ): Promise<Refund> {
     // The application's balance row first, then the order (see the class comment).
     const spendable = unlocked.applicationId
-      ? await this.ledger.lockBalance(m, p.tenantId, unlocked.applicationId)
+      ? await this.ledger.lockBalance(m, tenantId, unlocked.applicationId)
       : null;
-    const order = await this.orders.lock(m, p.tenantId, unlocked.id);
+    const order = await this.orders.lock(m, tenantId, unlocked.id);
     if (!canRefund(order.state))
       throw RefundErrors.order_not_refundable(`the order is ${order.state} and cannot be refunded`);
     const price = new Money(order.price);
@@ -188,7 +195,7 @@ export class RefundsService {
     }
     const refund = m.create(Refund, {
       id: randomUUID(),
-      tenantId: p.tenantId,
+      tenantId,
       orderId: order.id,
       paymentId: payment.id,
       provider: payment.provider,
@@ -207,8 +214,22 @@ export class RefundsService {
       createdBy: p.userId,
     });
     await m.insert(Refund, refund);
+    await recordAudit(m, p, {
+      tenantId,
+      action: 'refund.create',
+      target: `refund:${refund.id}`,
+      after: {
+        order_id: order.id,
+        payment_id: payment.id,
+        amount: refund.amount,
+        currency: refund.currency,
+        credits: refund.credits,
+        forced,
+      },
+      data: { reason: req.reason },
+    });
     if (order.applicationId)
-      await this.ledger.holdCredits(m, { tenantId: p.tenantId, applicationId: order.applicationId, credits });
+      await this.ledger.holdCredits(m, { tenantId, applicationId: order.applicationId, credits });
     return refund;
   }
 
