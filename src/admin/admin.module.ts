@@ -11,6 +11,8 @@ import { AdminTenantsService } from './admin-tenants.service';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 import { AdminController } from './admin.controller';
+import { AdminDashboardController, DashboardController } from './dashboard.controller';
+import { DashboardService } from './dashboard.service';
 import { UserStatusService } from './user-status.service';
 
 @Module({
@@ -21,6 +23,8 @@ import { UserStatusService } from './user-status.service';
     AdminTenantsController,
     AdminOrdersController,
     AdminAuditController,
+    AdminDashboardController,
+    DashboardController,
   ],
   providers: [
     UserStatusService,
@@ -28,6 +32,7 @@ import { UserStatusService } from './user-status.service';
     AdminTenantsService,
     AdminOrdersService,
     AdminAuditService,
+    DashboardService,
   ],
 })
 export class AdminModule {}
