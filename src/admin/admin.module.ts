@@ -16,6 +16,8 @@ import { AdminTenantsService } from './admin-tenants.service';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 import { AdminController } from './admin.controller';
+import { AdminDashboardController, DashboardController } from './dashboard.controller';
+import { DashboardService } from './dashboard.service';
 import { UserStatusService } from './user-status.service';
 
 @Module({
@@ -28,6 +30,8 @@ import { UserStatusService } from './user-status.service';
     AdminAuditController,
     AdminOrderActionsController,
     StaffOrdersController,
+    AdminDashboardController,
+    DashboardController,
   ],
   providers: [
     UserStatusService,
@@ -35,6 +39,7 @@ import { UserStatusService } from './user-status.service';
     AdminTenantsService,
     AdminOrdersService,
     AdminAuditService,
+    DashboardService,
   ],
 })
 export class AdminModule {}
