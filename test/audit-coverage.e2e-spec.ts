@@ -132,6 +132,55 @@ describe('audit coverage of staff and operator writes', () => {
     });
   });
 
+  describe('details', () => {
+    it('a provider account update records the names of the changed credential fields only', async () => {
+      const f = await newMerchant(app);
+      const put = (credentials: Record<string, string>, rid: string) =>
+        http(app)
+          .put('/api/v1/providers/stripe')
+          .set(f.auth)
+          .set('X-Request-Id', rid)
+          .send({ enabled: true, mode: 'test', credentials })
+          .expect(200);
+      await put(
+        { secret_key: 'sk_test_51firstsecretvalue', webhook_secret: 'whsec_first_value' },
+        randomUUID(),
+      );
+      const rid = randomUUID();
+      await put({ secret_key: 'sk_test_51firstsecretvalue', webhook_secret: 'whsec_second_value' }, rid);
+      const [row] = await rowsOfRequest(rid);
+      expect(row).toMatchObject({
+        action: 'provider_account.update',
+        before: { provider: 'stripe', enabled: true, mode: 'test' },
+        after: { provider: 'stripe', enabled: true, mode: 'test' },
+        data: { changed_fields: ['webhook_secret'] },
+      });
+      expect(JSON.stringify(row)).not.toMatch(/sk_test_51first|whsec_(first|second)/);
+    });
+
+    it('a write that changes nothing writes no row', async () => {
+      const f = await newMerchant(app);
+      const key = (await http(app).post('/api/v1/api-keys').set(f.auth).send({ name: 'k' }).expect(201)).body
+        .id as string;
+      await http(app).delete(`/api/v1/api-keys/${key}`).set(f.auth).expect(200);
+      await http(app)
+        .patch('/api/v1/tenant/settings')
+        .set(f.auth)
+        .send({ order_ttl_seconds: 600 })
+        .expect(200);
+      const before = await rowsOfActor(f.userId);
+      await http(app).delete(`/api/v1/api-keys/${key}`).set(f.auth).expect(200);
+      await http(app)
+        .patch('/api/v1/tenant/settings')
+        .set(f.auth)
+        .send({ order_ttl_seconds: 600 })
+        .expect(200);
+      await http(app).patch('/api/v1/tenant/settings').set(f.auth).send({}).expect(200);
+      await http(app).patch(`/api/v1/packages/${f.packageId}`).set(f.auth).send({ active: true }).expect(200);
+      expect(await rowsOfActor(f.userId)).toBe(before);
+    });
+  });
+
   /**
    * A write whose transaction fails after its audit row was inserted: a deferred constraint trigger,
    * installed here on the target table for this test's marked value only, raises at COMMIT (so after
