@@ -134,8 +134,26 @@ describe('admin audit log and attention queue', () => {
     it('filters by tenant, action, target and date range', async () => {
       const actions = async (q: Record<string, string>): Promise<string[]> =>
         ((await audit({ limit: 100, ...q }).expect(200)).body.data as Row[]).map((r) => r.action as string);
-      expect(await actions({ tenant_id: a.tenantId })).toEqual(['tenant.unsuspend', 'tenant.suspend']);
-      expect(await actions({ tenant_id: b.tenantId })).toEqual(['tenant.suspend']);
+      // The tenant's own staff writes are there too (newMerchant created its application and package).
+      expect(await actions({ tenant_id: a.tenantId })).toEqual([
+        'tenant.unsuspend',
+        'tenant.suspend',
+        'package.create',
+        'application.create',
+      ]);
+      expect(await actions({ tenant_id: b.tenantId })).toEqual([
+        'tenant.suspend',
+        'package.create',
+        'application.create',
+      ]);
+      expect(await actions({ tenant_id: a.tenantId, actor_id: adminId })).toEqual([
+        'tenant.unsuspend',
+        'tenant.suspend',
+      ]);
+      expect(await actions({ tenant_id: a.tenantId, actor_id: a.userId })).toEqual([
+        'package.create',
+        'application.create',
+      ]);
       expect(await actions({ tenant_id: a.tenantId, action: 'tenant.suspend' })).toEqual(['tenant.suspend']);
       expect(await actions({ actor_id: adminId, action: 'user.disable' })).toEqual(['user.disable']);
       expect(await actions({ target_type: 'user', target_id: member.userId })).toEqual(['user.disable']);
@@ -149,10 +167,11 @@ describe('admin audit log and attention queue', () => {
       await db(app).query(
         `UPDATE audit_log SET created_at = CASE action WHEN 'tenant.suspend' THEN '2026-01-01T10:00:00Z'::timestamptz
                                                        ELSE '2026-01-02T10:00:00Z'::timestamptz END
-          WHERE tenant_id = $1`,
-        [a.tenantId],
+          WHERE tenant_id = $1 AND actor_id = $2`,
+        [a.tenantId, adminId],
       );
-      const inRange = (from: string, to: string) => actions({ tenant_id: a.tenantId, from, to });
+      const inRange = (from: string, to: string) =>
+        actions({ tenant_id: a.tenantId, actor_id: adminId, from, to });
       expect(await inRange('2026-01-01T10:00:00Z', '2026-01-02T10:00:00Z')).toEqual(['tenant.suspend']);
       expect(await inRange('2026-01-01T10:00:00.000001Z', '2026-01-03T00:00:00Z')).toEqual([
         'tenant.unsuspend',

@@ -57,6 +57,23 @@ export class AdminAuditEntryResponse {
   })
   data!: Record<string, unknown>;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '0f8c6d3e-1b2a-4c5d-9e8f-7a6b5c4d3e2f',
+    description: 'the X-Request-Id of the request that made the change; null from the CLI or older rows',
+  })
+  request_id!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '203.0.113.7',
+    description:
+      "the client's address (as TRUST_PROXY lets the server see it); null from the CLI or older rows",
+  })
+  ip!: string | null;
+
   @ApiDateTime()
   created_at!: string;
 }

@@ -56,6 +56,8 @@ interface AuditRow {
   action: string;
   target: string;
   data: unknown;
+  request_id: string | null;
+  ip: string | null;
   created_at: string;
 }
 
@@ -84,6 +86,8 @@ function toAuditEntry(r: AuditRow): AdminAuditEntryResponse {
     before: stored(data, ['before', 'from']),
     after: stored(data, ['after', 'to']),
     data,
+    request_id: r.request_id,
+    ip: r.ip,
     created_at: r.created_at,
   };
 }
@@ -163,12 +167,13 @@ export class AdminAuditService {
     else if (f.target_type) where.push(`starts_with(a.target, ${p(`${f.target_type}:`)})`);
     else if (f.target_id !== undefined)
       where.push(`substr(a.target, strpos(a.target, ':') + 1) = ${p(f.target_id)}`);
+    if (f.request_id) where.push(`a.request_id = ${p(f.request_id)}`);
     if (f.from) where.push(`a.created_at >= ${p(f.from)}::timestamptz`);
     if (f.to) where.push(`a.created_at < ${p(f.to)}::timestamptz`);
     if (after) where.push(`(a.created_at, a.id) < (${p(after.key)}::timestamptz, ${p(after.id)}::bigint)`);
     const rows = await this.db.query<(AuditRow & { sort_key: string })[]>(
       `SELECT a.id::text AS id, a.actor_id, u.email AS actor_email, a.tenant_id, t.name AS tenant_name,
-              a.action, a.target, a.data, ${ts('a.created_at')} AS created_at, ${ts('a.created_at')} AS sort_key
+              a.action, a.target, a.data, a.request_id, a.ip, ${ts('a.created_at')} AS created_at, ${ts('a.created_at')} AS sort_key
          FROM audit_log a
          LEFT JOIN users u ON u.id = a.actor_id
          LEFT JOIN tenants t ON t.id = a.tenant_id

@@ -52,7 +52,7 @@ export class AdminUsersController {
   @ApiOkResponse({ type: AdminUserResponse })
   @ApiErrorResponses([404, 409])
   async disable(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<AdminUserResponse> {
-    return toAdminUserResponse(await this.users.setDisabled(p.userId, id, true));
+    return toAdminUserResponse(await this.users.setDisabled(p, id, true));
   }
 
   @Post(':id/enable')
@@ -60,6 +60,6 @@ export class AdminUsersController {
   @ApiOkResponse({ type: AdminUserResponse })
   @ApiErrorResponses([404])
   async enable(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<AdminUserResponse> {
-    return toAdminUserResponse(await this.users.setDisabled(p.userId, id, false));
+    return toAdminUserResponse(await this.users.setDisabled(p, id, false));
   }
 }

@@ -26,9 +26,7 @@ export class AdminController {
     @Param('quote') quote: string,
     @Body() dto: PutFxRateDto,
   ): Promise<FxRateResponse> {
-    return toFxRateResponse(
-      await this.fx.setRate(p.userId, base.toUpperCase(), quote.toUpperCase(), dto.rate),
-    );
+    return toFxRateResponse(await this.fx.setRate(p, base.toUpperCase(), quote.toUpperCase(), dto.rate));
   }
 
   @Get('fx-rates')

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
 import { User } from '../auth/user.entity';
-import { AuditEntry } from '../audit/audit-entry.entity';
+import { recordAudit } from '../audit/audit-log';
+import type { Principal } from '../auth/principal';
 import { AdminErrors } from './admin.errors';
 import { AuthErrors } from '../auth/auth.errors';
 
@@ -19,8 +20,8 @@ export class UserStatusService {
     private readonly access: PrincipalCache,
   ) {}
 
-  async setDisabled(actorId: string, userId: string, disabled: boolean): Promise<User> {
-    if (disabled && actorId === userId)
+  async setDisabled(actor: Principal, userId: string, disabled: boolean): Promise<User> {
+    if (disabled && actor.userId === userId)
       throw AdminErrors.cannot_disable_self('a platform admin cannot disable their own account');
     const user = await this.db.transaction(async (m) => {
       const before = await m.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
@@ -30,9 +31,8 @@ export class UserStatusService {
         await m.query(`UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'} WHERE id = $1`, [
           userId,
         ]);
-        await m.insert(AuditEntry, {
+        await recordAudit(m, actor, {
           tenantId: null,
-          actorId,
           action: disabled ? 'user.disable' : 'user.enable',
           target: `user:${userId}`,
           data: { from: wasDisabled ? 'disabled' : 'enabled', to: disabled ? 'disabled' : 'enabled' },

@@ -29,7 +29,7 @@ export class ApplicationsController {
     @CurrentPrincipal() p: Principal,
     @Body() dto: CreateApplicationDto,
   ): Promise<ApplicationResponse> {
-    return toApplicationResponse(await this.apps.create(p.tenantId, dto.name));
+    return toApplicationResponse(await this.apps.create(p, p.tenantId, dto.name));
   }
 
   @Get()

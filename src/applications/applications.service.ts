@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
 import { Application } from './application.entity';
 import { LedgerEntry } from './ledger-entry.entity';
@@ -11,10 +12,20 @@ import { ApplicationErrors } from './applications.errors';
 export class ApplicationsService {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async create(tenantId: string, name: string): Promise<Application> {
-    const app = this.db.getRepository(Application).create({ id: randomUUID(), tenantId, name, balance: '0' });
-    await this.db.getRepository(Application).insert(app);
-    return this.get(tenantId, app.id);
+  /** A new application, audited (`application.create`) in its transaction. */
+  async create(actor: AuditActor, tenantId: string, name: string): Promise<Application> {
+    return this.db.transaction(async (m) => {
+      const app = m.create(Application, { id: randomUUID(), tenantId, name, balance: '0' });
+      await m.insert(Application, app);
+      const created = await this.get(tenantId, app.id, m);
+      await recordAudit(m, actor, {
+        tenantId,
+        action: 'application.create',
+        target: `application:${created.id}`,
+        after: { id: created.id, name: created.name },
+      });
+      return created;
+    });
   }
 
   async list(tenantId: string): Promise<Application[]> {

@@ -60,7 +60,7 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyResponse, description: 'the key, now revoked' })
   @ApiErrorResponses([400, 404])
   async revoke(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<ApiKeyResponse> {
-    return toApiKeyResponse(await this.keys.revoke(p.tenantId, id));
+    return toApiKeyResponse(await this.keys.revoke(p, id));
   }
 
   /** A new key and secret; the old key keeps working for `overlap_seconds`. */

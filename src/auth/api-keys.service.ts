@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { recordAudit } from '../audit/audit-log';
 import { safeEqual } from '../common/crypto';
 import { DomainError } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
@@ -34,6 +35,15 @@ const header = (h: SignedRequest['headers'], name: string): string | undefined =
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 };
 
+/** A key as the audit log stores it: never its secret. */
+const apiKeyJson = (k: ApiKey): Record<string, unknown> => ({
+  id: k.id,
+  key_id: k.keyId,
+  name: k.name,
+  expires_at: k.expiresAt?.toISOString() ?? null,
+  revoked_at: k.revokedAt?.toISOString() ?? null,
+});
+
 /** Merchant API keys: created, listed, revoked, rotated with an overlap, and checked per request. */
 @Injectable()
 export class ApiKeysService {
@@ -46,8 +56,23 @@ export class ApiKeysService {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
   }
 
-  /** A new key; the secret is returned this once and stored sealed. */
-  async create(
+  /** A new key; the secret is returned this once and stored sealed. Audited (`api_key.create`). */
+  async create(p: Principal, name: string): Promise<{ key: ApiKey; secret: string }> {
+    return this.db.transaction(async (m) => {
+      const { key, secret } = await this.insertKey(m, p, name);
+      await recordAudit(m, p, {
+        tenantId: p.tenantId,
+        action: 'api_key.create',
+        target: `api_key:${key.id}`,
+        after: apiKeyJson(key),
+      });
+      return { key, secret };
+    });
+  }
+
+  /** Insert a new key in `m`'s transaction; the key as stored and its secret. */
+  private async insertKey(
+    m: EntityManager,
     p: Principal,
     name: string,
     expiresAt: Date | null = null,
@@ -55,7 +80,7 @@ export class ApiKeysService {
     const keyId = `mk_${randomBytes(12).toString('hex')}`;
     const secret = `msk_${randomBytes(32).toString('base64url')}`;
     const sealed = this.box.seal(secret, apiKeyAad(p.tenantId, keyId));
-    const key = this.db.getRepository(ApiKey).create({
+    const key = m.create(ApiKey, {
       id: randomUUID(),
       tenantId: p.tenantId,
       keyId,
@@ -67,8 +92,8 @@ export class ApiKeysService {
       revokedAt: null,
       lastUsedAt: null,
     });
-    await this.db.getRepository(ApiKey).insert(key);
-    return { key: await this.get(p.tenantId, key.id), secret };
+    await m.insert(ApiKey, key);
+    return { key: await this.get(p.tenantId, key.id, m), secret };
   }
 
   list(tenantId: string): Promise<ApiKey[]> {
@@ -77,17 +102,31 @@ export class ApiKeysService {
       .find({ where: { tenantId }, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
-  async get(tenantId: string, id: string): Promise<ApiKey> {
-    const key = await this.db.getRepository(ApiKey).findOne({ where: { tenantId, id } });
+  async get(tenantId: string, id: string, m: EntityManager = this.db.manager, lock = false): Promise<ApiKey> {
+    const key = await m.findOne(ApiKey, {
+      where: { tenantId, id },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!key) throw AuthErrors.api_key_not_found('api key not found');
     return key;
   }
 
-  async revoke(tenantId: string, id: string): Promise<ApiKey> {
-    const key = await this.get(tenantId, id);
-    if (!key.revokedAt)
-      await this.db.getRepository(ApiKey).update({ id, tenantId }, { revokedAt: new Date() });
-    return this.get(tenantId, id);
+  /** Revoke the key (`api_key.revoke` audited); revoking a revoked key changes and writes nothing. */
+  async revoke(p: Principal, id: string): Promise<ApiKey> {
+    return this.db.transaction(async (m) => {
+      const before = await this.get(p.tenantId, id, m, true);
+      if (before.revokedAt) return before;
+      await m.update(ApiKey, { id, tenantId: p.tenantId }, { revokedAt: new Date() });
+      const after = await this.get(p.tenantId, id, m);
+      await recordAudit(m, p, {
+        tenantId: p.tenantId,
+        action: 'api_key.revoke',
+        target: `api_key:${id}`,
+        before: apiKeyJson(before),
+        after: apiKeyJson(after),
+      });
+      return after;
+    });
   }
 
   /**
@@ -99,14 +138,26 @@ export class ApiKeysService {
     id: string,
     overlapSeconds = 86400,
   ): Promise<{ key: ApiKey; secret: string; old: ApiKey }> {
-    const old = await this.get(p.tenantId, id);
-    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now()))
-      throw AuthErrors.api_key_inactive('this key is revoked or expired; create a new one');
-    const until = new Date(Date.now() + overlapSeconds * 1000);
-    const expires = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
-    await this.db.getRepository(ApiKey).update({ id, tenantId: p.tenantId }, { expiresAt: expires });
-    const fresh = await this.create(p, old.name);
-    return { ...fresh, old: await this.get(p.tenantId, id) };
+    return this.db.transaction(async (m) => {
+      const old = await this.get(p.tenantId, id, m, true);
+      if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now()))
+        throw AuthErrors.api_key_inactive('this key is revoked or expired; create a new one');
+      const until = new Date(Date.now() + overlapSeconds * 1000);
+      const expires = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
+      await m.update(ApiKey, { id, tenantId: p.tenantId }, { expiresAt: expires });
+      const fresh = await this.insertKey(m, p, old.name);
+      const after = await this.get(p.tenantId, id, m);
+      // One row for the rotation: the old key (its new expiry) and the key that replaces it.
+      await recordAudit(m, p, {
+        tenantId: p.tenantId,
+        action: 'api_key.rotate',
+        target: `api_key:${id}`,
+        before: apiKeyJson(old),
+        after: apiKeyJson(after),
+        data: { replacement: apiKeyJson(fresh.key) },
+      });
+      return { ...fresh, old: after };
+    });
   }
 
   /** The tenant's newest usable key (it signs outbound notifications), or null. */

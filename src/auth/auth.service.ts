@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
+import { recordAudit } from '../audit/audit-log';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
 import { isUniqueViolation } from '../common/pg-errors';
@@ -110,6 +111,7 @@ export class AuthService {
     return { user, tenant, role: p.role };
   }
 
+  /** A new platform token for the caller; audited (`platform_token.create`, never the token itself). */
   async createPlatformToken(p: Principal, name: string): Promise<{ token: PlatformToken; secret: string }> {
     const secret = PLATFORM_TOKEN_PREFIX + randomToken(32);
     const token = this.db.getRepository(PlatformToken).create({
@@ -120,7 +122,15 @@ export class AuthService {
       tokenHash: sha256Hex(secret),
       revokedAt: null,
     });
-    await this.db.getRepository(PlatformToken).insert(token);
+    await this.db.transaction(async (m) => {
+      await m.insert(PlatformToken, token);
+      await recordAudit(m, p, {
+        tenantId: p.tenantId,
+        action: 'platform_token.create',
+        target: `platform_token:${token.id}`,
+        after: { id: token.id, name, user_id: p.userId },
+      });
+    });
     return { token, secret };
   }
 
@@ -131,12 +141,23 @@ export class AuthService {
     });
   }
 
-  /** Revoke one of the caller's tokens; another user's or tenant's token answers 404. */
+  /** Revoke one of the caller's tokens (audited); another user's or tenant's token answers 404. */
   async revokePlatformToken(p: Principal, id: string): Promise<void> {
-    const res = await this.db
-      .getRepository(PlatformToken)
-      .update({ id, tenantId: p.tenantId, userId: p.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!res.affected) throw AuthErrors.token_not_found('token not found');
+    await this.db.transaction(async (m) => {
+      const res = await m.update(
+        PlatformToken,
+        { id, tenantId: p.tenantId, userId: p.userId, revokedAt: IsNull() },
+        { revokedAt: new Date() },
+      );
+      if (!res.affected) throw AuthErrors.token_not_found('token not found');
+      await recordAudit(m, p, {
+        tenantId: p.tenantId,
+        action: 'platform_token.revoke',
+        target: `platform_token:${id}`,
+        before: { revoked: false },
+        after: { revoked: true },
+      });
+    });
     this.platformTokens.invalidateToken(id);
   }
 

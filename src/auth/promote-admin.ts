@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { AuditEntry } from '../audit/audit-entry.entity';
+import { recordAudit } from '../audit/audit-log';
 import { AppConfig } from '../config/app-config';
 import { loadEnvFile } from '../config/config.module';
 import { dataSourceOptions } from '../database/data-source-options';
@@ -23,13 +23,17 @@ export async function promoteToPlatformAdmin(
     if (!user) return null;
     if (user.isPlatformAdmin) return 'already';
     await m.update(User, { id: user.id }, { isPlatformAdmin: true });
-    await m.insert(AuditEntry, {
-      tenantId: null,
-      actorId: user.id,
-      action: 'user.promote_platform_admin',
-      target: `user:${user.id}`,
-      data: { email, via: 'admin:promote command' },
-    });
+    // No request: the actor is the account itself, without request id or IP.
+    await recordAudit(
+      m,
+      { userId: user.id },
+      {
+        tenantId: null,
+        action: 'user.promote_platform_admin',
+        target: `user:${user.id}`,
+        data: { email, via: 'admin:promote command' },
+      },
+    );
     return 'promoted';
   });
 }

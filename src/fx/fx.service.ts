@@ -4,7 +4,7 @@ import Decimal from 'decimal.js';
 import { DataSource } from 'typeorm';
 import { isCurrency, Money, MoneyError, parseDecimal, roundTo } from '../common/money';
 import { AppConfig } from '../config/app-config';
-import { AuditEntry } from '../audit/audit-entry.entity';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { FxRate } from './fx-rate.entity';
 import { FxErrors } from './fx.errors';
 
@@ -25,7 +25,7 @@ export class FxService {
   ) {}
 
   /** Set 1 base = rate quote, auditing the change in the same transaction. */
-  async setRate(actorId: string, base: string, quote: string, rawRate: unknown): Promise<FxRate> {
+  async setRate(actor: AuditActor, base: string, quote: string, rawRate: unknown): Promise<FxRate> {
     for (const [field, code] of [
       ['base', base],
       ['quote', quote],
@@ -56,11 +56,10 @@ export class FxService {
       await m.query(
         `INSERT INTO fx_rates (base, quote, rate, updated_by, updated_at) VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (base, quote) DO UPDATE SET rate = EXCLUDED.rate, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-        [base, quote, rate.toFixed(), actorId],
+        [base, quote, rate.toFixed(), actor.userId],
       );
-      await m.insert(AuditEntry, {
+      await recordAudit(m, actor, {
         tenantId: null,
-        actorId,
         action: 'fx_rate.set',
         target: `fx_rate:${base}/${quote}`,
         data: { from: before[0] ? new Money(before[0].rate).toFixed() : null, to: rate.toFixed() },

@@ -20,7 +20,7 @@ export class PackagesController {
   @ApiCreatedResponse({ type: PackageResponse })
   @ApiErrorResponses([400, 403, 404])
   async create(@CurrentPrincipal() p: Principal, @Body() dto: CreatePackageDto): Promise<PackageResponse> {
-    return toPackageResponse(await this.packages.create(p.tenantId, dto));
+    return toPackageResponse(await this.packages.create(p, p.tenantId, dto));
   }
 
   /** Active packages; `?include_inactive=true` lists deactivated ones too. */
@@ -49,7 +49,7 @@ export class PackagesController {
     @UuidParam() id: string,
     @Body() dto: UpdatePackageDto,
   ): Promise<PackageResponse> {
-    return toPackageResponse(await this.packages.update(p.tenantId, id, dto));
+    return toPackageResponse(await this.packages.update(p, p.tenantId, id, dto));
   }
 
   @Delete(':id')
@@ -57,6 +57,6 @@ export class PackagesController {
   @ApiOkResponse({ type: PackageResponse, description: 'the package, now inactive' })
   @ApiErrorResponses([400, 403, 404])
   async deactivate(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<PackageResponse> {
-    return toPackageResponse(await this.packages.deactivate(p.tenantId, id));
+    return toPackageResponse(await this.packages.deactivate(p, p.tenantId, id));
   }
 }

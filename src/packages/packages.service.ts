@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { ApplicationsService } from '../applications/applications.service';
 import { formatAmount, Money } from '../common/money';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
@@ -10,6 +11,22 @@ import { parseTerms } from './pricing';
 import { PackageErrors } from './packages.errors';
 import { ApplicationErrors } from '../applications/applications.errors';
 
+/** A package as the audit log stores it: exact decimal strings. */
+const packageJson = (p: Package): Record<string, unknown> => ({
+  id: p.id,
+  application_id: p.applicationId,
+  name: p.name,
+  amount: new Money(p.amount).toFixed(),
+  price: formatAmount(p.currency, new Money(p.price)),
+  currency: p.currency,
+  discount: new Money(p.discount).toFixed(),
+  custom_unit_price: p.customUnitPrice === null ? null : new Money(p.customUnitPrice).toFixed(),
+  custom_min: p.customMin === null ? null : new Money(p.customMin).toFixed(),
+  custom_max: p.customMax === null ? null : new Money(p.customMax).toFixed(),
+  active: p.active,
+});
+
+/** Packages; every change by staff is audited (`package.create`, `.update`, `.deactivate`) in its transaction. */
 @Injectable()
 export class PackagesService {
   constructor(
@@ -17,7 +34,7 @@ export class PackagesService {
     private readonly apps: ApplicationsService,
   ) {}
 
-  async create(tenantId: string, dto: CreatePackageDto): Promise<Package> {
+  async create(actor: AuditActor, tenantId: string, dto: CreatePackageDto): Promise<Package> {
     const t = parseTerms(dto);
     if (dto.application_id) await this.apps.get(tenantId, dto.application_id);
     const pkg = this.db.getRepository(Package).create({
@@ -34,8 +51,17 @@ export class PackagesService {
       customMax: t.custom?.max.toFixed() ?? null,
       active: true,
     });
-    await this.db.getRepository(Package).insert(pkg);
-    return this.get(tenantId, pkg.id);
+    return this.db.transaction(async (m) => {
+      await m.insert(Package, pkg);
+      const created = await this.get(tenantId, pkg.id, m);
+      await recordAudit(m, actor, {
+        tenantId,
+        action: 'package.create',
+        target: `package:${created.id}`,
+        after: packageJson(created),
+      });
+      return created;
+    });
   }
 
   async list(tenantId: string, includeInactive: boolean): Promise<Package[]> {
@@ -46,8 +72,16 @@ export class PackagesService {
     });
   }
 
-  async get(tenantId: string, id: string, m: EntityManager = this.db.manager): Promise<Package> {
-    const pkg = await m.findOne(Package, { where: { id, tenantId } });
+  async get(
+    tenantId: string,
+    id: string,
+    m: EntityManager = this.db.manager,
+    lock = false,
+  ): Promise<Package> {
+    const pkg = await m.findOne(Package, {
+      where: { id, tenantId },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!pkg) throw PackageErrors.package_not_found('package not found');
     return pkg;
   }
@@ -90,15 +124,27 @@ export class PackagesService {
     });
   }
 
-  async update(tenantId: string, id: string, dto: UpdatePackageDto): Promise<Package> {
-    const pkg = await this.get(tenantId, id);
+  /** Change the fields given; a change that changes nothing writes no audit row. */
+  async update(actor: AuditActor, tenantId: string, id: string, dto: UpdatePackageDto): Promise<Package> {
+    return this.db.transaction((m) => this.updateIn(m, actor, tenantId, id, dto));
+  }
+
+  private async updateIn(
+    m: EntityManager,
+    actor: AuditActor,
+    tenantId: string,
+    id: string,
+    dto: UpdatePackageDto,
+  ): Promise<Package> {
+    const pkg = await this.get(tenantId, id, m, true);
     const t = parseTerms({
       amount: dto.amount ?? pkg.amount,
       price: dto.price ?? formatAmount(pkg.currency, new Money(pkg.price)),
       currency: pkg.currency,
       discount: dto.discount ?? pkg.discount,
     });
-    await this.db.getRepository(Package).update(
+    await m.update(
+      Package,
       { id, tenantId },
       {
         name: dto.name ?? pkg.name,
@@ -108,14 +154,39 @@ export class PackagesService {
         active: dto.active ?? pkg.active,
       },
     );
-    return this.get(tenantId, id);
+    const after = await this.get(tenantId, id, m);
+    await this.auditChange(m, actor, 'package.update', pkg, after);
+    return after;
   }
 
   /** Packages are never deleted (orders point at them): DELETE deactivates. */
-  async deactivate(tenantId: string, id: string): Promise<Package> {
-    await this.get(tenantId, id);
-    await this.db.getRepository(Package).update({ id, tenantId }, { active: false });
-    return this.get(tenantId, id);
+  async deactivate(actor: AuditActor, tenantId: string, id: string): Promise<Package> {
+    return this.db.transaction(async (m) => {
+      const before = await this.get(tenantId, id, m, true);
+      await m.update(Package, { id, tenantId }, { active: false });
+      const after = await this.get(tenantId, id, m);
+      await this.auditChange(m, actor, 'package.deactivate', before, after);
+      return after;
+    });
+  }
+
+  /** One audit row when the package changed; none when it is as it was. */
+  private async auditChange(
+    m: EntityManager,
+    actor: AuditActor,
+    action: string,
+    before: Package,
+    after: Package,
+  ): Promise<void> {
+    const [b, a] = [packageJson(before), packageJson(after)];
+    if (JSON.stringify(b) === JSON.stringify(a)) return;
+    await recordAudit(m, actor, {
+      tenantId: before.tenantId,
+      action,
+      target: `package:${before.id}`,
+      before: b,
+      after: a,
+    });
   }
 }
 

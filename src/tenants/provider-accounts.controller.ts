@@ -29,7 +29,7 @@ export class ProviderAccountsController {
     @Body() dto: PutProviderAccountDto,
   ): Promise<ProviderAccountResponse> {
     return toProviderAccountResponse(
-      await this.accounts.put(p.tenantId, provider, dto),
+      await this.accounts.put(p, p.tenantId, provider, dto),
       this.accounts.credentials,
     );
   }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ProviderAccount } from './provider-account.entity';
@@ -35,7 +36,17 @@ export class ProviderAccountsService {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
   }
 
-  async put(tenantId: string, provider: string, input: ProviderAccountInput): Promise<ProviderAccount> {
+  /**
+   * Set up or replace the account, audited in the same transaction (`provider_account.create` or
+   * `.update`): enabled and mode before/after, and only the names of the credential fields that
+   * changed, never a credential (nor its masked form).
+   */
+  async put(
+    actor: AuditActor,
+    tenantId: string,
+    provider: string,
+    input: ProviderAccountInput,
+  ): Promise<ProviderAccount> {
     if (!this.credentials.knows(provider)) throw TenantErrors.provider_not_found('provider not found');
     let creds: Credentials;
     try {
@@ -46,7 +57,44 @@ export class ProviderAccountsService {
       throw e;
     }
     const sealed = this.box.seal(JSON.stringify(creds), providerAccountAad(tenantId, provider));
-    await this.db.query(
+    return this.db.transaction(async (m) => {
+      const old = await m.findOne(ProviderAccount, {
+        where: { tenantId, provider },
+        lock: { mode: 'pessimistic_write' },
+      });
+      // Replacing credentials sealed under a key no longer configured must still work: all changed.
+      let oldCreds: Credentials = {};
+      try {
+        if (old) oldCreds = this.open(old);
+      } catch {
+        oldCreds = {};
+      }
+      await this.upsert(m, tenantId, provider, input, creds, sealed);
+      const now = await m.findOneOrFail(ProviderAccount, { where: { tenantId, provider } });
+      const fields = [...new Set([...Object.keys(oldCreds), ...Object.keys(creds)])].sort();
+      await recordAudit(m, actor, {
+        tenantId,
+        action: old ? 'provider_account.update' : 'provider_account.create',
+        target: `provider_account:${now.id}`,
+        before: old ? { provider, enabled: old.enabled, mode: old.mode } : null,
+        after: { provider, enabled: now.enabled, mode: now.mode },
+        data: {
+          changed_fields: fields.filter((f) => JSON.stringify(oldCreds[f]) !== JSON.stringify(creds[f])),
+        },
+      });
+      return now;
+    });
+  }
+
+  private async upsert(
+    m: EntityManager,
+    tenantId: string,
+    provider: string,
+    input: ProviderAccountInput,
+    creds: Credentials,
+    sealed: { keyId: string; ciphertext: string },
+  ): Promise<void> {
+    await m.query(
       `INSERT INTO provider_accounts (id, tenant_id, provider, enabled, mode, key_id, credentials_sealed, credentials_masked)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (tenant_id, provider) DO UPDATE SET enabled = EXCLUDED.enabled, mode = EXCLUDED.mode,
@@ -63,7 +111,16 @@ export class ProviderAccountsService {
         JSON.stringify(this.credentials.mask(provider, creds)),
       ],
     );
-    return this.db.getRepository(ProviderAccount).findOneOrFail({ where: { tenantId, provider } });
+  }
+
+  /** The account's credentials, opened. */
+  private open(row: ProviderAccount): Credentials {
+    return JSON.parse(
+      this.box.open(
+        { keyId: row.keyId, ciphertext: row.credentialsSealed },
+        providerAccountAad(row.tenantId, row.provider),
+      ),
+    ) as Credentials;
   }
 
   async list(tenantId: string): Promise<ProviderAccount[]> {
@@ -74,13 +131,7 @@ export class ProviderAccountsService {
   async unsealed(tenantId: string, provider: string): Promise<UnsealedAccount | null> {
     const row = await this.db.getRepository(ProviderAccount).findOne({ where: { tenantId, provider } });
     if (!row) return null;
-    const creds = JSON.parse(
-      this.box.open(
-        { keyId: row.keyId, ciphertext: row.credentialsSealed },
-        providerAccountAad(tenantId, provider),
-      ),
-    ) as Credentials;
-    return { provider, enabled: row.enabled, mode: row.mode, credentials: creds };
+    return { provider, enabled: row.enabled, mode: row.mode, credentials: this.open(row) };
   }
 }
 

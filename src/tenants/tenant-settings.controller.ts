@@ -29,6 +29,6 @@ export class TenantSettingsController {
     @CurrentPrincipal() p: Principal,
     @Body() dto: UpdateTenantSettingsDto,
   ): Promise<TenantSettingsResponse> {
-    return toTenantSettingsResponse(await this.tenants.updateSettings(p.tenantId, dto));
+    return toTenantSettingsResponse(await this.tenants.updateSettings(p, p.tenantId, dto));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { isLiteralPrivateHost } from '../common/receiver-address';
 import { AppConfig } from '../config/app-config';
 import { UpdateTenantSettingsDto } from './dto/tenant-settings.dto';
@@ -14,6 +15,12 @@ export interface TenantSettings {
   webhookUrl: string | null;
   orderTtlSeconds: number | null;
 }
+
+/** The settings as the API shows them (and the audit log stores them). */
+const settingsJson = (s: TenantSettings): Record<string, unknown> => ({
+  webhook_url: s.webhookUrl,
+  order_ttl_seconds: s.orderTtlSeconds,
+});
 
 @Injectable()
 export class TenantsService {
@@ -59,14 +66,29 @@ export class TenantsService {
     return manager.findOne(Tenant, { where: { id: tenantId } });
   }
 
-  async settings(tenantId: string): Promise<TenantSettings> {
-    const t = await this.get(this.db.manager, tenantId);
+  async settings(
+    tenantId: string,
+    m: EntityManager = this.db.manager,
+    lock = false,
+  ): Promise<TenantSettings> {
+    const t = await m.findOne(Tenant, {
+      where: { id: tenantId },
+      ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
     if (!t) throw TenantErrors.tenant_not_found('tenant not found');
     return { webhookUrl: t.webhookUrl, orderTtlSeconds: t.orderTtlSeconds };
   }
 
-  /** Change the fields given (null clears one). A webhook URL at a literal private address is refused. */
-  async updateSettings(tenantId: string, dto: UpdateTenantSettingsDto): Promise<TenantSettings> {
+  /**
+   * Change the fields given (null clears one). A webhook URL at a literal private address is refused.
+   * A change is audited (`tenant.settings.update`, before/after) in its transaction; a PATCH that
+   * changes nothing writes nothing.
+   */
+  async updateSettings(
+    actor: AuditActor,
+    tenantId: string,
+    dto: UpdateTenantSettingsDto,
+  ): Promise<TenantSettings> {
     const set: Partial<Tenant> = {};
     if (dto.webhook_url !== undefined) {
       if (
@@ -82,7 +104,21 @@ export class TenantsService {
       set.webhookUrl = dto.webhook_url;
     }
     if (dto.order_ttl_seconds !== undefined) set.orderTtlSeconds = dto.order_ttl_seconds;
-    if (Object.keys(set).length > 0) await this.db.getRepository(Tenant).update({ id: tenantId }, set);
-    return this.settings(tenantId);
+    return this.db.transaction(async (m) => {
+      const before = await this.settings(tenantId, m, true);
+      if (Object.keys(set).length === 0) return before;
+      await m.update(Tenant, { id: tenantId }, set);
+      const after = await this.settings(tenantId, m);
+      const changed = (Object.keys(set) as (keyof TenantSettings)[]).filter((k) => before[k] !== after[k]);
+      if (changed.length === 0) return after;
+      await recordAudit(m, actor, {
+        tenantId,
+        action: 'tenant.settings.update',
+        target: `tenant:${tenantId}`,
+        before: settingsJson(before),
+        after: settingsJson(after),
+      });
+      return after;
+    });
   }
 }

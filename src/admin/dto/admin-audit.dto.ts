@@ -31,6 +31,13 @@ export class AdminAuditQueryDto extends ListQueryDto {
   @MaxLength(200)
   target_id?: string;
 
+  /** Only rows written by the request with this X-Request-Id (the server accepts ids of this shape). */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._:-]{1,128}$/, {
+    message: 'request_id must be a request id (1-128 of A-Z a-z 0-9 . _ : -)',
+  })
+  request_id?: string;
+
   /** Written at or after (ISO-8601 with a time zone). */
   @IsOptional()
   @IsTimestamp()

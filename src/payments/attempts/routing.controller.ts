@@ -34,6 +34,6 @@ export class RoutingController {
   @ApiOkResponse({ type: RoutingResponse })
   @ApiErrorResponses([400, 403])
   async put(@CurrentPrincipal() p: Principal, @Body() dto: RoutingPriorityDto): Promise<RoutingResponse> {
-    return { priority: await this.routing.setPriority(p.tenantId, dto.priority), routes: CRYPTO_ROUTES };
+    return { priority: await this.routing.setPriority(p, p.tenantId, dto.priority), routes: CRYPTO_ROUTES };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditActor, recordAudit } from '../../audit/audit-log';
 import type { PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import { PROVIDER_IDS } from '../providers';
 import { PayWay, payWayOfProvider } from '../pay-way';
@@ -30,7 +31,8 @@ export class RoutingService {
     return row?.priority ?? [...DEFAULT_PRIORITY];
   }
 
-  async setPriority(tenantId: string, priority: unknown): Promise<string[]> {
+  /** Set the tenant's priority, audited (`routing.update`, before/after) in the same transaction. */
+  async setPriority(actor: AuditActor, tenantId: string, priority: unknown): Promise<string[]> {
     if (
       !Array.isArray(priority) ||
       priority.length === 0 ||
@@ -44,11 +46,24 @@ export class RoutingService {
       );
     }
     const list = priority as string[];
-    await this.db.query(
-      `INSERT INTO routing_preferences (tenant_id, priority) VALUES ($1, $2)
-       ON CONFLICT (tenant_id) DO UPDATE SET priority = EXCLUDED.priority, updated_at = now()`,
-      [tenantId, JSON.stringify(list)],
-    );
+    await this.db.transaction(async (m) => {
+      const [old] = await m.query<{ priority: string[] }[]>(
+        'SELECT priority FROM routing_preferences WHERE tenant_id = $1 FOR UPDATE',
+        [tenantId],
+      );
+      await m.query(
+        `INSERT INTO routing_preferences (tenant_id, priority) VALUES ($1, $2)
+         ON CONFLICT (tenant_id) DO UPDATE SET priority = EXCLUDED.priority, updated_at = now()`,
+        [tenantId, JSON.stringify(list)],
+      );
+      await recordAudit(m, actor, {
+        tenantId,
+        action: 'routing.update',
+        target: `routing:${tenantId}`,
+        before: { priority: old?.priority ?? null },
+        after: { priority: list },
+      });
+    });
     return list;
   }
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditEntry } from '../../audit/audit-entry.entity';
+import { recordAudit } from '../../audit/audit-log';
+import type { Principal } from '../../auth/principal';
 import { formatAmount, Money } from '../../common/money';
 import { PaymentEventsService } from '../events/payment-events.service';
 import type { VerifiedEvent } from '../contract/payment-provider';
@@ -23,7 +24,7 @@ export class OperatorResolutionService {
    * in the same transaction. Only a pending attempt can be resolved.
    */
   async resolveByOperator(
-    actorId: string,
+    actor: Principal,
     paymentId: string,
     outcome: 'succeeded' | 'failed',
     reason: string,
@@ -44,12 +45,11 @@ export class OperatorResolutionService {
       providerRef: p.provider_ref,
       amount: formatAmount(p.currency, new Money(p.amount)),
       currency: p.currency,
-      payload: { source: 'operator', actor_id: actorId, reason },
+      payload: { source: 'operator', actor_id: actor.userId, reason },
     };
     const result = await this.events.applyEvent(p.tenant_id, p.provider, event, (m) =>
-      m.insert(AuditEntry, {
+      recordAudit(m, actor, {
         tenantId: p.tenant_id,
-        actorId,
         action: 'payment.resolve',
         target: `payment:${p.id}`,
         data: { from: p.status, outcome, reason },

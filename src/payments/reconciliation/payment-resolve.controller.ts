@@ -25,6 +25,6 @@ export class PaymentResolveController {
     @UuidParam() id: string,
     @Body() dto: ResolvePaymentDto,
   ): Promise<PaymentResolutionResponse> {
-    return this.reconciliation.resolveByOperator(p.userId, id, dto.outcome, dto.reason);
+    return this.reconciliation.resolveByOperator(p, id, dto.outcome, dto.reason);
   }
 }
