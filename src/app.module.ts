@@ -19,6 +19,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
 import { PackagesModule } from './packages/packages.module';
 import { PaymentsModule } from './payments/payments.module';
+import { MembersModule } from './tenants/members.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,
+        MembersModule,
         ApplicationsModule,
         PackagesModule,
         OrdersModule,
