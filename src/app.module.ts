@@ -34,7 +34,6 @@ export class AppModule {
         ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,
-        MembersModule,
         ApplicationsModule,
         PackagesModule,
         OrdersModule,
@@ -45,6 +44,7 @@ export class AppModule {
         CheckoutModule,
         AdminModule,
         HealthModule,
+        MembersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }, DemoService],
     };
