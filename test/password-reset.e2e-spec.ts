@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
-import { db, http, newMerchant, startTestAppWithAdmin } from './helpers/app';
+import { db, http, newMerchant, startTestApp, startTestAppWithAdmin } from './helpers/app';
 
 /**
  * Operators' password-reset links: a platform admin makes a one-time link (1 hour, only its hash
@@ -109,5 +109,28 @@ describe('password reset', () => {
     expect(refused.body.code).toBe('forbidden');
     expect((await link(randomUUID()).expect(404)).body.code).toBe('user_not_found');
     expect(await audit(`user:${other.userId}`)).toEqual([]);
+  });
+});
+
+/** The public token routes are limited per client address like logins, so tokens cannot be guessed in bulk. */
+describe('public token routes: rate limits', () => {
+  let app: RunningPaymux;
+
+  beforeAll(async () => {
+    app = await startTestApp({ LOGIN_RATE_LIMIT: '3' });
+  });
+  afterAll(() => app.close());
+
+  it.each([
+    ['POST /api/v1/auth/password-reset', () => http(app).post('/api/v1/auth/password-reset')],
+    ['POST /api/v1/invitations/accept', () => http(app).post('/api/v1/invitations/accept')],
+  ])('%s answers 429 past LOGIN_RATE_LIMIT guesses', async (_, route) => {
+    // Hits only add up within the window (other suites' too), so the fourth is always over the limit.
+    let last = await route().send({ token: randomUUID(), password: 'some password 1' });
+    for (let i = 0; i < 3; i++)
+      last = await route().send({ token: randomUUID(), password: 'some password 1' });
+    expect(last.status).toBe(429);
+    expect(last.body.code).toBe('rate_limited');
+    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
