@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { db, http, Merchant, newMerchant, paidOrderId, startTestApp } from './helpers/app';
@@ -51,6 +52,7 @@ describe('members and invitations', () => {
   it('an owner invites; the invitee previews, accepts with a new account, signs in and has member rights', async () => {
     const owner = await newMerchant(app);
     const email = `Invitee-${randomUUID()}@Example.test`;
+    const logged = jest.spyOn(Logger.prototype, 'log');
     const created = await invite(owner.auth, email).expect(201);
     expect(created.body).toEqual({
       id: expect.any(String),
@@ -61,6 +63,10 @@ describe('members and invitations', () => {
       created_at: expect.stringMatching(/Z$/),
       accept_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/accept-invite\?token=[\w-]{43}$/),
     });
+    // No mail transport: the link is logged at info level.
+    expect(logged.mock.calls.map((c) => c[0])).toContain(
+      `invitation link for ${email.toLowerCase()}: ${created.body.accept_url as string}`,
+    );
     const days = (Date.parse(created.body.expires_at) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(6.99);
     expect(days).toBeLessThanOrEqual(7);
@@ -131,6 +137,8 @@ describe('members and invitations', () => {
       ['invitation.accept', user.id],
     ]);
     expect(JSON.stringify(trail)).not.toContain('invitee password 1');
+    expect(JSON.stringify(logged.mock.calls)).not.toContain('invitee password 1');
+    logged.mockRestore();
 
     // Used up: the link is gone.
     for (const again of [

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { db, http, newMerchant, startTestApp, startTestAppWithAdmin } from './helpers/app';
@@ -33,7 +34,11 @@ describe('password reset', () => {
 
   it('an operator makes a link; it resets the password once and ends the old JWTs', async () => {
     const m = await newMerchant(app);
+    const logged = jest.spyOn(Logger.prototype, 'log');
     const made = await link(m.userId).expect(201);
+    expect(logged.mock.calls.map((c) => c[0])).toContain(
+      `password reset link for ${m.email}: ${made.body.reset_url as string}`,
+    );
     expect(made.body).toEqual({
       reset_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/admin\/reset-password\?token=[\w-]{43}$/),
       expires_at: expect.stringMatching(/Z$/),
@@ -89,6 +94,8 @@ describe('password reset', () => {
       ['user.password_reset', m.userId, null],
     ]);
     expect(JSON.stringify(trail)).not.toContain('brand new secret 9');
+    expect(JSON.stringify(logged.mock.calls)).not.toContain('brand new secret 9');
+    logged.mockRestore();
   });
 
   it('refuses an expired link, and non-operators and unknown users', async () => {
