@@ -19,6 +19,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { OrdersModule } from './orders/orders.module';
 import { PackagesModule } from './packages/packages.module';
 import { PaymentsModule } from './payments/payments.module';
+import { MembersModule } from './tenants/members.module';
 import { TenantsModule } from './tenants/tenants.module';
 
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         CheckoutModule,
         AdminModule,
         HealthModule,
+        MembersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }, DemoService],
     };

@@ -46,6 +46,10 @@ const PUBLIC_OPERATIONS = new Set([
   'GET /health/ready',
   // The Sandbox payer page: the unguessable pay_id is the capability.
   'POST /api/v1/sandbox/payments/{pay_id}/complete',
+  // Invitation and password-reset links: the unguessable token is the capability.
+  'GET /api/v1/invitations/preview',
+  'POST /api/v1/invitations/accept',
+  'POST /api/v1/auth/password-reset',
 ]);
 
 const operationsOf = (doc: OpenApi): [string, Operation][] =>

@@ -45,3 +45,12 @@ export class AdminUserDetailResponse extends AdminUserResponse {
 }
 
 export class AdminUserPageResponse extends PageOf(AdminUserDetailResponse) {}
+
+/** A one-time password-reset link for the account (1 hour): hand it to its holder. */
+export class PasswordResetLinkResponse {
+  @ApiProperty({ example: 'https://pay.example.com/admin/reset-password?token=3q2-7w…' })
+  reset_url!: string;
+
+  @ApiDateTime()
+  expires_at!: string;
+}

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { PasswordResetService } from '../auth/password-reset.service';
 import { CurrentPrincipal, PlatformAdminOnly } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
 import { ApiErrorResponses } from '../common/api-docs';
@@ -8,6 +9,7 @@ import {
   AdminUserDetailResponse,
   AdminUserPageResponse,
   AdminUserResponse,
+  PasswordResetLinkResponse,
   toAdminUserResponse,
 } from './admin-user.response';
 import { AdminUsersService } from './admin-users.service';
@@ -24,6 +26,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UserStatusService,
     private readonly directory: AdminUsersService,
+    private readonly passwordResets: PasswordResetService,
   ) {}
 
   /** Newest first; `q` searches the email and the name (case-insensitive substring) and the exact id. */
@@ -61,5 +64,18 @@ export class AdminUsersController {
   @ApiErrorResponses([404])
   async enable(@CurrentPrincipal() p: Principal, @UuidParam() id: string): Promise<AdminUserResponse> {
     return toAdminUserResponse(await this.users.setDisabled(p, id, false));
+  }
+  /**
+   * A one-time password-reset link for the account (1 hour, single use; shown here and logged, there
+   * is no mail transport). Audited.
+   */
+  @Post(':id/password-reset')
+  @ApiCreatedResponse({ type: PasswordResetLinkResponse })
+  @ApiErrorResponses([404])
+  passwordReset(
+    @CurrentPrincipal() p: Principal,
+    @UuidParam() id: string,
+  ): Promise<PasswordResetLinkResponse> {
+    return this.passwordResets.createLink(p, id);
   }
 }

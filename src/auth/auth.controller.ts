@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -19,14 +19,19 @@ import {
   RegisterResponse,
 } from './auth.response';
 import { AuthService } from './auth.service';
-import { CreateTokenDto, LoginDto, RegisterDto } from './dto/auth.dto';
+import { CreateTokenDto, LoginDto, PasswordResetDto, RegisterDto } from './dto/auth.dto';
+import { PasswordResetService } from './password-reset.service';
+import { requestOriginOf } from '../common/request-origin';
 import type { Principal } from './principal';
 import { RegistrationRateLimiter } from './registration-rate-limiter';
 
 @ApiTags('Auth')
 @Controller('api/v1/auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly passwordResets: PasswordResetService,
+  ) {}
 
   @Public()
   @UseGuards(RegistrationRateLimiter)
@@ -48,7 +53,25 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponse })
   @ApiErrorResponses([400, 401, 403, 429])
   login(@Body() dto: LoginDto): Promise<LoginResponse> {
-    return this.auth.login(dto.email, dto.password);
+    return this.auth.login(dto.email, dto.password, dto.tenant_id);
+  }
+
+  /**
+   * Set a new password with a reset link's token (made by a platform operator), once. JWTs issued
+   * before are refused from now on. Unknown, expired or used token: 404 reset_token_not_found.
+   * Rate limited per client address like logins.
+   */
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('password-reset')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'the password is set' })
+  @ApiErrorResponses([400, 404, 429])
+  async resetPassword(
+    @Body() dto: PasswordResetDto,
+    @Req() req: { id?: string; ip?: string },
+  ): Promise<void> {
+    await this.passwordResets.reset(dto.token, dto.password, requestOriginOf(req));
   }
 
   @ApiBearerAuth()

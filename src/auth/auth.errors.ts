@@ -9,6 +9,8 @@ export const AuthErrors = defineErrors({
   no_tenant: 403,
   user_not_found: 404,
   token_not_found: 404,
+  /** A password-reset link that is unknown, expired or already used (one code for all three). */
+  reset_token_not_found: 404,
   api_key_not_found: 404,
   email_taken: 409,
   api_key_inactive: 409,

@@ -22,6 +22,8 @@ import { ApiKey } from './api-key.entity';
 import { ApiNonce } from './api-nonce.entity';
 import { PlatformToken } from './platform-token.entity';
 import { RateLimit } from './rate-limit.entity';
+import { PasswordResetToken } from './password-reset-token.entity';
+import { PasswordResetService } from './password-reset.service';
 import { User } from './user.entity';
 import { JwtStrategy, jwtKey } from './strategies/jwt.strategy';
 import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
@@ -29,7 +31,7 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit]),
+    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit, PasswordResetToken]),
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -65,6 +67,7 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
   controllers: [AuthController, ApiKeysController],
   providers: [
     AuthService,
+    PasswordResetService,
     PrincipalCache,
     PlatformTokenCache,
     RegistrationRateLimiter,
@@ -80,6 +83,7 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
   ],
   exports: [
     AuthService,
+    PasswordResetService,
     PrincipalCache,
     ApiKeysService,
     // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.

@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { randomUUID } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { recordAudit } from '../audit/audit-log';
 import { AppConfig } from '../config/app-config';
 import { randomToken, sha256Hex } from '../common/crypto';
@@ -54,9 +54,7 @@ export class AuthService {
       throw AuthErrors.registration_disabled('registration is switched off on this platform');
     }
     const email = input.email.trim().toLowerCase();
-    const passwordHash = await REGISTRATION_HASHING.run(() =>
-      argon2.hash(input.password, passwordHashOptions(this.config)),
-    );
+    const passwordHash = await this.hashNewPassword(input.password);
     try {
       return await this.db.transaction(async (m) => {
         const user = m.create(User, {
@@ -80,29 +78,51 @@ export class AuthService {
     }
   }
 
+  /**
+   * Sign in to the tenant `tenantId` names (one of the account's memberships), or without it to the
+   * primary membership (the oldest owned tenant, else the oldest membership).
+   */
   async login(
     emailRaw: string,
     password: string,
+    tenantId?: string,
   ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     const email = emailRaw.trim().toLowerCase();
     const user = await this.db.getRepository(User).findOne({ where: { email } });
-    const hash = user?.passwordHash ?? (await this.getDummyHash());
-    const ok = await argon2.verify(hash, password).catch(() => false);
-    if (!user || !ok) throw AuthErrors.invalid_credentials('email or password is wrong');
+    if (!(await this.passwordMatches(user, password)) || !user)
+      throw AuthErrors.invalid_credentials('email or password is wrong');
     // After the password check, so a disabled account is only revealed to whoever knows its password.
     if (user.disabledAt) throw accountDisabled();
     // A fresh login sees the account as it is now: its next requests re-read role and flags.
     this.access.invalidateUser(user.id);
-    const membership = await this.tenants.primaryMembership(this.db.manager, user.id);
-    if (!membership) throw AuthErrors.no_tenant('this account belongs to no tenant');
+    const membership = tenantId
+      ? await this.tenants.membershipOf(this.db.manager, tenantId, user.id)
+      : await this.tenants.primaryMembership(this.db.manager, user.id);
+    if (!membership)
+      throw AuthErrors.no_tenant(
+        tenantId ? 'this account is no member of that tenant' : 'this account belongs to no tenant',
+      );
     const claims: JwtClaims = {
       sub: user.id,
       tid: membership.tenantId,
       role: membership.role,
       pa: user.isPlatformAdmin,
+      ims: Date.now(),
     };
     const access_token = await this.jwt.signAsync(claims, { expiresIn: this.config.jwtExpiresIn });
     return { access_token, token_type: 'Bearer', expires_in: this.config.jwtExpiresIn };
+  }
+
+  /** A new password's hash (the registration's parameters and concurrency bound). */
+  hashNewPassword(password: string): Promise<string> {
+    return REGISTRATION_HASHING.run(() => argon2.hash(password, passwordHashOptions(this.config)));
+  }
+
+  /** Whether `password` is the account's; an unknown account (null) costs the same as a known one. */
+  async passwordMatches(user: User | null, password: string): Promise<boolean> {
+    const hash = user?.passwordHash ?? (await this.getDummyHash());
+    const ok = await argon2.verify(hash, password).catch(() => false);
+    return !!user && ok;
   }
 
   async me(p: Principal): Promise<{ user: User; tenant: Tenant; role: TenantRole }> {
@@ -159,6 +179,26 @@ export class AuthService {
       });
     });
     this.platformTokens.invalidateToken(id);
+  }
+
+  /**
+   * Revoke every live platform token of the user in this tenant (removed from it), in the caller's
+   * transaction; their ids, for forgetPlatformTokens once it has committed.
+   */
+  async revokePlatformTokensIn(m: EntityManager, tenantId: string, userId: string): Promise<string[]> {
+    const rows = await m.query<{ id: string }[]>(
+      `WITH revoked AS (
+         UPDATE platform_tokens SET revoked_at = now()
+          WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id)
+       SELECT id FROM revoked`,
+      [tenantId, userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Forget revoked platform tokens in this process's cache (after the revoking transaction committed). */
+  forgetPlatformTokens(ids: readonly string[]): void {
+    for (const id of ids) this.platformTokens.invalidateToken(id);
   }
 
   /**

@@ -14,6 +14,8 @@ export interface CurrentAccess {
   role: TenantRole | null;
   /** The tenant is suspended by a platform operator. */
   tenantSuspended: boolean;
+  /** When the password was last reset (epoch ms): JWTs and sessions issued before it are refused. */
+  passwordChangedAt: number | null;
 }
 
 interface Entry {
@@ -64,7 +66,10 @@ export class PrincipalCache {
     return entry.access;
   }
 
-  /** Forget every entry of this user (a login, or disabled/enabled by this process). */
+  /**
+   * Forget every entry of this user (a login; disabled, enabled, password reset, role changed or
+   * removed by this process).
+   */
   invalidateUser(userId: string): void {
     const tenants = this.byUser.get(userId);
     if (!tenants) return;
@@ -88,10 +93,16 @@ export class PrincipalCache {
 
   private async load(userId: string, tenantId: string): Promise<CurrentAccess> {
     const rows = await this.db.query<
-      { is_platform_admin: boolean; disabled: boolean; role: TenantRole | null; suspended: boolean | null }[]
+      {
+        is_platform_admin: boolean;
+        disabled: boolean;
+        role: TenantRole | null;
+        suspended: boolean | null;
+        password_changed_at: Date | null;
+      }[]
     >(
       `SELECT u.is_platform_admin, u.disabled_at IS NOT NULL AS disabled, m.role,
-              t.suspended_at IS NOT NULL AS suspended
+              t.suspended_at IS NOT NULL AS suspended, u.password_changed_at
          FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.tenant_id = $2
          LEFT JOIN tenants t ON t.id = $2
@@ -100,13 +111,21 @@ export class PrincipalCache {
     );
     const row = rows[0];
     if (!row)
-      return { exists: false, disabled: false, platformAdmin: false, role: null, tenantSuspended: false };
+      return {
+        exists: false,
+        disabled: false,
+        platformAdmin: false,
+        role: null,
+        tenantSuspended: false,
+        passwordChangedAt: null,
+      };
     return {
       exists: true,
       disabled: row.disabled,
       platformAdmin: row.is_platform_admin,
       role: row.role,
       tenantSuspended: row.suspended === true,
+      passwordChangedAt: row.password_changed_at ? new Date(row.password_changed_at).getTime() : null,
     };
   }
 }

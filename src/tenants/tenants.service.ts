@@ -57,6 +57,22 @@ export class TenantsService {
     });
   }
 
+  /** The user's membership of this tenant (with the tenant's name), or null. */
+  async membershipOf(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+  ): Promise<(Membership & { tenantName: string }) | null> {
+    const rows = await manager.query<{ role: TenantRole; name: string }[]>(
+      `SELECT m.role, t.name FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+        WHERE m.tenant_id = $1 AND m.user_id = $2`,
+      [tenantId, userId],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return Object.assign(new Membership(), { tenantId, userId, role: row.role, tenantName: row.name });
+  }
+
   async roleOf(manager: EntityManager, tenantId: string, userId: string): Promise<TenantRole | null> {
     const m = await manager.findOne(Membership, { where: { tenantId, userId } });
     return m?.role ?? null;

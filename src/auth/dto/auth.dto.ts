@@ -1,5 +1,5 @@
 import { IsAcceptablePassword } from '../../common/password-policy';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 
 export class RegisterDto {
   @IsEmail()
@@ -33,6 +33,11 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(256)
   password!: string;
+
+  /** Which of the account's tenants to sign in to; without it the oldest owned tenant, else the oldest membership. */
+  @IsOptional()
+  @IsUUID()
+  tenant_id?: string;
 }
 
 export class CreateTokenDto {
@@ -40,4 +45,19 @@ export class CreateTokenDto {
   @MinLength(1)
   @MaxLength(100)
   name!: string;
+}
+
+/** POST /api/v1/auth/password-reset. */
+export class PasswordResetDto {
+  /** The token from the reset link. */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  token!: string;
+
+  /** The new password (the registration's rules: at least 8 characters, not digits only, one repeated character, a common password or the email). */
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  password!: string;
 }

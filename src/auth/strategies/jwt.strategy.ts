@@ -6,7 +6,7 @@ import { Strategy } from 'passport-jwt';
 import { AppConfig } from '../../config/app-config';
 import { TENANT_ROLES, TenantRole } from '../../tenants/membership.entity';
 import type { Principal } from '../principal';
-import { PrincipalCache } from '../principal-cache';
+import { CurrentAccess, PrincipalCache } from '../principal-cache';
 import { APP_SCOPED_PASSPORT, forgetStrategy } from './app-scoped-passport';
 import { bearerToken, isPlatformToken } from './bearer-token';
 import { tokenHolder } from './token-holder';
@@ -17,9 +17,25 @@ export interface JwtClaims {
   tid: string;
   role: TenantRole;
   pa: boolean;
+  /**
+   * When it was issued, in epoch milliseconds (iat has whole seconds only): a token issued before the
+   * user's password was reset is refused, one from a login just after it is not.
+   */
+  ims?: number;
   /** Set by jsonwebtoken when signing; a token without them is refused. */
   iat?: number;
   exp?: number;
+}
+
+/**
+ * Whether the token was issued before the user's password was last reset (then it is refused): by its
+ * `ims` (milliseconds), else by `iat` (seconds, so a token without `ims` from that very second counts
+ * as before).
+ */
+export function issuedBeforePasswordChange(c: JwtClaims, now: CurrentAccess): boolean {
+  if (now.passwordChangedAt === null) return false;
+  const issuedMs = typeof c.ims === 'number' ? c.ims : (c.iat ?? 0) * 1000;
+  return issuedMs < now.passwordChangedAt;
 }
 
 /**
@@ -60,7 +76,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
     if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
     if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return null;
     if (!isUUID(c.sub) || !isUUID(c.tid)) return null;
-    return tokenHolder(c.sub, c.tid, 'jwt', await this.access.get(c.sub, c.tid));
+    const now = await this.access.get(c.sub, c.tid);
+    if (issuedBeforePasswordChange(c, now)) return null;
+    return tokenHolder(c.sub, c.tid, 'jwt', now);
   }
 
   onModuleDestroy(): void {
