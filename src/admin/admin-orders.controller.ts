@@ -41,6 +41,18 @@ export const ORDER_CSV_COLUMNS: readonly (keyof AdminOrderResponse)[] = [
   'updated_at',
 ];
 
+/**
+ * The export's CSV text, row by row: a header row, then every matching order (read in batches, never
+ * all in memory). The HTTP export and the operator CLI's `orders export` both write this.
+ */
+export async function* orderCsvRows(
+  orders: AdminOrdersService,
+  q: AdminOrdersExportQueryDto,
+): AsyncGenerator<string> {
+  yield csvRow(ORDER_CSV_COLUMNS);
+  for await (const o of orders.each(q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
+}
+
 /** Orders of every tenant, for platform operators: read-only. */
 @ApiTags('Admin')
 @ApiBearerAuth()
@@ -66,12 +78,7 @@ export class AdminOrdersController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
   export(@Query() q: AdminOrdersExportQueryDto): StreamableFile {
-    const orders = this.orders;
-    async function* rows(): AsyncGenerator<string> {
-      yield csvRow(ORDER_CSV_COLUMNS);
-      for await (const o of orders.each(q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
-    }
-    return new StreamableFile(Readable.from(rows()), {
+    return new StreamableFile(Readable.from(orderCsvRows(this.orders, q)), {
       type: 'text/csv; charset=utf-8',
       disposition: 'attachment; filename="orders.csv"',
     });

@@ -49,7 +49,7 @@ export class AdminTenantsController {
     @UuidParam() id: string,
     @Body() dto: SuspendTenantDto,
   ): Promise<AdminTenantResponse> {
-    return this.tenants.setSuspended(p.userId, id, true, dto.reason.trim());
+    return this.tenants.setSuspended(p, id, true, dto.reason.trim());
   }
 
   @Post(':id/unsuspend')
@@ -61,6 +61,6 @@ export class AdminTenantsController {
     @UuidParam() id: string,
     @Body() dto: UnsuspendTenantDto,
   ): Promise<AdminTenantResponse> {
-    return this.tenants.setSuspended(p.userId, id, false, dto.reason?.trim() || undefined);
+    return this.tenants.setSuspended(p, id, false, dto.reason?.trim() || undefined);
   }
 }

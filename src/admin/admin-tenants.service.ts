@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
-import { AuditEntry } from '../audit/audit-entry.entity';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { formatAmount, Money } from '../common/money';
 import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { isoMicros } from '../common/time';
@@ -120,7 +120,7 @@ export class AdminTenantsService {
    * same transaction; asking for the state it already has changes nothing and writes nothing.
    */
   async setSuspended(
-    actorId: string,
+    actor: AuditActor,
     id: string,
     suspended: boolean,
     reason: string | undefined,
@@ -137,16 +137,13 @@ export class AdminTenantsService {
       } else {
         await m.query(`UPDATE tenants SET suspended_at = NULL WHERE id = $1`, [id]);
       }
-      await m.insert(AuditEntry, {
+      await recordAudit(m, actor, {
         tenantId: id,
-        actorId,
         action: suspended ? 'tenant.suspend' : 'tenant.unsuspend',
         target: `tenant:${id}`,
-        data: {
-          reason: reason ?? null,
-          before: { suspended: was, reason: was ? before.suspension_reason : null },
-          after: { suspended, reason: suspended ? (reason ?? null) : null },
-        },
+        before: { suspended: was, reason: was ? before.suspension_reason : null },
+        after: { suspended, reason: suspended ? (reason ?? null) : null },
+        data: { reason: reason ?? null },
       });
       return this.row(m, id);
     });
