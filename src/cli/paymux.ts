@@ -7,7 +7,7 @@
  */
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
-import { isUUID, validate } from 'class-validator';
+import { isEmail, isUUID, validate } from 'class-validator';
 import { Command, CommanderError, Option } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
@@ -233,6 +233,7 @@ export function buildProgram(): Command {
     .option('--name <name>', 'display name', 'Platform admin')
     .addOption(asOption())
     .action(async (email: string, o: { name: string; as?: string }) => {
+      if (!isEmail(email)) throw new CliError(`${email} is not an email address`);
       const password = await readStdin();
       const problem = passwordProblem(password, email);
       if (problem) throw new CliError(`password: ${problem}`);
