@@ -7,9 +7,12 @@ import tseslint from 'typescript-eslint';
  *   app (admin, checkout, health, demo; the composition root src/*.ts is not checked)
  *     -> payments | notifications -> orders -> applications, packages, fx -> tenants, auth, audit -> ground
  *   providers -> provider contract -> ground        ground = common, config, database: knows no feature
+ *   src/cli (the operator CLI) is a composition root too: it may import anything, nothing imports it.
  * A layer may import itself and anything below it, never above. Elements are matched first to last.
  */
 const LAYERS = {
+  /** src/cli: the operator CLI, a composition root like src/*.ts (wires everything, imported by nothing). */
+  root: ['root', 'app', 'payments', 'notifications', 'providers', 'contract', 'orders', 'catalog', 'base', 'ground'],
   app: ['app', 'payments', 'notifications', 'providers', 'contract', 'orders', 'catalog', 'base', 'ground'],
   payments: ['payments', 'providers', 'contract', 'orders', 'catalog', 'base', 'ground'],
   notifications: ['notifications', 'orders', 'catalog', 'base', 'ground'],
@@ -39,6 +42,7 @@ export const boundaryRules = {
       { type: 'base', pattern: 'src/(tenants|auth|audit)' },
       { type: 'ground', pattern: 'src/(common|config|database)' },
       { type: 'app', pattern: 'src/(admin|checkout|health|demo)' },
+      { type: 'root', pattern: 'src/cli' },
     ],
   },
   rules: {

@@ -14,6 +14,7 @@ import { ApplicationHeldCredits1796202173191 } from './1796202173191-Application
 import { AdminOrderIndexes1796204347116 } from './1796204347116-AdminOrderIndexes';
 import { TenantSuspension1796300000000 } from './1796300000000-TenantSuspension';
 import { AuditRequestOrigin1796400000000 } from './1796400000000-AuditRequestOrigin';
+import { ProviderEventVerified1796500000000 } from './1796500000000-ProviderEventVerified';
 import { MembersAndPasswordReset1796510000000 } from './1796510000000-MembersAndPasswordReset';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
@@ -33,5 +34,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AdminOrderIndexes1796204347116,
   TenantSuspension1796300000000,
   AuditRequestOrigin1796400000000,
+  ProviderEventVerified1796500000000,
   MembersAndPasswordReset1796510000000,
 ];

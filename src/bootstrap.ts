@@ -33,6 +33,8 @@ export interface RunningPaymux {
   /** http://127.0.0.1:<port> once listening. */
   url: string;
   demoSeeded: boolean;
+  /** The demo operator login (a platform admin) exists: the banner prints it. */
+  demoOperator: boolean;
   close(): Promise<void>;
 }
 
@@ -106,7 +108,10 @@ export async function startPaymux(
       );
     await app.init();
     await app.get(AuthService).bootstrapAdmin();
-    const demoSeeded = config.demoEnabled ? await app.get(DemoService).seedIfEmpty() : false;
+    // The demo operator only on the embedded default (a laptop), and never beside a configured admin.
+    const demo = config.demoEnabled
+      ? await app.get(DemoService).seed({ operator: db.embedded && !config.adminEmail })
+      : { seeded: false, operator: false };
     await app
       .listen({ port: opts.port ?? config.port, host: '0.0.0.0' })
       .catch((err: NodeJS.ErrnoException) => Promise.reject(portError(opts.port ?? config.port, err)));
@@ -118,7 +123,8 @@ export async function startPaymux(
       config,
       db,
       url: `http://127.0.0.1:${port}`,
-      demoSeeded,
+      demoSeeded: demo.seeded,
+      demoOperator: demo.operator,
       close: async () => {
         await running.app.close();
         await db.stop();

@@ -18,6 +18,10 @@ async function main(): Promise<void> {
   if (config.demoEnabled) {
     lines.push(
       `  demo login: ${DEMO.email} / ${DEMO.password}${paymux.demoSeeded ? ' (demo tenant just created)' : ''}`,
+      ...(paymux.demoOperator
+        ? [`  operator login: ${DEMO.operator.email} / ${DEMO.operator.password} (platform admin)`]
+        : []),
+      `  console: ${base}/admin`,
       '  create an order:',
       `    TOKEN=$(curl -s -X POST ${base}/api/v1/auth/login -H 'content-type: application/json' \\`,
       `      -d '{"email":"${DEMO.email}","password":"${DEMO.password}"}' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,

@@ -25,9 +25,9 @@ describe('ADMIN_EMAIL bootstrap and admin:promote', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  /** `node dist/src/auth/promote-admin.js <email>`, on the test database. */
+  /** `node dist/src/cli/paymux.js admin promote <email>` (what admin:promote:prod runs), on the test database. */
   const promote = (email: string) =>
-    run(process.execPath, [join(__dirname, '../dist/src/auth/promote-admin.js'), email], {
+    run(process.execPath, [join(__dirname, '../dist/src/cli/paymux.js'), 'admin', 'promote', email], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',

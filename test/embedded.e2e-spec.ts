@@ -41,6 +41,45 @@ describe('embedded default (no DATABASE_URL)', () => {
     expect(order.body).toMatchObject({ amount: 500, price: 49.99, state: 'Pending', pay_way: 'Sandbox' });
   });
 
+  it('seeds a demo operator and a few demo orders, so the console is not empty on first open', async () => {
+    const { email, password } = DEMO.operator;
+    expect(server.output()).toContain(`operator login: ${email} / ${password}`);
+    expect(server.output()).toMatch(/console: http:\/\/\S+\/admin\n/);
+    const login = await request(server.url).post('/api/v1/auth/login').send({ email, password }).expect(200);
+    const operator = { authorization: `Bearer ${login.body.access_token}` };
+    const me = await request(server.url).get('/api/v1/auth/me').set(operator).expect(200);
+    expect(me.body.user).toMatchObject({ email, is_platform_admin: true });
+    // The demo merchant's orders as the operator sees them, oldest first, before any test added one.
+    const demo = await request(server.url)
+      .post('/api/v1/auth/login')
+      .send({ email: DEMO.email, password: DEMO.password })
+      .expect(200);
+    const tenantId = (
+      await request(server.url)
+        .get('/api/v1/auth/me')
+        .set('authorization', `Bearer ${demo.body.access_token}`)
+    ).body.tenant.id as string;
+    const orders = await request(server.url)
+      .get('/api/v1/admin/orders')
+      .query({ tenant_id: tenantId, sort: 'created_at', order: 'asc', limit: 4 })
+      .set(operator)
+      .expect(200);
+    expect(orders.body.data.map((o: { state: string; flagged: boolean }) => [o.state, o.flagged])).toEqual([
+      ['Finished', false],
+      ['Refunded', false],
+      ['Pending', true], // paid another amount: flagged, not credited
+      ['Pending', false],
+    ]);
+    const refunded = orders.body.data[1] as { id: string };
+    const timeline = await request(server.url)
+      .get(`/api/v1/admin/orders/${refunded.id}/timeline`)
+      .set(operator)
+      .expect(200);
+    expect(timeline.body.refunds).toEqual([
+      expect.objectContaining({ status: 'succeeded', amount: '49.99' }),
+    ]);
+  });
+
   it('runs the whole recharge journey', async () => {
     const { balance } = await runJourney(server.url);
     expect(balance).toBe(379.5);
@@ -88,6 +127,7 @@ describe('embedded default (no DATABASE_URL)', () => {
     expect(await server.stop('SIGTERM')).toBe(0);
     server = await startServerProcess(env);
     expect(server.output()).not.toContain('demo tenant just created');
+    expect(server.output()).toContain(`operator login: ${DEMO.operator.email}`);
     const status = await request(server.url).get(`/checkout/${orderId}/status`).expect(200);
     expect(status.body.state).toBe('Finished');
   }, 600_000);

@@ -30,7 +30,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
 /**
  * Master key rotation end to end, on a database of its own (the CLI rotates a whole database): a
  * tenant with a provider account, a merchant API key (which also signs notifications), rotated with
- * the built CLI (`node dist/src/tenants/rotate-keys.js`), then the app started with ONLY the new key
+ * the built CLI (`node dist/src/cli/paymux.js keys rotate`), then the app started with ONLY the new key
  * uses every secret: a signed merchant request, a signed notification, a Stripe payment on the fake.
  */
 describe('master key rotation (keys:rotate)', () => {
@@ -52,7 +52,7 @@ describe('master key rotation (keys:rotate)', () => {
   const rotate = (previous: string, ...args: string[]) => {
     const run = spawnSync(
       process.execPath,
-      [join(__dirname, '../dist/src/tenants/rotate-keys.js'), ...args],
+      [join(__dirname, '../dist/src/cli/paymux.js'), 'keys', 'rotate', ...args],
       {
         env: {
           PATH: process.env.PATH,

@@ -42,19 +42,26 @@ export const ORDER_CSV_COLUMNS: readonly (keyof AdminOrderResponse)[] = [
 ];
 
 /**
- * The orders in `scope` matching `q` as CSV, streamed as they are read in batches (the operator's and
- * the staff's export.csv).
+ * The export's CSV text, row by row: a header row, then every matching order in `scope` (read in
+ * batches, never all in memory). The operator's and the staff's export.csv and the operator CLI's
+ * `orders export` all write this.
  */
+export async function* orderCsvRows(
+  orders: AdminOrdersService,
+  scope: OrderScope,
+  q: AdminOrdersExportQueryDto,
+): AsyncGenerator<string> {
+  yield csvRow(ORDER_CSV_COLUMNS);
+  for await (const o of orders.each(scope, q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
+}
+
+/** The orders in `scope` matching `q` as a streamed CSV download. */
 export function ordersCsv(
   orders: AdminOrdersService,
   scope: OrderScope,
   q: AdminOrdersExportQueryDto,
 ): StreamableFile {
-  async function* rows(): AsyncGenerator<string> {
-    yield csvRow(ORDER_CSV_COLUMNS);
-    for await (const o of orders.each(scope, q)) yield csvRow(ORDER_CSV_COLUMNS.map((c) => o[c]));
-  }
-  return new StreamableFile(Readable.from(rows()), {
+  return new StreamableFile(Readable.from(orderCsvRows(orders, scope, q)), {
     type: 'text/csv; charset=utf-8',
     disposition: 'attachment; filename="orders.csv"',
   });

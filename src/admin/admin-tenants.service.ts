@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PrincipalCache } from '../auth/principal-cache';
-import { recordAudit } from '../audit/audit-log';
-import type { Principal } from '../auth/principal';
+import { AuditActor, recordAudit } from '../audit/audit-log';
 import { formatAmount, Money } from '../common/money';
 import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
 import { isoMicros } from '../common/time';
@@ -121,7 +120,7 @@ export class AdminTenantsService {
    * same transaction; asking for the state it already has changes nothing and writes nothing.
    */
   async setSuspended(
-    actor: Principal,
+    actor: AuditActor,
     id: string,
     suspended: boolean,
     reason: string | undefined,

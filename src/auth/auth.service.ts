@@ -250,6 +250,6 @@ export function adminEmailTakenMessage(email: string): string {
     `ADMIN_EMAIL=${email} belongs to an existing account that is not a platform admin; paymux does not ` +
     'promote it implicitly (whoever registered the address would become admin, keeping their own password ' +
     `and ignoring ADMIN_PASSWORD). To make that account the platform admin, run \`npm run admin:promote -- ${email}\` ` +
-    `(or \`node dist/src/auth/promote-admin.js ${email}\`); otherwise set ADMIN_EMAIL to another address.`
+    `(built: \`npm run paymux:prod -- admin promote ${email}\`); otherwise set ADMIN_EMAIL to another address.`
   );
 }

@@ -1,76 +1,78 @@
 /**
- * `npm run admin:promote -- <email>` (or `node dist/src/auth/promote-admin.js <email>` in production):
- * make an existing account a platform admin. The explicit form of what ADMIN_EMAIL refuses to do
- * implicitly (see AuthService.bootstrapAdmin); the account keeps its own password. Audited.
+ * Platform admin accounts made explicitly by an operator (`npm run paymux -- admin create|promote`,
+ * src/cli/): the explicit forms of what ADMIN_EMAIL refuses to do implicitly (AuthService.bootstrapAdmin).
+ * Each change writes one audit row in its transaction.
  */
-import 'reflect-metadata';
-import { DataSource } from 'typeorm';
-import { recordAudit } from '../audit/audit-log';
-import { AppConfig } from '../config/app-config';
-import { loadEnvFile } from '../config/config.module';
-import { dataSourceOptions } from '../database/data-source-options';
-import { openDatabase } from '../database/embedded-database';
+import * as argon2 from 'argon2';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { AuditActor, recordAudit } from '../audit/audit-log';
+import { TenantsService } from '../tenants/tenants.service';
+import type { passwordHashOptions } from './password-hash';
 import { User } from './user.entity';
+
+/**
+ * Who does it: a platform admin, or `self` when there is none yet (the first admin is made by the
+ * operator of the machine; the audit row names the account itself, as the old admin:promote did).
+ */
+export type AdminActor = AuditActor | 'self';
+
+const actorFor = (actor: AdminActor, userId: string): AuditActor => (actor === 'self' ? { userId } : actor);
 
 /** Promote the account with this email; 'already' when it was a platform admin, null when there is none. */
 export async function promoteToPlatformAdmin(
-  ds: DataSource,
+  m: EntityManager,
   emailRaw: string,
+  actor: AdminActor,
 ): Promise<'promoted' | 'already' | null> {
   const email = emailRaw.trim().toLowerCase();
-  return ds.transaction(async (m) => {
-    const user = await m.findOne(User, { where: { email }, lock: { mode: 'pessimistic_write' } });
-    if (!user) return null;
-    if (user.isPlatformAdmin) return 'already';
-    await m.update(User, { id: user.id }, { isPlatformAdmin: true });
-    // No request: the actor is the account itself, without request id or IP.
-    await recordAudit(
-      m,
-      { userId: user.id },
-      {
-        tenantId: null,
-        action: 'user.promote_platform_admin',
-        target: `user:${user.id}`,
-        data: { email, via: 'admin:promote command' },
-      },
-    );
-    return 'promoted';
+  const user = await m.findOne(User, { where: { email }, lock: { mode: 'pessimistic_write' } });
+  if (!user) return null;
+  if (user.isPlatformAdmin) return 'already';
+  await m.update(User, { id: user.id }, { isPlatformAdmin: true });
+  await recordAudit(m, actorFor(actor, user.id), {
+    tenantId: null,
+    action: 'user.promote_platform_admin',
+    target: `user:${user.id}`,
+    before: { is_platform_admin: false },
+    after: { is_platform_admin: true },
+    data: { email, via: 'paymux admin promote' },
   });
+  return 'promoted';
 }
 
-async function main(): Promise<void> {
-  const email = process.argv[2];
-  if (!email || process.argv.length > 3) {
-    console.error(
-      'usage: npm run admin:promote -- <email>   (or node dist/src/auth/promote-admin.js <email>)',
-    );
-    process.exitCode = 2;
-    return;
-  }
-  await loadEnvFile();
-  const config = AppConfig.fromEnv(process.env);
-  const handle = await openDatabase(config.databaseUrl, config.dataDir, 2);
-  const ds = new DataSource(dataSourceOptions(handle.url, 2));
-  try {
-    await ds.initialize();
-    const result = await promoteToPlatformAdmin(ds, email);
-    if (result === null) {
-      console.error(`No account has the email ${email}: nothing was changed.`);
-      process.exitCode = 1;
-    } else if (result === 'already') {
-      console.log(`${email} is already a platform admin.`);
-    } else {
-      console.log(`${email} is now a platform admin (its password is unchanged).`);
-    }
-  } finally {
-    if (ds.isInitialized) await ds.destroy();
-    await handle.stop();
-  }
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+/**
+ * Create a platform admin account with this password (already checked against the password rules),
+ * with a tenant of its own ("Platform") like the ADMIN_EMAIL bootstrap; null when the email is taken.
+ */
+export async function createPlatformAdmin(
+  m: EntityManager,
+  tenants: TenantsService,
+  input: {
+    email: string;
+    password: string;
+    name: string;
+    hashOptions: ReturnType<typeof passwordHashOptions>;
+  },
+  actor: AdminActor,
+): Promise<User | null> {
+  const email = input.email.trim().toLowerCase();
+  if (await m.exists(User, { where: { email } })) return null;
+  const user = m.create(User, {
+    id: randomUUID(),
+    email,
+    name: input.name,
+    passwordHash: await argon2.hash(input.password, input.hashOptions),
+    isPlatformAdmin: true,
   });
+  await m.insert(User, user);
+  const tenant = await tenants.createWithOwner(m, 'Platform', user.id);
+  await recordAudit(m, actorFor(actor, user.id), {
+    tenantId: null,
+    action: 'user.create_platform_admin',
+    target: `user:${user.id}`,
+    after: { email, name: input.name, is_platform_admin: true, tenant_id: tenant.id },
+    data: { via: 'paymux admin create' },
+  });
+  return user;
 }

@@ -34,4 +34,8 @@ export const PaymentErrors = defineErrors({
   return_not_found: 404,
   webhook_not_found: 404,
   payment_not_pending: 409,
+  // Replaying a stored provider event (operator CLI).
+  provider_event_not_found: 404,
+  provider_event_ambiguous: 409,
+  provider_event_not_replayable: 409,
 });

@@ -45,6 +45,7 @@ import { RefundSettlementService } from './refunds/refund-settlement.service';
 import { RefundsController } from './refunds/refunds.controller';
 import { RefundsService } from './refunds/refunds.service';
 import { SandboxCharge } from './sandbox/sandbox-charge.entity';
+import { SandboxPayer } from './sandbox/sandbox-payer.service';
 import { SandboxChargesStore } from './sandbox/sandbox-charges.store';
 import { SandboxController } from './sandbox/sandbox.controller';
 import { X402Checkout } from './x402/x402.checkout';
@@ -87,6 +88,7 @@ const ADAPTERS = PROVIDERS.map((p) => p.adapter);
     ProviderRegistry,
     // What the stateful adapters keep is kept here, in the payments layer.
     SandboxChargesStore,
+    SandboxPayer,
     { provide: SANDBOX_CHARGES, useExisting: SandboxChargesStore },
     X402Store,
     { provide: X402_SETTLEMENTS, useExisting: X402Store },
@@ -118,6 +120,14 @@ const ADAPTERS = PROVIDERS.map((p) => p.adapter);
     // merchant/
     MerchantPaymentsService,
   ],
-  exports: [PaymentLookup, ProviderRegistry, RefundsService, OrderCancellationService, OrderReconcileService],
+  exports: [
+    PaymentLookup,
+    ProviderRegistry,
+    OrderCreationService,
+    RefundsService,
+    OrderCancellationService,
+    OrderReconcileService,
+    SandboxPayer,
+  ],
 })
 export class PaymentsModule {}

@@ -7,8 +7,18 @@ import { OrdersService } from '../../orders/orders.service';
 import type { VerifiedEvent } from '../contract/payment-provider';
 import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { Payment, PaymentStatus } from '../attempts/payment.entity';
+import { isUUID } from 'class-validator';
+import { PaymentErrors } from '../payments.errors';
 import { amountMismatch } from './amount-mismatch';
-import { ProviderEvent, ProviderEventOutcome } from './provider-event.entity';
+import { ProviderEvent, ProviderEventOutcome, VerifiedFields } from './provider-event.entity';
+
+/** The provider-neutral fields of a verified event, as stored with it. */
+const verifiedFields = (e: VerifiedEvent): VerifiedFields => ({
+  outcome: e.outcome,
+  provider_ref: e.providerRef,
+  ...(e.amount !== undefined ? { amount: e.amount } : {}),
+  ...(e.currency !== undefined ? { currency: e.currency } : {}),
+});
 
 export type EventResult = {
   outcome: ProviderEventOutcome | 'duplicate';
@@ -49,8 +59,8 @@ export class PaymentEventsService {
     const result = await this.db.transaction(async (m): Promise<EventResult> => {
       const eventRowId = randomUUID();
       const inserted = await m.query<{ id: string }[]>(
-        `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload)
-         VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7)
+        `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload, verified)
+         VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7, $8)
          ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING id`,
         [
           eventRowId,
@@ -60,6 +70,7 @@ export class PaymentEventsService {
           event.type,
           found?.id ?? null,
           JSON.stringify(event.payload),
+          JSON.stringify(verifiedFields(event)),
         ],
       );
       if (inserted.length === 0) return { outcome: 'duplicate' };
@@ -121,5 +132,50 @@ export class PaymentEventsService {
     if (found && event.outcome === 'succeeded' && result.outcome === 'applied')
       this.closer.closeOthersLater(tenantId, found.orderId, found.id);
     return result;
+  }
+
+  /**
+   * Apply a stored, already verified event again through applyEvent (an operator's replay, e.g. of an
+   * event that came before its payment was recorded), as event `replay:<event id>` of the same tenant
+   * and provider: replaying it a second time is a duplicate and changes nothing. `ref` is the row's id
+   * (uuid) or the provider's event id when that names one event. `within` runs in the replay's
+   * transaction when it is applied (an audit row).
+   */
+  async replay(
+    ref: string,
+    within: (m: EntityManager, original: ProviderEvent) => Promise<unknown>,
+  ): Promise<EventResult & { original: ProviderEvent; replayEventId: string }> {
+    const repo = this.db.getRepository(ProviderEvent);
+    let rows = isUUID(ref) ? await repo.find({ where: { id: ref } }) : [];
+    if (rows.length === 0) rows = await repo.find({ where: { eventId: ref }, take: 2 });
+    const [original] = rows;
+    if (!original) throw PaymentErrors.provider_event_not_found(`no stored provider event ${ref}`);
+    if (rows.length > 1)
+      throw PaymentErrors.provider_event_ambiguous(
+        `more than one stored event has the provider event id ${ref}: give the event's id (uuid) instead`,
+      );
+    const v = original.verified;
+    if (!v)
+      throw PaymentErrors.provider_event_not_replayable(
+        `provider event ${original.id} was recorded before paymux kept what its verification said: it cannot be replayed`,
+      );
+    const replayEventId = original.eventId.startsWith('replay:')
+      ? original.eventId
+      : `replay:${original.eventId}`;
+    const result = await this.applyEvent(
+      original.tenantId,
+      original.provider,
+      {
+        eventId: replayEventId,
+        type: original.type,
+        outcome: v.outcome,
+        providerRef: v.provider_ref,
+        amount: v.amount,
+        currency: v.currency,
+        payload: { replay_of: original.id },
+      },
+      (m) => within(m, original),
+    );
+    return { ...result, original, replayEventId };
   }
 }

@@ -2,6 +2,14 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 export type ProviderEventOutcome = 'applied' | 'ignored' | 'flagged';
 
+/** The provider-neutral reading of a verified event: what a replay applies again. */
+export interface VerifiedFields {
+  outcome: 'succeeded' | 'failed' | 'expired' | 'pending';
+  provider_ref: string;
+  amount?: string;
+  currency?: string;
+}
+
 /**
  * An inbound provider notification, verified and recorded once per (tenant, provider, event_id).
  * Per tenant: event ids are chosen by whoever signs the callback, and a tenant holding its own
@@ -37,6 +45,10 @@ export class ProviderEvent {
 
   @Column({ type: 'jsonb' })
   payload!: object;
+
+  /** Null for events recorded before it was kept (they cannot be replayed). */
+  @Column({ type: 'jsonb', nullable: true })
+  verified!: VerifiedFields | null;
 
   @CreateDateColumn({ name: 'received_at', type: 'timestamptz' })
   receivedAt!: Date;
