@@ -14,6 +14,7 @@ import { ApplicationHeldCredits1796202173191 } from './1796202173191-Application
 import { AdminOrderIndexes1796204347116 } from './1796204347116-AdminOrderIndexes';
 import { TenantSuspension1796300000000 } from './1796300000000-TenantSuspension';
 import { AuditRequestOrigin1796400000000 } from './1796400000000-AuditRequestOrigin';
+import { ConsoleSessions1796510000000 } from './1796510000000-ConsoleSessions';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AdminOrderIndexes1796204347116,
   TenantSuspension1796300000000,
   AuditRequestOrigin1796400000000,
+  ConsoleSessions1796510000000,
 ];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -92,6 +93,8 @@ export async function startPaymux(
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
     });
+    // Cookies: the console's session (ConsoleSessionStrategy) and CSRF cookies.
+    await app.register(fastifyCookie);
     // The operator and merchant console (a single-page app built into console/dist) at /admin.
     await serveConsole(fastify);
     // API_DOCS: off in production unless asked for (see AppConfig.apiDocsEnabled).

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ConsoleSessionsService } from '../auth/console-sessions.service';
 import { PrincipalCache } from '../auth/principal-cache';
 import { User } from '../auth/user.entity';
 import { AuditEntry } from '../audit/audit-entry.entity';
@@ -9,7 +10,7 @@ import { AuthErrors } from '../auth/auth.errors';
 
 /**
  * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its
- * JWTs and platform tokens are refused: at once in this process, within AUTH_RECHECK_SECONDS in the
+ * JWTs, platform tokens and console sessions are refused: at once in this process, within AUTH_RECHECK_SECONDS in the
  * others. Every change is audited in the same transaction.
  */
 @Injectable()
@@ -17,6 +18,7 @@ export class UserStatusService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: PrincipalCache,
+    private readonly sessions: ConsoleSessionsService,
   ) {}
 
   async setDisabled(actorId: string, userId: string, disabled: boolean): Promise<User> {
@@ -30,6 +32,8 @@ export class UserStatusService {
         await m.query(`UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'} WHERE id = $1`, [
           userId,
         ]);
+        // A disabled account's console sessions end for good (enabling it again does not revive them).
+        if (disabled) await this.sessions.revokeForUser(m, userId);
         await m.insert(AuditEntry, {
           tenantId: null,
           actorId,

@@ -26,10 +26,13 @@ import { User } from './user.entity';
 import { JwtStrategy, jwtKey } from './strategies/jwt.strategy';
 import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
 import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
+import { ConsoleSessionStrategy } from './strategies/console-session.strategy';
+import { ConsoleSession } from './console-session.entity';
+import { ConsoleSessionsService } from './console-sessions.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit]),
+    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit, ConsoleSession]),
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -74,12 +77,15 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
     AuthPruners,
     JwtStrategy,
     PlatformTokenStrategy,
+    ConsoleSessionsService,
+    ConsoleSessionStrategy,
     MerchantSignatureStrategy,
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
   exports: [
     AuthService,
+    ConsoleSessionsService,
     PrincipalCache,
     ApiKeysService,
     // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.

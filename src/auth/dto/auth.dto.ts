@@ -1,5 +1,5 @@
 import { IsAcceptablePassword } from '../../common/password-policy';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 
 export class RegisterDto {
   @IsEmail()
@@ -33,6 +33,14 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(256)
   password!: string;
+}
+
+/** The console's sign-in: a login, optionally into one of several tenants the account belongs to. */
+export class StartSessionDto extends LoginDto {
+  /** The tenant to act in (one the account is a member of); default: the account's primary tenant. */
+  @IsOptional()
+  @IsUUID()
+  tenant_id?: string;
 }
 
 export class CreateTokenDto {
