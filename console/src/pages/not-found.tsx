@@ -1,12 +1,15 @@
-import { Title } from '@mantine/core';
+import { Anchor, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { Empty } from '../components/states';
+import { Link } from 'react-router';
 
 export default function NotFoundPage(): ReactNode {
   return (
-    <>
-      <Title order={2}>not-found</Title>
-      <Empty>Coming soon.</Empty>
-    </>
+    <Stack align="flex-start">
+      <Title order={2}>Page not found</Title>
+      <Text>There is no console page at this address.</Text>
+      <Anchor component={Link} to="/">
+        Back to the console
+      </Anchor>
+    </Stack>
   );
 }
