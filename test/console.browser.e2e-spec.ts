@@ -288,7 +288,7 @@ describe('console', () => {
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('Password').fill(password);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByTestId('whoami').waitFor();
+      await page.getByTestId('role').waitFor();
     };
     const expectOnlyOwnRequests = (): void => {
       expect(requested.length).toBeGreaterThan(0);
@@ -324,7 +324,8 @@ describe('console', () => {
       await page.waitForURL(`${app.url}/admin/orders/${orderId}`);
       await page.getByRole('heading', { name: /Order/ }).waitFor();
       await page.getByRole('region', { name: 'Transitions' }).getByText('Finished').first().waitFor();
-      await page.getByRole('region', { name: 'Ledger' }).getByText('credit').waitFor();
+      await page.getByRole('region', { name: 'Payment attempts' }).getByText('25.000000 USDT').waitFor();
+      await page.getByRole('region', { name: 'Provider events' }).getByText('applied').waitFor();
       await page.getByRole('button', { name: 'Refund…' }).waitFor();
       await shot('timeline');
       expectOnlyOwnRequests();
@@ -341,7 +342,15 @@ describe('console', () => {
       await dialog.getByLabel('Reason').fill('customer asked (console test)');
       await shot('refund-dialog');
       await dialog.getByRole('button', { name: 'Refund', exact: true }).click();
-      await dialog.waitFor({ state: 'hidden' });
+      // Closes once the refund is accepted; a refusal stays in the dialog as an alert: fail with its text.
+      const refused = dialog.getByRole('alert');
+      const accepted = dialog.waitFor({ state: 'hidden' }).then(() => 'accepted' as const);
+      const refusal = refused.waitFor().then(() => 'refused' as const);
+      // The loser is left to time out or end with the page: not an unhandled rejection.
+      accepted.catch(() => undefined);
+      refusal.catch(() => undefined);
+      if ((await Promise.race([accepted, refusal])) === 'refused')
+        throw new Error(`the refund was refused: ${await refused.textContent()}`);
       const refunds = page.getByRole('region', { name: 'Refunds' });
       await refunds.getByText('10.000000 USDT').waitFor();
       await refunds.getByText('customer asked (console test)').waitFor();
@@ -365,19 +374,22 @@ describe('console', () => {
       await page.getByRole('heading', { name: 'Orders' }).waitFor();
       const burger = page.getByRole('button', { name: 'Toggle navigation' });
       expect(await burger.isVisible()).toBe(true);
-      expect(
-        await page
-          .getByRole('navigation', { name: 'Main navigation' })
-          .getByRole('link', { name: 'Tenants' })
-          .isVisible(),
-      ).toBe(false);
+      const tenantsLink = page
+        .getByRole('navigation', { name: 'Main navigation' })
+        .getByRole('link', { name: 'Tenants' });
+      // The navigation is off-screen (Mantine slides it out) until the burger opens it.
+      const onScreen = async (): Promise<boolean> => {
+        const box = await tenantsLink.boundingBox();
+        return box !== null && box.x >= 0 && box.x + box.width <= 390;
+      };
+      expect(await onScreen()).toBe(false);
       await page.getByRole('row').nth(1).waitFor();
       await shot('orders-390');
       await burger.click();
-      await page
-        .getByRole('navigation', { name: 'Main navigation' })
-        .getByRole('link', { name: 'Tenants' })
-        .waitFor();
+      for (let i = 0; i < 50 && !(await onScreen()); i++) await page.waitForTimeout(100);
+      expect(await onScreen()).toBe(true);
+      await tenantsLink.click();
+      await page.waitForURL(`${app.url}/admin/tenants`);
       await shot('nav-390');
     });
 

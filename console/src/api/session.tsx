@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useContext, type ReactNode } from 'react';
-import { api, ApiError, request, unwrap } from './client';
+import { api, ApiError, unwrap } from './client';
 import type { components } from './schema';
 
 export type Me = components['schemas']['MeResponse'];
@@ -49,20 +49,16 @@ export function useSession(): Session {
   return s;
 }
 
-export interface LoginInput {
-  email: string;
-  password: string;
-  tenant_id?: string;
-}
+export type LoginInput = components['schemas']['StartSessionDto'];
 
 export async function startSession(input: LoginInput): Promise<Me> {
-  return request<Me>('POST', '/api/v1/auth/session', { body: input });
+  return unwrap(api.POST('/api/v1/auth/session', { body: input }));
 }
 
 export function useLogout(): () => Promise<void> {
   const qc = useQueryClient();
   return async () => {
-    await request<void>('DELETE', '/api/v1/auth/session').catch(() => undefined);
+    await unwrap(api.DELETE('/api/v1/auth/session')).catch(() => undefined);
     qc.clear();
     qc.setQueryData(ME_KEY, null);
   };

@@ -28,7 +28,7 @@ export function DataTable<T>({
   if (data.length === 0) return <Empty>{empty}</Empty>;
   return (
     <ScrollArea type="auto">
-      <Table striped highlightOnHover withTableBorder verticalSpacing="xs" miw={640}>
+      <Table striped highlightOnHover withTableBorder verticalSpacing="xs" miw={640} captionSide="top">
         <Table.Caption>{caption}</Table.Caption>
         <Table.Thead>
           {table.getHeaderGroups().map((hg) => (

@@ -34,7 +34,7 @@ const STATE_COLORS: Record<string, string> = {
 export function StateBadge({ state }: { state: string | null | undefined }): ReactNode {
   if (!state) return null;
   return (
-    <Badge color={STATE_COLORS[state] ?? 'gray'} variant="light" tt="none">
+    <Badge color={STATE_COLORS[state] ?? 'gray'} variant="light" tt="none" miw="max-content">
       {state}
     </Badge>
   );

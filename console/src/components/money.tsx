@@ -19,7 +19,7 @@ export function Money({
       </Text>
     );
   return (
-    <Text span ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+    <Text span ff="monospace" size="sm" style={{ whiteSpace: 'nowrap' }}>
       {String(amount)} {currency ?? ''}
     </Text>
   );

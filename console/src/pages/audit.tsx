@@ -35,7 +35,7 @@ const json = (v: unknown): ReactNode =>
   v === null || v === undefined ? (
     ''
   ) : (
-    <Code block fz="xs" maw={320} style={{ whiteSpace: 'pre-wrap' }}>
+    <Code block fz="xs" maw={320} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
       {JSON.stringify(v)}
     </Code>
   );

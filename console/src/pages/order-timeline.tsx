@@ -318,7 +318,7 @@ function TimelineView({ t }: { t: T }): ReactNode {
     c.audit.accessor('data', {
       header: 'Data',
       cell: (v) => (
-        <Code block fz="xs" maw={360} style={{ whiteSpace: 'pre-wrap' }}>
+        <Code block fz="xs" maw={360} style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
           {JSON.stringify(v.getValue())}
         </Code>
       ),

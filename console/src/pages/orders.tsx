@@ -218,8 +218,8 @@ export default function OrdersPage(): ReactNode {
                 mb={8}
               />
             </Grid.Col>
-            <Grid.Col span={{ base: 12, sm: 6, md: 2 }}>
-              <Group gap="xs">
+            <Grid.Col span={{ base: 12, sm: 6, md: 'content' }}>
+              <Group gap="xs" wrap="nowrap">
                 <Button type="submit">Apply</Button>
                 <Button
                   variant="subtle"
