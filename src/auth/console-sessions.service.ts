@@ -84,10 +84,9 @@ export class ConsoleSessionsService {
   async revokeForUser(m: EntityManager, userId: string, tenantId?: string): Promise<number> {
     const res = await m
       .getRepository(ConsoleSession)
-      .update(
-        tenantId ? { userId, tenantId, revokedAt: IsNull() } : { userId, revokedAt: IsNull() },
-        { revokedAt: new Date() },
-      );
+      .update(tenantId ? { userId, tenantId, revokedAt: IsNull() } : { userId, revokedAt: IsNull() }, {
+        revokedAt: new Date(),
+      });
     return res.affected ?? 0;
   }
 }

@@ -56,7 +56,12 @@ export class ConsoleSessionStrategy
       if (!this.sessions.csrfMatches(token, typeof header === 'string' ? header : undefined))
         throw AuthErrors.csrf_failed('a console write needs the X-CSRF-Token header of its session');
     }
-    const p = tokenHolder(owner.userId, owner.tenantId, 'session', await this.access.get(owner.userId, owner.tenantId));
+    const p = tokenHolder(
+      owner.userId,
+      owner.tenantId,
+      'session',
+      await this.access.get(owner.userId, owner.tenantId),
+    );
     if (p) p.consoleSessionId = owner.sessionId;
     return p;
   }
