@@ -10,8 +10,8 @@ import { AuthErrors } from '../auth/auth.errors';
 
 /**
  * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its
- * JWTs, platform tokens and console sessions are refused: at once in this process, within AUTH_RECHECK_SECONDS in the
- * others. Every change is audited in the same transaction.
+ * JWTs, platform tokens and console sessions are refused: at once in this process, within
+ * AUTH_RECHECK_SECONDS in the others (its console sessions end for good). Every change is audited in the same transaction.
  */
 @Injectable()
 export class UserStatusService {

@@ -19,8 +19,9 @@ type BearerRequest = Parameters<typeof bearerToken>[0] &
 /**
  * The global guard: every route needs a Bearer JWT (JwtStrategy) or platform token
  * (PlatformTokenStrategy), or, without an Authorization header, the console's session cookie
- * (ConsoleSessionStrategy, which also checks X-CSRF-Token on writes), unless marked @Public(). The principal goes to `request.principal`; then the
- * API rate limit, @PlatformAdminOnly() and @Roles() are checked.
+ * (ConsoleSessionStrategy, which also checks X-CSRF-Token on writes), unless marked @Public(). The
+ * principal goes to `request.principal`; then the API rate limit, @PlatformAdminOnly() and @Roles()
+ * are checked.
  */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard() {
