@@ -70,6 +70,13 @@ done
 if [ -z "$ready" ]; then cat "$WORK/start.log"; echo "production path: /health/ready never answered"; exit 1; fi
 curl -fsS "http://127.0.0.1:$PORT/health/ready"; echo
 
+log "the console at /admin (console/dist, built before the prune) and one of its hashed assets"
+ADMIN_HTML=$(curl -fsS "http://127.0.0.1:$PORT/admin/orders")
+ASSET=$(printf '%s' "$ADMIN_HTML" | grep -o '/admin/assets/[^"]*\.js' | head -1 || true)
+if [ -z "$ASSET" ] || ! curl -fsS -o /dev/null "http://127.0.0.1:$PORT$ASSET"; then
+  echo "$ADMIN_HTML"; echo "production path: /admin does not serve the built console"; exit 1
+fi
+
 log "graceful stop"
 kill -TERM -- "-$SERVER_PID"
 stopped=""

@@ -16,6 +16,7 @@ import { TenantSuspension1796300000000 } from './1796300000000-TenantSuspension'
 import { AuditRequestOrigin1796400000000 } from './1796400000000-AuditRequestOrigin';
 import { ProviderEventVerified1796500000000 } from './1796500000000-ProviderEventVerified';
 import { MembersAndPasswordReset1796510000000 } from './1796510000000-MembersAndPasswordReset';
+import { ConsoleSessions1796520000000 } from './1796520000000-ConsoleSessions';
 
 /** Every migration, in order. `npm run migration:generate` writes a new file; add its class here. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditRequestOrigin1796400000000,
   ProviderEventVerified1796500000000,
   MembersAndPasswordReset1796510000000,
+  ConsoleSessions1796520000000,
 ];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -6,6 +7,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { apiDocumentConfig, withTenantSuspension } from './api-document';
+import { serveConsole } from './admin/console-assets';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { refuseComplexBodies } from './common/body-shape';
@@ -93,6 +95,10 @@ export async function startPaymux(
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
     });
+    // Cookies: the console's session (ConsoleSessionStrategy) and CSRF cookies.
+    await app.register(fastifyCookie);
+    // The operator and merchant console (a single-page app built into console/dist) at /admin.
+    await serveConsole(fastify);
     // API_DOCS: off in production unless asked for (see AppConfig.apiDocsEnabled).
     if (config.apiDocsEnabled)
       SwaggerModule.setup(

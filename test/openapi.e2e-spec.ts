@@ -42,6 +42,8 @@ interface OpenApi {
 const PUBLIC_OPERATIONS = new Set([
   'POST /api/v1/auth/register',
   'POST /api/v1/auth/login',
+  // The console's sign-in (sets the session cookie).
+  'POST /api/v1/auth/session',
   'GET /health',
   'GET /health/ready',
   // The Sandbox payer page: the unguessable pay_id is the capability.

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ConsoleSessionsService } from '../auth/console-sessions.service';
 import { PrincipalCache } from '../auth/principal-cache';
 import { User } from '../auth/user.entity';
 import { recordAudit } from '../audit/audit-log';
@@ -10,14 +11,15 @@ import { AuthErrors } from '../auth/auth.errors';
 
 /**
  * Disabling and enabling accounts (platform admins only). A disabled account cannot log in and its
- * JWTs and platform tokens are refused: at once in this process, within AUTH_RECHECK_SECONDS in the
- * others. Every change is audited in the same transaction.
+ * JWTs, platform tokens and console sessions are refused: at once in this process, within
+ * AUTH_RECHECK_SECONDS in the others (its console sessions end for good). Every change is audited in the same transaction.
  */
 @Injectable()
 export class UserStatusService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: PrincipalCache,
+    private readonly sessions: ConsoleSessionsService,
   ) {}
 
   async setDisabled(actor: Principal, userId: string, disabled: boolean): Promise<User> {
@@ -31,6 +33,8 @@ export class UserStatusService {
         await m.query(`UPDATE users SET disabled_at = ${disabled ? 'now()' : 'NULL'} WHERE id = $1`, [
           userId,
         ]);
+        // A disabled account's console sessions end for good (enabling it again does not revive them).
+        if (disabled) await this.sessions.revokeForUser(m, userId);
         await recordAudit(m, actor, {
           tenantId: null,
           action: disabled ? 'user.disable' : 'user.enable',

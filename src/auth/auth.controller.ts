@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -19,9 +21,16 @@ import {
   RegisterResponse,
 } from './auth.response';
 import { AuthService } from './auth.service';
-import { CreateTokenDto, LoginDto, PasswordResetDto, RegisterDto } from './dto/auth.dto';
+import { CreateTokenDto, LoginDto, PasswordResetDto, RegisterDto, StartSessionDto } from './dto/auth.dto';
 import { PasswordResetService } from './password-reset.service';
 import { requestOriginOf } from '../common/request-origin';
+import { AppConfig } from '../config/app-config';
+import {
+  ConsoleSessionsService,
+  CSRF_COOKIE,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+} from './console-sessions.service';
 import type { Principal } from './principal';
 import { RegistrationRateLimiter } from './registration-rate-limiter';
 
@@ -31,6 +40,8 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly passwordResets: PasswordResetService,
+    private readonly sessions: ConsoleSessionsService,
+    private readonly config: AppConfig,
   ) {}
 
   @Public()
@@ -78,7 +89,68 @@ export class AuthController {
   @Get('me')
   @ApiOkResponse({ type: MeResponse })
   @ApiErrorResponses([401])
-  async me(@CurrentPrincipal() p: Principal): Promise<MeResponse> {
+  me(@CurrentPrincipal() p: Principal): Promise<MeResponse> {
+    return this.meOf(p);
+  }
+
+  /**
+   * The console's sign-in: the same checks (and rate limits) as login, then a server-side session in
+   * an httpOnly, SameSite=Strict cookie `paymux_session` (Secure in production or behind an https
+   * PUBLIC_BASE_URL), and a readable `paymux_csrf` cookie that the console sends back as X-CSRF-Token
+   * on every write. No token is readable by page scripts.
+   */
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('session')
+  @HttpCode(200)
+  @ApiOkResponse({ type: MeResponse })
+  @ApiErrorResponses([400, 401, 403, 429])
+  async startSession(
+    @Body() dto: StartSessionDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MeResponse> {
+    const user = await this.auth.authenticate(dto.email, dto.password);
+    const membership = await this.auth.membershipFor(user.id, dto.tenant_id);
+    const { token, csrf, session } = await this.sessions.start(user.id, membership.tenantId);
+    void reply.setCookie(SESSION_COOKIE, token, this.cookieOptions(true));
+    void reply.setCookie(CSRF_COOKIE, csrf, this.cookieOptions(false));
+    return this.meOf({
+      userId: user.id,
+      tenantId: membership.tenantId,
+      role: membership.role,
+      platformAdmin: user.isPlatformAdmin,
+      via: 'session',
+      consoleSessionId: session.id,
+    });
+  }
+
+  /** Log out of the console: the session ends server-side and both cookies are cleared. */
+  @ApiBearerAuth()
+  @Delete('session')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'the session is ended' })
+  @ApiErrorResponses([401, 403])
+  async endSession(
+    @CurrentPrincipal() p: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
+    if (p.consoleSessionId) await this.sessions.end(p.consoleSessionId);
+    void reply.clearCookie(SESSION_COOKIE, this.cookieOptions(true, false));
+    void reply.clearCookie(CSRF_COOKIE, this.cookieOptions(false, false));
+  }
+
+  private cookieOptions(httpOnly: boolean, withAge = true): CookieSerializeOptions {
+    const secure = this.config.production || !!this.config.publicBaseUrl?.startsWith('https://');
+    return {
+      httpOnly,
+      sameSite: 'strict',
+      path: '/',
+      secure,
+      ...(withAge ? { maxAge: SESSION_TTL_SECONDS } : {}),
+    };
+  }
+
+  private async meOf(p: Principal): Promise<MeResponse> {
     const { user, tenant, role } = await this.auth.me(p);
     return {
       user: { id: user.id, email: user.email, name: user.name, is_platform_admin: user.isPlatformAdmin },

@@ -6,6 +6,7 @@ export const AuthErrors = defineErrors({
   account_disabled: 401,
   stale_request: 401,
   registration_disabled: 403,
+  csrf_failed: 403,
   no_tenant: 403,
   user_not_found: 404,
   token_not_found: 404,

@@ -28,10 +28,21 @@ import { User } from './user.entity';
 import { JwtStrategy, jwtKey } from './strategies/jwt.strategy';
 import { MerchantSignatureStrategy } from './strategies/merchant-signature.strategy';
 import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
+import { ConsoleSessionStrategy } from './strategies/console-session.strategy';
+import { ConsoleSession } from './console-session.entity';
+import { ConsoleSessionsService } from './console-sessions.service';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, PlatformToken, ApiKey, ApiNonce, RateLimit, PasswordResetToken]),
+    TypeOrmModule.forFeature([
+      User,
+      PlatformToken,
+      ApiKey,
+      ApiNonce,
+      RateLimit,
+      PasswordResetToken,
+      ConsoleSession,
+    ]),
     TenantsModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
@@ -77,6 +88,8 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
     AuthPruners,
     JwtStrategy,
     PlatformTokenStrategy,
+    ConsoleSessionsService,
+    ConsoleSessionStrategy,
     MerchantSignatureStrategy,
     MerchantAuthGuard,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
@@ -84,6 +97,7 @@ import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
   exports: [
     AuthService,
     PasswordResetService,
+    ConsoleSessionsService,
     PrincipalCache,
     ApiKeysService,
     // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.

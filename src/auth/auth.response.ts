@@ -58,7 +58,7 @@ export class MeResponse {
   @ApiProperty({ enum: TENANT_ROLES, example: 'owner' })
   role!: TenantRole;
 
-  @ApiProperty({ enum: ['jwt', 'platform_token', 'api_key'], example: 'jwt' })
+  @ApiProperty({ enum: ['jwt', 'platform_token', 'api_key', 'session'], example: 'jwt' })
   auth!: Principal['via'];
 }
 

@@ -79,14 +79,11 @@ export class AuthService {
   }
 
   /**
-   * Sign in to the tenant `tenantId` names (one of the account's memberships), or without it to the
-   * primary membership (the oldest owned tenant, else the oldest membership).
+   * The account of this email and password (401 invalid_credentials, 401 account_disabled), with its
+   * cached access dropped: a fresh sign-in sees the account as it is now. Used by login and the
+   * console's session sign-in.
    */
-  async login(
-    emailRaw: string,
-    password: string,
-    tenantId?: string,
-  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+  async authenticate(emailRaw: string, password: string): Promise<User> {
     const email = emailRaw.trim().toLowerCase();
     const user = await this.db.getRepository(User).findOne({ where: { email } });
     if (!(await this.passwordMatches(user, password)) || !user)
@@ -95,13 +92,32 @@ export class AuthService {
     if (user.disabledAt) throw accountDisabled();
     // A fresh login sees the account as it is now: its next requests re-read role and flags.
     this.access.invalidateUser(user.id);
-    const membership = tenantId
-      ? await this.tenants.membershipOf(this.db.manager, tenantId, user.id)
-      : await this.tenants.primaryMembership(this.db.manager, user.id);
-    if (!membership)
-      throw AuthErrors.no_tenant(
-        tenantId ? 'this account is no member of that tenant' : 'this account belongs to no tenant',
-      );
+    return user;
+  }
+
+  /** The user's membership of `tenantId` (403 no_tenant when none), or their primary one. */
+  async membershipFor(userId: string, tenantId?: string): Promise<{ tenantId: string; role: TenantRole }> {
+    if (tenantId) {
+      const role = await this.tenants.roleOf(this.db.manager, tenantId, userId);
+      if (!role) throw AuthErrors.no_tenant('this account is no member of that tenant');
+      return { tenantId, role };
+    }
+    const membership = await this.tenants.primaryMembership(this.db.manager, userId);
+    if (!membership) throw AuthErrors.no_tenant('this account belongs to no tenant');
+    return { tenantId: membership.tenantId, role: membership.role };
+  }
+
+  /**
+   * Sign in to the tenant `tenantId` names (one of the account's memberships), or without it to the
+   * primary membership (the oldest owned tenant, else the oldest membership).
+   */
+  async login(
+    emailRaw: string,
+    password: string,
+    tenantId?: string,
+  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+    const user = await this.authenticate(emailRaw, password);
+    const membership = await this.membershipFor(user.id, tenantId);
     const claims: JwtClaims = {
       sub: user.id,
       tid: membership.tenantId,

@@ -9,15 +9,19 @@ import { requestOriginOf } from '../common/request-origin';
 import { passportNameOf } from './strategies/app-scoped-passport';
 import { bearerToken } from './strategies/bearer-token';
 import { JwtStrategy } from './strategies/jwt.strategy';
+import { ConsoleSessionStrategy, sessionCookie } from './strategies/console-session.strategy';
 import { PlatformTokenStrategy } from './strategies/platform-token.strategy';
 import { CommonErrors } from '../common/common.errors';
 
-type BearerRequest = Parameters<typeof bearerToken>[0] & { principal?: Principal };
+type BearerRequest = Parameters<typeof bearerToken>[0] &
+  Parameters<typeof sessionCookie>[0] & { principal?: Principal };
 
 /**
  * The global guard: every route needs a Bearer JWT (JwtStrategy) or platform token
- * (PlatformTokenStrategy) unless marked @Public(). The principal goes to `request.principal`; then the
- * API rate limit, @PlatformAdminOnly() and @Roles() are checked.
+ * (PlatformTokenStrategy), or, without an Authorization header, the console's session cookie
+ * (ConsoleSessionStrategy, which also checks X-CSRF-Token on writes), unless marked @Public(). The
+ * principal goes to `request.principal`; then the API rate limit, @PlatformAdminOnly() and @Roles()
+ * are checked.
  */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard() {
@@ -26,10 +30,12 @@ export class BearerAuthGuard extends AuthGuard() {
     private readonly limiter: ApiRateLimiter,
     jwt: JwtStrategy,
     platformTokens: PlatformTokenStrategy,
+    consoleSessions: ConsoleSessionStrategy,
   ) {
-    // Tried in this order; a token only one of them reads (JWT or `pmx_...`), so at most one looks it up.
+    // Tried in this order; a token only one of them reads (JWT or `pmx_...`), so at most one looks it up;
+    // the session cookie only counts when there is no Authorization header.
     super({
-      defaultStrategy: [passportNameOf(jwt), passportNameOf(platformTokens)],
+      defaultStrategy: [passportNameOf(jwt), passportNameOf(platformTokens), passportNameOf(consoleSessions)],
       property: 'principal',
       session: false,
     });
@@ -61,12 +67,16 @@ export class BearerAuthGuard extends AuthGuard() {
     ctx: ExecutionContext,
   ): T {
     if (err) throw err;
-    if (!principal)
+    if (!principal) {
+      const req = ctx.switchToHttp().getRequest<BearerRequest>();
       throw CommonErrors.unauthenticated(
-        bearerToken(ctx.switchToHttp().getRequest<BearerRequest>())
+        bearerToken(req)
           ? 'the token is invalid, expired or revoked'
-          : 'a Bearer token is required',
+          : sessionCookie(req)
+            ? 'the console session has ended or expired; sign in again'
+            : 'a Bearer token is required',
       );
+    }
     return principal;
   }
 }

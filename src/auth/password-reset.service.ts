@@ -14,6 +14,7 @@ import { AuthService } from './auth.service';
 import { PasswordResetToken } from './password-reset-token.entity';
 import type { Principal } from './principal';
 import { PrincipalCache } from './principal-cache';
+import { ConsoleSessionsService } from './console-sessions.service';
 import { User } from './user.entity';
 
 /** How long a password-reset link stays valid. */
@@ -38,6 +39,7 @@ export class PasswordResetService {
     private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly access: PrincipalCache,
+    private readonly sessions: ConsoleSessionsService,
   ) {}
 
   /** A new reset link for the account (an operator's action, audited). */
@@ -95,6 +97,8 @@ export class PasswordResetService {
       const now = new Date();
       await m.update(User, { id: user.id }, { passwordHash, passwordChangedAt: now });
       await m.update(PasswordResetToken, { userId: user.id, usedAt: IsNull() }, { usedAt: now });
+      // Whoever was signed in to the console with the old password is signed out.
+      await this.sessions.revokeForUser(m, user.id);
       await recordAudit(
         m,
         { userId: user.id, origin },

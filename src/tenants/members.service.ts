@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { recordAudit } from '../audit/audit-log';
 import { AuthService } from '../auth/auth.service';
+import { ConsoleSessionsService } from '../auth/console-sessions.service';
 import type { Principal } from '../auth/principal';
 import { PrincipalCache } from '../auth/principal-cache';
 import { CommonErrors } from '../common/common.errors';
@@ -42,6 +43,7 @@ export class MembersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly access: PrincipalCache,
     private readonly auth: AuthService,
+    private readonly sessions: ConsoleSessionsService,
   ) {}
 
   async list(tenantId: string): Promise<MemberResponse[]> {
@@ -80,7 +82,10 @@ export class MembersService {
     return toMember(member);
   }
 
-  /** Remove a member (they may remove themselves); their platform tokens for this tenant are revoked. */
+  /**
+   * Remove a member (they may remove themselves); their platform tokens and console sessions for this
+   * tenant end with it.
+   */
   async remove(p: Principal, userId: string): Promise<void> {
     const revoked = await this.db.transaction(async (m) => {
       const { target, owners } = await this.lockMember(m, p.tenantId, userId);
@@ -90,12 +95,13 @@ export class MembersService {
         throw MemberErrors.last_owner('the tenant must keep an owner: make another member owner first');
       await m.query(`DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, [p.tenantId, userId]);
       const tokens = await this.auth.revokePlatformTokensIn(m, p.tenantId, userId);
+      const sessions = await this.sessions.revokeForUser(m, userId, p.tenantId);
       await recordAudit(m, p, {
         tenantId: p.tenantId,
         action: 'member.remove',
         target: `user:${userId}`,
         before: { email: target.email, role: target.role },
-        data: { platform_tokens_revoked: tokens.length },
+        data: { platform_tokens_revoked: tokens.length, console_sessions_ended: sessions },
       });
       return tokens;
     });

@@ -40,6 +40,9 @@ export class LoginDto {
   tenant_id?: string;
 }
 
+/** The console's sign-in: the same fields as a login (email, password, optional tenant_id). */
+export class StartSessionDto extends LoginDto {}
+
 export class CreateTokenDto {
   @IsString()
   @MinLength(1)

@@ -22,7 +22,7 @@ export const accountDisabled = (): DomainError =>
 export function tokenHolder(
   userId: string,
   tenantId: string,
-  via: 'jwt' | 'platform_token',
+  via: 'jwt' | 'platform_token' | 'session',
   now: CurrentAccess,
 ): Principal | null {
   if (!now.exists) return null;

@@ -1,0 +1,260 @@
+import { Anchor, Button, Checkbox, Grid, Group, Paper, Select, Stack, TextInput, Title } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { createColumnHelper } from '@tanstack/react-table';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { Link } from 'react-router';
+import { api, unwrap } from '../api/client';
+import { extra, ordersExportUrl, type AdminOrder } from '../api/extra';
+import { useSession } from '../api/session';
+import { CursorPager, DataTable } from '../components/data-table';
+import { ShortId, StateBadge, When } from '../components/format';
+import { Money } from '../components/money';
+import { QueryState } from '../components/states';
+
+const STATES = [
+  'Pending',
+  'Paid',
+  'Finished',
+  'PartiallyRefunded',
+  'Refunded',
+  'Expired',
+  'Cancelled',
+  'Failed',
+];
+const PAY_WAYS = ['Sandbox', 'Stripe', 'AliPay', 'WechatPay', 'PayPal', 'Alchemy', 'TokenPay', 'X402'];
+
+interface Filters {
+  state: string;
+  pay_way: string;
+  created_from: string;
+  created_to: string;
+  amount_min: string;
+  amount_max: string;
+  search: string;
+  /** Operators: which field the search names (the admin API filters each separately). */
+  search_by: 'order_no' | 'pay_id' | 'id';
+  flagged: boolean;
+}
+
+const EMPTY: Filters = {
+  state: '',
+  pay_way: '',
+  created_from: '',
+  created_to: '',
+  amount_min: '',
+  amount_max: '',
+  search: '',
+  search_by: 'order_no',
+  flagged: false,
+};
+
+/** The API query of the filters: dates as whole UTC days, the search as the operator or staff API wants it. */
+function toQuery(f: Filters, operator: boolean): Record<string, string | undefined> {
+  const q: Record<string, string | undefined> = {
+    state: f.state || undefined,
+    pay_way: f.pay_way || undefined,
+    created_from: f.created_from ? `${f.created_from}T00:00:00.000Z` : undefined,
+    created_to: f.created_to ? `${f.created_to}T23:59:59.999Z` : undefined,
+    amount_min: f.amount_min.trim() || undefined,
+    amount_max: f.amount_max.trim() || undefined,
+    flagged: f.flagged ? 'true' : undefined,
+  };
+  const search = f.search.trim();
+  if (search) {
+    if (operator) q[f.search_by] = search;
+    else q.q = search;
+  }
+  return q;
+}
+
+const col = createColumnHelper<AdminOrder>();
+
+export default function OrdersPage(): ReactNode {
+  const { operator } = useSession();
+  const [draft, setDraft] = useState<Filters>(EMPTY);
+  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const page = cursors.length - 1;
+  const query = { ...toQuery(filters, operator), limit: '25', cursor: cursors[page] };
+
+  const orders = useQuery({
+    queryKey: ['orders', operator, query],
+    queryFn: () =>
+      operator
+        ? unwrap(api.GET('/api/v1/admin/orders', { params: { query: query as never } }))
+        : extra.staffOrders(query),
+    placeholderData: keepPreviousData,
+  });
+
+  const apply = (e: FormEvent): void => {
+    e.preventDefault();
+    setFilters(draft);
+    setCursors([undefined]);
+  };
+  const set = <K extends keyof Filters>(k: K, v: Filters[K]): void => setDraft((d) => ({ ...d, [k]: v }));
+
+  const columns = [
+    col.accessor('id', {
+      header: 'Order',
+      cell: (c) => (
+        <Anchor component={Link} to={`/orders/${c.getValue()}`} ff="monospace" size="sm">
+          {c.getValue().slice(0, 8)}
+        </Anchor>
+      ),
+    }),
+    col.accessor('merchant_order_no', { header: 'Merchant order no', cell: (c) => c.getValue() ?? '—' }),
+    col.accessor('state', { header: 'State', cell: (c) => <StateBadge state={c.getValue()} /> }),
+    col.accessor('price', {
+      header: 'Amount',
+      cell: (c) => <Money amount={c.getValue()} currency={c.row.original.currency} />,
+    }),
+    col.accessor('pay_way', { header: 'Pay way' }),
+    col.accessor('pay_id', { header: 'Pay id', cell: (c) => <ShortId id={c.getValue()} /> }),
+    ...(operator
+      ? [col.accessor('tenant_id', { header: 'Tenant', cell: (c) => <ShortId id={c.getValue()} /> })]
+      : []),
+    col.accessor('flagged', { header: 'Flagged', cell: (c) => (c.getValue() ? 'yes' : '') }),
+    col.accessor('created_at', { header: 'Created', cell: (c) => <When at={c.getValue()} /> }),
+  ];
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Orders</Title>
+        <Button
+          component="a"
+          href={ordersExportUrl(operator, toQuery(filters, operator))}
+          variant="light"
+          size="xs"
+        >
+          Export CSV
+        </Button>
+      </Group>
+      <Paper withBorder p="sm">
+        <form onSubmit={apply} aria-label="Order filters">
+          <Grid gutter="xs" align="flex-end">
+            <Grid.Col span={{ base: 12, sm: 6, md: 4 }}>
+              <TextInput
+                label="Search"
+                placeholder={
+                  operator ? 'merchant order no, pay id or order id' : 'order id, pay id or merchant order no'
+                }
+                value={draft.search}
+                onChange={(e) => set('search', e.currentTarget.value)}
+              />
+            </Grid.Col>
+            {operator && (
+              <Grid.Col span={{ base: 12, sm: 6, md: 2 }}>
+                <Select
+                  label="Search by"
+                  data={[
+                    { value: 'order_no', label: 'Merchant order no' },
+                    { value: 'pay_id', label: 'Pay id' },
+                    { value: 'id', label: 'Order id' },
+                  ]}
+                  value={draft.search_by}
+                  allowDeselect={false}
+                  onChange={(v) => set('search_by', (v ?? 'order_no') as Filters['search_by'])}
+                />
+              </Grid.Col>
+            )}
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <Select
+                label="State"
+                placeholder="any"
+                clearable
+                data={STATES}
+                value={draft.state || null}
+                onChange={(v) => set('state', v ?? '')}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <Select
+                label="Pay way"
+                placeholder="any"
+                clearable
+                data={PAY_WAYS}
+                value={draft.pay_way || null}
+                onChange={(v) => set('pay_way', v ?? '')}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <TextInput
+                label="Created from"
+                type="date"
+                value={draft.created_from}
+                onChange={(e) => set('created_from', e.currentTarget.value)}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <TextInput
+                label="Created to"
+                type="date"
+                value={draft.created_to}
+                onChange={(e) => set('created_to', e.currentTarget.value)}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <TextInput
+                label="Amount from"
+                inputMode="decimal"
+                value={draft.amount_min}
+                onChange={(e) => set('amount_min', e.currentTarget.value)}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 6, sm: 3, md: 2 }}>
+              <TextInput
+                label="Amount to"
+                inputMode="decimal"
+                value={draft.amount_max}
+                onChange={(e) => set('amount_max', e.currentTarget.value)}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6, md: 2 }}>
+              <Checkbox
+                label="Flagged only"
+                checked={draft.flagged}
+                onChange={(e) => set('flagged', e.currentTarget.checked)}
+                mb={8}
+              />
+            </Grid.Col>
+            <Grid.Col span={{ base: 12, sm: 6, md: 'content' }}>
+              <Group gap="xs" wrap="nowrap">
+                <Button type="submit">Apply</Button>
+                <Button
+                  variant="subtle"
+                  onClick={() => {
+                    setDraft(EMPTY);
+                    setFilters(EMPTY);
+                    setCursors([undefined]);
+                  }}
+                >
+                  Reset
+                </Button>
+              </Group>
+            </Grid.Col>
+          </Grid>
+        </form>
+      </Paper>
+      <QueryState query={orders}>
+        {(res) => (
+          <>
+            <DataTable
+              data={res.data}
+              columns={columns}
+              caption="Orders, newest first"
+              empty="No orders match these filters."
+              rowKey={(o) => o.id}
+            />
+            <CursorPager
+              page={page}
+              hasMore={res.has_more}
+              onPrev={() => setCursors((c) => c.slice(0, -1))}
+              onNext={() => setCursors((c) => [...c, res.next_cursor ?? undefined])}
+            />
+          </>
+        )}
+      </QueryState>
+    </Stack>
+  );
+}
