@@ -4,13 +4,25 @@ import { join } from 'node:path';
 import type { RunningPaymux } from '../src/bootstrap';
 import { REDACTED } from '../src/audit/audit-log';
 import { AUDITED_WRITES, Ctx, NOT_AUDITED } from './audit-coverage.table';
-import { db, http, Merchant, newMember, newMerchant, startTestAppWithAdmin } from './helpers/app';
+import {
+  db,
+  http,
+  Merchant,
+  newMember,
+  newMerchant,
+  newOrder,
+  orderStateOf,
+  startTestAppWithAdmin,
+} from './helpers/app';
 
 type Row = Record<string, unknown>;
 
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'];
-/** `METHOD /path` with every `{param}` as `{}`: the table's keys and openapi.json's paths compare so. */
-const normal = (key: string): string => key.replace(/\{[^}]+\}/g, '{}');
+/**
+ * `METHOD /path` with every `{param}` as `{}` and without a ` [variant]` suffix: the table's keys and
+ * openapi.json's paths compare so.
+ */
+const normal = (key: string): string => key.replace(/ \[[^\]]*\]$/, '').replace(/\{[^}]+\}/g, '{}');
 /** Keys whose values the audit log must never hold (as src/audit/audit-log.ts redacts them). */
 const SECRET_KEY = /secret|password|private[_-]?key|api[_-]?key$|token|credential|signature|cert/i;
 
@@ -94,13 +106,14 @@ describe('audit coverage of staff and operator writes', () => {
       const w = AUDITED_WRITES[key];
       const method = key.slice(0, key.indexOf(' ')).toLowerCase() as 'post' | 'put' | 'patch' | 'delete';
       const prepared = w.prepare ? await w.prepare(c) : {};
-      const actorId = w.as === 'operator' ? c.adminId : c.m.userId;
+      const actorId = w.actor?.(c, prepared) ?? (w.as === 'operator' ? c.adminId : c.m.userId);
       const before = await rowsOfActor(actorId);
       const requestId = `audit-cov-${randomUUID()}`;
       const { path, body } = w.request(c, prepared);
+      const auth = w.as === 'operator' ? c.admin : w.as === 'staff' ? c.m.auth : {};
       const res = await http(app)
         [method](path)
-        .set(w.as === 'operator' ? c.admin : c.m.auth)
+        .set(auth)
         .set('X-Request-Id', requestId)
         .send(body ?? {});
       expect({ status: res.status, body: res.body as unknown }).toMatchObject({ status: w.status });
@@ -304,6 +317,38 @@ describe('audit coverage of staff and operator writes', () => {
       );
       expect(user.disabled_at).toBeNull();
       await http(app).get('/api/v1/auth/me').set(member.auth).expect(200);
+    });
+    it('order cancel (staff): still Pending, no row', async () => {
+      const order = await newOrder(app, f);
+      const id = order.id as string;
+      await failCommitsOn('orders', `NEW.id = '${id}'`);
+      await failedWithoutAudit(
+        (rid) => http(app).post(`/api/v1/orders/${id}/cancel`).set(f.auth).set('X-Request-Id', rid).send({}),
+        f.userId,
+      );
+      expect(await orderStateOf(app, f, id)).toBe('Pending');
+      const history = await db(app).query(
+        'SELECT 1 FROM order_transitions WHERE order_id = $1 AND to_state = $2',
+        [id, 'Cancelled'],
+      );
+      expect(history).toEqual([]);
+    });
+
+    it('member role change (staff): role unchanged, no row', async () => {
+      const member = await newMember(app, f);
+      await failCommitsOn('memberships', `NEW.user_id = '${member.userId}'`);
+      await failedWithoutAudit(
+        (rid) =>
+          http(app)
+            .patch(`/api/v1/members/${member.userId}`)
+            .set(f.auth)
+            .set('X-Request-Id', rid)
+            .send({ role: 'admin' }),
+        f.userId,
+      );
+      const members = (await http(app).get('/api/v1/members').set(f.auth).expect(200)).body.data as Row[];
+      expect(members.find((x) => x.user_id === member.userId)).toMatchObject({ role: 'member' });
+      expect((await http(app).get('/api/v1/auth/me').set(member.auth).expect(200)).body.role).toBe('member');
     });
   });
 });

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningPaymux } from '../src/bootstrap';
 import { DEFAULT_PRIORITY } from '../src/payments/routing-defaults';
-import { db, http, Merchant, newMember, newMerchant, newOrder } from './helpers/app';
+import { randomBytes } from 'node:crypto';
+import {
+  db,
+  http,
+  Merchant,
+  newMember,
+  newMerchant,
+  newOrder,
+  paidOrderId,
+  signedRequest,
+} from './helpers/app';
 
 /**
  * Which staff and operator writes of openapi.json are audited, and how audit-coverage.e2e-spec.ts calls
  * each of them. Keys are `METHOD /path` exactly as openapi.json spells the path ({param} names do not
- * matter: they are compared as `{}`). A write route that is in neither AUDITED_WRITES nor NOT_AUDITED
+ * matter: they are compared as `{}`), optionally followed by ` [variant]` for a second way of calling
+ * the same route (e.g. a forced refund). A write route that is in neither AUDITED_WRITES nor NOT_AUDITED
  * fails the test, and so does an entry here that openapi.json no longer has (except "pending: ..."
  * entries, routes other helpers add this round).
  */
@@ -28,8 +39,13 @@ export type Prepared = Record<string, string>;
 export interface AuditedWrite {
   /** The audit row's action. */
   action: string;
-  /** Called by the platform operator, or by the tenant's owner (staff). */
-  as: 'operator' | 'staff';
+  /**
+   * Called by the platform operator, by the tenant's owner (staff), or without any sign-in (public:
+   * the token in the body is the capability; `actor` then names the user the row is attributed to).
+   */
+  as: 'operator' | 'staff' | 'public';
+  /** The row's actor_id when it is not the caller (public routes): the user the write acts for. */
+  actor?: (c: Ctx, p: Prepared) => string;
   /** What the write needs first (its own writes happen before the count is taken). */
   prepare?: (c: Ctx) => Promise<Prepared>;
   /** The concrete path and body. */
@@ -65,6 +81,46 @@ const createPackage = async (c: Ctx): Promise<Prepared> => {
 };
 const createMember = async (c: Ctx): Promise<Prepared> => ({ id: (await newMember(c.app, c.m)).userId });
 const createTenant = async (c: Ctx): Promise<Prepared> => ({ id: (await newMerchant(c.app)).tenantId });
+/** The token of an accept-invite or reset-password link. */
+const tokenOf = (url: unknown): string => new URL(String(url)).searchParams.get('token') ?? '';
+const paidOrder = async (c: Ctx): Promise<Prepared> => ({ id: await paidOrderId(c.app, c.m) });
+const pendingOrder = async (c: Ctx): Promise<Prepared> => ({ id: (await newOrder(c.app, c.m)).id as string });
+/** A merchant API order of c.m with a notify_url, paid: its first notification's id. */
+const notification = async (c: Ctx): Promise<Prepared> => {
+  const key = (await http(c.app).post('/api/v1/api-keys').set(c.m.auth).send({ name: 'n' }).expect(201))
+    .body as { key_id: string; secret: string };
+  const created = await signedRequest(c.app, key, 'POST', '/v1/payment', {
+    order_no: `AC${Date.now()}${randomBytes(3).toString('hex')}`,
+    currency: 'USDT',
+    amount: '5',
+    chain_type: 'TRON',
+    notify_url: 'https://merchant.example/notify',
+  }).expect(200);
+  const orderId = created.body.data.id as string;
+  const [p] = await db(c.app).query<{ provider_ref: string }[]>(
+    'SELECT provider_ref FROM payments WHERE order_id = $1',
+    [orderId],
+  );
+  await http(c.app)
+    .post(`/api/v1/sandbox/payments/${p.provider_ref}/complete`)
+    .send({ outcome: 'succeeded' })
+    .expect(200);
+  const [n] = await db(c.app).query<{ id: string }[]>(
+    'SELECT id FROM notifications WHERE order_id = $1 ORDER BY seq LIMIT 1',
+    [orderId],
+  );
+  return { id: n.id, orderId };
+};
+const invitee = () => `invitee-${randomUUID()}@example.test`;
+const createInvitation = async (c: Ctx, email = invitee()): Promise<Prepared> => {
+  const res = await http(c.app)
+    .post('/api/v1/invitations')
+    .set(c.m.auth)
+    .send({ email, role: 'member' })
+    .expect(201);
+  return { id: res.body.id as string, token: tokenOf(res.body.accept_url), email };
+};
+const NEW_PASSWORD = 'audit coverage new password 1';
 
 export const AUDITED_WRITES: Record<string, AuditedWrite> = {
   // ---- staff (a tenant's owner or admin) ----
@@ -210,6 +266,94 @@ export const AUDITED_WRITES: Record<string, AuditedWrite> = {
     check: (row) => expect(row.after).toEqual({ priority: [...DEFAULT_PRIORITY].reverse() }),
   },
 
+  'POST /api/v1/orders/{id}/refunds': {
+    action: 'refund.create',
+    as: 'staff',
+    prepare: paidOrder,
+    request: (_c, p) => ({
+      path: `/api/v1/orders/${p.id}/refunds`,
+      body: { amount: '10.00', reason: 'audit' },
+    }),
+    status: 201,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, _p, body) => `refund:${body.id as string}`,
+    check: (row, _c, p) =>
+      expect(row.data).toMatchObject({
+        reason: 'audit',
+        after: { order_id: p.id, amount: '10.00', forced: false },
+      }),
+  },
+  'POST /api/v1/orders/{id}/cancel': {
+    action: 'order.cancel',
+    as: 'staff',
+    prepare: pendingOrder,
+    request: (_c, p) => ({ path: `/api/v1/orders/${p.id}/cancel` }),
+    status: 200,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `order:${p.id}`,
+    check: (row) => {
+      expect(row.before).toEqual({ state: 'Pending' });
+      expect(row.after).toEqual({ state: 'Cancelled' });
+    },
+  },
+  'POST /api/v1/notifications/{id}/resend': {
+    action: 'notification.resend',
+    as: 'staff',
+    prepare: notification,
+    request: (_c, p) => ({ path: `/api/v1/notifications/${p.id}/resend` }),
+    status: 201,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `notification:${p.id}`,
+    check: (row, _c, p) =>
+      expect(row.data).toMatchObject({ order_id: p.orderId, after: { status: 'pending' } }),
+  },
+  'PATCH /api/v1/members/{user_id}': {
+    action: 'member.role_change',
+    as: 'staff',
+    prepare: createMember,
+    request: (_c, p) => ({ path: `/api/v1/members/${p.id}`, body: { role: 'admin' } }),
+    status: 200,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `user:${p.id}`,
+    check: (row) => {
+      expect(row.before).toEqual({ role: 'member' });
+      expect(row.after).toEqual({ role: 'admin' });
+    },
+  },
+  'DELETE /api/v1/members/{user_id}': {
+    action: 'member.remove',
+    as: 'staff',
+    prepare: createMember,
+    request: (_c, p) => ({ path: `/api/v1/members/${p.id}` }),
+    status: 204,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `user:${p.id}`,
+    check: (row) => expect(row.before).toMatchObject({ role: 'member' }),
+  },
+  'POST /api/v1/invitations': {
+    action: 'invitation.create',
+    as: 'staff',
+    prepare: () => Promise.resolve({ email: invitee() }),
+    request: (_c, p) => ({ path: '/api/v1/invitations', body: { email: p.email, role: 'admin' } }),
+    status: 201,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, _p, body) => `invitation:${body.id as string}`,
+    // The link's token is the invitee's credential: neither it nor the link is on record.
+    secrets: (_c, _p, body) => [tokenOf(body.accept_url), body.accept_url as string],
+    check: (row, _c, p) => expect(row.after).toMatchObject({ email: p.email, role: 'admin' }),
+  },
+  'DELETE /api/v1/invitations/{id}': {
+    action: 'invitation.revoke',
+    as: 'staff',
+    prepare: (c) => createInvitation(c),
+    request: (_c, p) => ({ path: `/api/v1/invitations/${p.id}` }),
+    status: 204,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `invitation:${p.id}`,
+    secrets: (_c, p) => [p.token],
+    check: (row) => expect(row.after).toEqual({ status: 'revoked' }),
+  },
+
   // ---- platform operator ----
   'PUT /api/v1/admin/fx-rates/{base}/{quote}': {
     action: 'fx_rate.set',
@@ -290,6 +434,128 @@ export const AUDITED_WRITES: Record<string, AuditedWrite> = {
     tenant: (c) => c.m.tenantId,
     target: (_c, p) => `payment:${p.id}`,
   },
+  'POST /api/v1/admin/orders/{id}/refunds': {
+    action: 'refund.create',
+    as: 'operator',
+    prepare: paidOrder,
+    request: (_c, p) => ({ path: `/api/v1/admin/orders/${p.id}/refunds`, body: { reason: 'audit' } }),
+    status: 201,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, _p, body) => `refund:${body.id as string}`,
+    check: (row, _c, p) => expect(row.data).toMatchObject({ after: { order_id: p.id, forced: false } }),
+  },
+  'POST /api/v1/admin/orders/{id}/refunds [force]': {
+    action: 'refund.create',
+    as: 'operator',
+    // A tenant of its own whose credits are spent: without force the refund is refused (409).
+    prepare: async (c) => {
+      const f = await newMerchant(c.app);
+      const id = await paidOrderId(c.app, f);
+      await http(c.app)
+        .post(`/api/v1/applications/${f.applicationId}/usage`)
+        .set(f.auth)
+        .send({ amount: 450, reference: `spent-${randomUUID()}` })
+        .expect((r) => expect([200, 201]).toContain(r.status));
+      await http(c.app)
+        .post(`/api/v1/admin/orders/${id}/refunds`)
+        .set(c.admin)
+        .send({ reason: 'audit' })
+        .expect(409);
+      return { id, tenantId: f.tenantId };
+    },
+    request: (_c, p) => ({
+      path: `/api/v1/admin/orders/${p.id}/refunds`,
+      body: { reason: 'audit force', force: true },
+    }),
+    status: 201,
+    tenant: (_c, p) => p.tenantId,
+    target: (_c, _p, body) => `refund:${body.id as string}`,
+    check: (row, _c, p) =>
+      expect(row.data).toMatchObject({ reason: 'audit force', after: { order_id: p.id, forced: true } }),
+  },
+  'POST /api/v1/admin/orders/{id}/cancel': {
+    action: 'order.cancel',
+    as: 'operator',
+    prepare: pendingOrder,
+    request: (_c, p) => ({ path: `/api/v1/admin/orders/${p.id}/cancel` }),
+    status: 200,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `order:${p.id}`,
+    check: (row) => expect(row.after).toEqual({ state: 'Cancelled' }),
+  },
+  'POST /api/v1/admin/orders/{id}/reconcile': {
+    action: 'order.reconcile',
+    as: 'operator',
+    // Still open at the sandbox: the provider is asked, nothing changes, the ask is on record.
+    prepare: pendingOrder,
+    request: (_c, p) => ({ path: `/api/v1/admin/orders/${p.id}/reconcile` }),
+    status: 200,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `order:${p.id}`,
+    check: (row) => expect(row.before).toEqual({ state: 'Pending' }),
+  },
+  'POST /api/v1/admin/notifications/{id}/resend': {
+    action: 'notification.resend',
+    as: 'operator',
+    prepare: notification,
+    request: (_c, p) => ({ path: `/api/v1/admin/notifications/${p.id}/resend` }),
+    status: 201,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `notification:${p.id}`,
+  },
+  'POST /api/v1/admin/users/{id}/password-reset': {
+    action: 'user.password_reset_link',
+    as: 'operator',
+    prepare: createMember,
+    request: (_c, p) => ({ path: `/api/v1/admin/users/${p.id}/password-reset` }),
+    status: 201,
+    tenant: () => null,
+    target: (_c, p) => `user:${p.id}`,
+    // The link's token is the account holder's credential: neither it nor the link is on record.
+    secrets: (_c, _p, body) => [tokenOf(body.reset_url), body.reset_url as string],
+  },
+
+  // ---- public: no sign-in, the token is the capability; the row's actor is the user it acts for ----
+  'POST /api/v1/invitations/accept': {
+    action: 'invitation.accept',
+    as: 'public',
+    // An existing account (with a tenant of its own) joins c.m's tenant with its own password.
+    prepare: async (c) => {
+      const f = await newMerchant(c.app);
+      return { ...(await createInvitation(c, f.email)), userId: f.userId, password: f.password };
+    },
+    actor: (_c, p) => p.userId,
+    request: (_c, p) => ({
+      path: '/api/v1/invitations/accept',
+      body: { token: p.token, password: p.password },
+    }),
+    status: 200,
+    tenant: (c) => c.m.tenantId,
+    target: (_c, p) => `invitation:${p.id}`,
+    secrets: (_c, p) => [p.token, p.password],
+    check: (row, _c, p) => {
+      expect(row.after).toEqual({ user_id: p.userId, email: p.email, role: 'member' });
+      expect(row.data).toMatchObject({ account_created: false });
+    },
+  },
+  'POST /api/v1/auth/password-reset': {
+    action: 'user.password_reset',
+    as: 'public',
+    prepare: async (c) => {
+      const { id } = await createMember(c);
+      const res = await http(c.app).post(`/api/v1/admin/users/${id}/password-reset`).set(c.admin).expect(201);
+      return { id, token: tokenOf(res.body.reset_url) };
+    },
+    actor: (_c, p) => p.id,
+    request: (_c, p) => ({
+      path: '/api/v1/auth/password-reset',
+      body: { token: p.token, password: NEW_PASSWORD },
+    }),
+    status: 204,
+    tenant: () => null,
+    target: (_c, p) => `user:${p.id}`,
+    secrets: (_c, p) => [p.token, NEW_PASSWORD],
+  },
 };
 
 /**
@@ -311,22 +577,6 @@ export const NOT_AUDITED: Record<string, string> = {
   // The merchant API (signed requests) and provider webhooks: no staff involved.
   'POST /v1/payment': 'merchant API: signed order creation',
   'POST /v1/payment/{order_no}/close': 'merchant API: signed order close (order history is the record)',
-  // Owned by the "orders" helper this round (refunds, cancels, resends, reconcile are audited there).
-  'POST /api/v1/orders/{id}/refunds': 'pending: orders',
-  'POST /api/v1/orders/{id}/cancel': 'pending: orders',
-  'POST /api/v1/notifications/{id}/resend': 'pending: orders',
-  'POST /api/v1/admin/orders/{id}/refunds': 'pending: orders',
-  'POST /api/v1/admin/orders/{id}/cancel': 'pending: orders',
-  'POST /api/v1/admin/orders/{id}/reconcile': 'pending: orders',
-  'POST /api/v1/admin/notifications/{id}/resend': 'pending: orders',
-  // Owned by the "staff" helper this round (members, invitations, password reset).
-  'PATCH /api/v1/members/{user_id}': 'pending: staff',
-  'DELETE /api/v1/members/{user_id}': 'pending: staff',
-  'POST /api/v1/invitations': 'pending: staff',
-  'DELETE /api/v1/invitations/{id}': 'pending: staff',
-  'POST /api/v1/invitations/accept': 'pending: staff (public: the invitee accepts)',
-  'POST /api/v1/admin/users/{id}/password-reset': 'pending: staff',
-  'POST /api/v1/auth/password-reset': 'pending: staff (public: the token holder sets a password)',
   // Added by the "console" helper this round: signing in and out changes no tenant data.
   'POST /api/v1/auth/session': 'pending: console (public sign-in)',
   'DELETE /api/v1/auth/session': 'pending: console (sign-out)',

@@ -221,7 +221,8 @@ export class RefundsService {
       after: {
         order_id: order.id,
         payment_id: payment.id,
-        amount: refund.amount,
+        // With the currency's scale, as every amount on record ("10.00", not "10").
+        amount: formatAmount(order.currency, amount),
         currency: refund.currency,
         credits: refund.credits,
         forced,
