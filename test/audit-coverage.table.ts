@@ -19,7 +19,7 @@ import {
  * matter: they are compared as `{}`), optionally followed by ` [variant]` for a second way of calling
  * the same route (e.g. a forced refund). A write route that is in neither AUDITED_WRITES nor NOT_AUDITED
  * fails the test, and so does an entry here that openapi.json no longer has (except "pending: ..."
- * entries, routes other helpers add this round).
+ * entries, routes on their way in).
  */
 
 export type Auth = { authorization: string };
@@ -559,9 +559,8 @@ export const AUDITED_WRITES: Record<string, AuditedWrite> = {
 };
 
 /**
- * Write routes that leave no audit row, each with why. "pending: <helper>" marks a route another
- * helper adds (or audits) this round: it may be absent from openapi.json until that branch is merged,
- * and moves to AUDITED_WRITES when it is.
+ * Write routes that leave no audit row, each with why. A "pending: <reason>" entry may be absent from
+ * openapi.json (a route on its way in); none is pending today.
  */
 export const NOT_AUDITED: Record<string, string> = {
   // Public: nobody is signed in (the account and tenant a registration creates are its own record).
@@ -577,7 +576,7 @@ export const NOT_AUDITED: Record<string, string> = {
   // The merchant API (signed requests) and provider webhooks: no staff involved.
   'POST /v1/payment': 'merchant API: signed order creation',
   'POST /v1/payment/{order_no}/close': 'merchant API: signed order close (order history is the record)',
-  // Added by the "console" helper this round: signing in and out changes no tenant data.
-  'POST /api/v1/auth/session': 'pending: console (public sign-in)',
-  'DELETE /api/v1/auth/session': 'pending: console (sign-out)',
+  // The console's session: signing in and out changes no tenant data (like login).
+  'POST /api/v1/auth/session': 'public: the console sign-in, changes no tenant data',
+  'DELETE /api/v1/auth/session': "sign-out: ends the caller's own session, changes no tenant data",
 };
