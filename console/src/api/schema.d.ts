@@ -86,6 +86,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link's token (made by a platform operator), once. JWTs issued
+         *     before are refused from now on. Unknown, expired or used token: 404 reset_token_not_found.
+         *     Rate limited per client address like logins.
+         */
+        post: operations["AuthController_resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/me": {
         parameters: {
             query?: never;
@@ -618,6 +639,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time password-reset link for the account (1 hour, single use; shown here and logged, there
+         *     is no mail transport). Audited.
+         */
+        post: operations["AdminUsersController_passwordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/tenants": {
         parameters: {
             query?: never;
@@ -774,9 +815,174 @@ export interface paths {
         };
         /**
          * What needs an operator, oldest first: flagged payments not resolved, x402 settles of unknown
-         *     outcome, refunds pending for more than an hour, notifications that keep failing.
+         *     outcome, refunds pending for more than an hour, notifications that keep failing; `tenant_id`
+         *     narrows it to one tenant.
          */
         get: operations["AdminAuditController_attention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund any tenant's paid order, fully or partly, as POST /api/v1/orders/:id/refunds does; `force`
+         *     lets the credit debit take the application's balance below zero. 201 confirmed, 202 pending at the
+         *     provider, 200 a replay of the same Idempotency-Key and body.
+         */
+        post: operations["AdminOrderActionsController_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel any tenant's Pending order and close its open payments at their providers. */
+        post: operations["AdminOrderActionsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile now: ask the provider about the order's open payments and apply the answer through the
+         *     same event path as the periodic reconciliation (a payment is credited exactly once).
+         */
+        post: operations["AdminOrderActionsController_reconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/notifications/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send any tenant's merchant notification again now. */
+        post: operations["AdminOrderActionsController_resend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's orders matching the list's filters as CSV (same columns as the operator's export). */
+        get: operations["StaffOrdersController_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything about one of the tenant's orders in one call (another tenant's order: 404). */
+        get: operations["StaffOrdersController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What needs attention in the tenant, oldest first (same items as the operator's queue). */
+        get: operations["StaffOrdersController_attention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per UTC day and provider: orders created, paid orders, success rate, median seconds to pay and
+         *     paid volume per currency (exact decimal text), with totals. Default range: the last 30 UTC days;
+         *     at most 366 days (400 range_too_long).
+         */
+        get: operations["AdminDashboardController_figures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** As GET /api/v1/admin/dashboard, over the caller's tenant's orders only. */
+        get: operations["DashboardController_figures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -831,6 +1037,122 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every member of the tenant, oldest first. Any role. */
+        get: operations["MembersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member, at once: their JWTs for this tenant are refused from the next request and their
+         *     platform tokens for it revoked. Owner or admin (only an owner removes an owner); not the last owner.
+         */
+        delete: operations["MembersController_remove"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member's role. Owner or admin; only an owner may grant or take `owner`, and the last
+         *     owner cannot be demoted (409 last_owner).
+         */
+        patch: operations["MembersController_changeRole"];
+        trace?: never;
+    };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's invitations, newest first, with their status. */
+        get: operations["InvitationsController_list"];
+        put?: never;
+        /**
+         * Invite an email with a role. There is no mail transport: `accept_url` is returned here (only
+         *     once: just its hash is stored) and logged. Valid 7 days, single use. Only an owner invites an owner.
+         */
+        post: operations["InvitationsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the link offers. Unknown, expired, revoked or used token: 404 invitation_not_found. */
+        get: operations["InvitationsController_preview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the link: a new email gets an account with this password; an existing account gives its
+         *     own password (401 invalid_credentials otherwise). Then sign in normally (POST /api/v1/auth/login).
+         */
+        post: operations["InvitationsController_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a pending invitation: its link stops working. */
+        delete: operations["InvitationsController_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -958,6 +1280,11 @@ export interface components {
             /** Format: email */
             email: string;
             password: string;
+            /**
+             * Format: uuid
+             * @description Which of the account's tenants to sign in to; without it the oldest owned tenant, else the oldest membership.
+             */
+            tenant_id?: string;
         };
         LoginResponse: {
             /** @description a JWT; send it as `Authorization: Bearer <access_token>` */
@@ -972,6 +1299,12 @@ export interface components {
              * @example 3600
              */
             expires_in: number;
+        };
+        PasswordResetDto: {
+            /** @description The token from the reset link. */
+            token: string;
+            /** @description The new password (the registration's rules: at least 8 characters, not digits only, one repeated character, a common password or the email). */
+            password: string;
         };
         CurrentUser: {
             /** Format: uuid */
@@ -1002,7 +1335,7 @@ export interface components {
             password: string;
             /**
              * Format: uuid
-             * @description The tenant to act in (one the account is a member of); default: the account's primary tenant.
+             * @description Which of the account's tenants to sign in to; without it the oldest owned tenant, else the oldest membership.
              */
             tenant_id?: string;
         };
@@ -1901,6 +2234,15 @@ export interface components {
              */
             disabled_at: string | null;
         };
+        PasswordResetLinkResponse: {
+            /** @example https://pay.example.com/admin/reset-password?token=3q2-7w… */
+            reset_url: string;
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            expires_at: string;
+        };
         AdminTenantResponse: {
             /** Format: uuid */
             id: string;
@@ -2415,6 +2757,16 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description the X-Request-Id of the request that made the change; null from the CLI or older rows
+             * @example 0f8c6d3e-1b2a-4c5d-9e8f-7a6b5c4d3e2f
+             */
+            request_id: string | null;
+            /**
+             * @description the client's address (as TRUST_PROXY lets the server see it); null from the CLI or older rows
+             * @example 203.0.113.7
+             */
+            ip: string | null;
+            /**
              * Format: date-time
              * @example 2024-08-01T10:00:00.000000Z
              */
@@ -2446,7 +2798,7 @@ export interface components {
             /** Format: uuid */
             order_id: string;
             /**
-             * @description the order's timeline on the admin API
+             * @description the order's timeline: on the admin API for operators, GET /api/v1/orders/:id/timeline for staff
              * @example /api/v1/admin/orders/6f1c2a9e-.../timeline
              */
             order_url: string;
@@ -2464,12 +2816,248 @@ export interface components {
             /** @description more items wait beyond `limit` */
             has_more: boolean;
         };
+        OrderReconcileResponse: {
+            /** Format: uuid */
+            order_id: string;
+            /** @example Finished */
+            state: components["schemas"]["OrderState"];
+            /**
+             * @description the status of the order's latest payment attempt after the answer; null without one
+             * @example succeeded
+             */
+            payment_status: string | null;
+            /**
+             * @description paid: a provider confirmed the payment; failed: it failed or expired there; pending: still open there; unchanged: no open payment to ask about, or the provider could not be asked
+             * @example paid
+             * @enum {string}
+             */
+            outcome: "paid" | "failed" | "pending" | "unchanged";
+            /** @example payment 6f1c2a9e-... at sandbox: paid */
+            detail: string;
+        };
+        DashboardVolume: {
+            /** @example USD */
+            currency: string;
+            /**
+             * @description exact decimal text at the currency's scale
+             * @example 1249.75
+             */
+            amount: string;
+        };
+        DashboardFigures: {
+            /**
+             * @description orders created
+             * @example 7
+             */
+            orders: number;
+            /**
+             * @description of those, orders that were paid (paid_at set: Paid, Finished, refunded)
+             * @example 6
+             */
+            paid_orders: number;
+            /**
+             * @description paid_orders / orders as a decimal string with 4 places (half up); null without orders
+             * @example 0.8571
+             */
+            success_rate: string | null;
+            /**
+             * @description median of paid_at - created_at over the paid orders, in seconds (ms precision); null without paid orders
+             * @example 42.5
+             */
+            median_seconds_to_pay: number | null;
+            /** @description sum of the paid orders' prices, per currency (sorted by currency) */
+            paid_volume: components["schemas"]["DashboardVolume"][];
+        };
+        DashboardDay: {
+            /**
+             * @description orders created
+             * @example 7
+             */
+            orders: number;
+            /**
+             * @description of those, orders that were paid (paid_at set: Paid, Finished, refunded)
+             * @example 6
+             */
+            paid_orders: number;
+            /**
+             * @description paid_orders / orders as a decimal string with 4 places (half up); null without orders
+             * @example 0.8571
+             */
+            success_rate: string | null;
+            /**
+             * @description median of paid_at - created_at over the paid orders, in seconds (ms precision); null without paid orders
+             * @example 42.5
+             */
+            median_seconds_to_pay: number | null;
+            /** @description sum of the paid orders' prices, per currency (sorted by currency) */
+            paid_volume: components["schemas"]["DashboardVolume"][];
+            /**
+             * @description UTC day the orders were created
+             * @example 2026-01-31
+             */
+            day: string;
+            /**
+             * @description the order's pay way
+             * @example Stripe
+             */
+            provider: string;
+        };
+        DashboardResponse: {
+            /** @example 2026-01-02 */
+            from: string;
+            /** @example 2026-01-31 */
+            to: string;
+            totals: components["schemas"]["DashboardFigures"];
+            /** @description one row per UTC day and provider with orders, by day then provider; days without orders are left out */
+            days: components["schemas"]["DashboardDay"][];
+        };
         HealthResponse: {
             /**
              * @example ok
              * @enum {string}
              */
             status: "ok";
+        };
+        MemberResponse: {
+            /** Format: uuid */
+            user_id: string;
+            /** @example ana@example.com */
+            email: string;
+            /** @example Ana */
+            name: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * Format: date-time
+             * @description when they joined the tenant
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            created_at: string;
+        };
+        MemberListResponse: {
+            data: components["schemas"]["MemberResponse"][];
+        };
+        ChangeMemberRoleDto: {
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        InvitationResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example ana@example.com */
+            email: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "revoked" | "expired";
+            /** @example owner@example.com */
+            invited_by_email: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            accepted_at: string | null;
+        };
+        InvitationListResponse: {
+            data: components["schemas"]["InvitationResponse"][];
+        };
+        CreateInvitationDto: {
+            /** Format: email */
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+        };
+        InvitationCreatedResponse: {
+            /** Format: uuid */
+            id: string;
+            /** @example ana@example.com */
+            email: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "accepted" | "revoked" | "expired";
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            created_at: string;
+            /**
+             * @description the link to hand to the invitee; valid 7 days, single use
+             * @example https://pay.example.com/admin/accept-invite?token=3q2-7w…
+             */
+            accept_url: string;
+        };
+        InvitationPreviewResponse: {
+            /** @example Acme */
+            tenant_name: string;
+            /** @example ana@example.com */
+            email: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
+            /**
+             * Format: date-time
+             * @example 2024-08-01T10:00:00.000000Z
+             */
+            expires_at: string;
+            /** @description an account with this email exists: accepting takes its password */
+            account_exists: boolean;
+        };
+        AcceptInvitationDto: {
+            /** @description The token from the invitation link. */
+            token: string;
+            /**
+             * @description A new account's password (the registration's rules: at least 8 characters, not digits only, one
+             *     repeated character, a common password or the email); for an existing account, its own password.
+             */
+            password: string;
+            /** @description A new account's name (default: the part of the email before the @); ignored for an existing account. */
+            name?: string;
+        };
+        InvitationAcceptedResponse: {
+            /** Format: uuid */
+            tenant_id: string;
+            /** @example Acme */
+            tenant_name: string;
+            /** @example ana@example.com */
+            email: string;
+            /**
+             * @example member
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member";
         };
     };
     responses: never;
@@ -2765,6 +3353,55 @@ export interface operations {
             };
             /** @description The caller may not do this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AuthController_resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetDto"];
+            };
+        };
+        responses: {
+            /** @description the password is set */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3760,9 +4397,31 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description Only orders of this application. */
                 application_id?: string;
                 state?: "Pending" | "Paid" | "Finished" | "Expired" | "Cancelled" | "Failed" | "Refunded" | "PartiallyRefunded";
+                /** @description The order's pay way (case-insensitive): Stripe, WechatPay, Sandbox, ... */
                 pay_way?: string;
+                /** @description Orders with a payment attempt at this provider (case-insensitive): stripe, sandbox, ... */
+                provider?: string;
+                /** @description Created at or after (ISO-8601 with a time zone). */
+                created_from?: string;
+                /** @description Created before (ISO-8601 with a time zone). */
+                created_to?: string;
+                /** @description The order's price (what the payer pays, in its currency) is at least this exact decimal. */
+                amount_min?: string;
+                /** @description The order's price is at most this exact decimal. */
+                amount_max?: string;
+                /** @description The order's id. */
+                id?: string;
+                /** @description The provider's id for the payment, as the order shows it. */
+                pay_id?: string;
+                /** @description The merchant's own order number (merchant API orders). */
+                order_no?: string;
+                /** @description Search: the order's id, its pay_id or the merchant's order number (exact). */
+                q?: string;
+                /** @description true: orders with a payment flagged for an amount or currency mismatch; false: without one. */
+                flagged?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -5280,6 +5939,63 @@ export interface operations {
             };
         };
     };
+    AdminUsersController_passwordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetLinkResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     AdminTenantsController_list: {
         parameters: {
             query?: {
@@ -5515,12 +6231,14 @@ export interface operations {
     AdminOrdersController_list: {
         parameters: {
             query?: {
+                /** @description Only this tenant's orders. */
+                tenant_id?: string;
                 /** @description Page size, 1-100 (default 50). */
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
                 cursor?: string;
-                /** @description Only this tenant's orders. */
-                tenant_id?: string;
+                /** @description Only orders of this application. */
+                application_id?: string;
                 state?: "Pending" | "Paid" | "Finished" | "Expired" | "Cancelled" | "Failed" | "Refunded" | "PartiallyRefunded";
                 /** @description The order's pay way (case-insensitive): Stripe, WechatPay, Sandbox, ... */
                 pay_way?: string;
@@ -5540,6 +6258,8 @@ export interface operations {
                 pay_id?: string;
                 /** @description The merchant's own order number (merchant API orders). */
                 order_no?: string;
+                /** @description Search: the order's id, its pay_id or the merchant's order number (exact). */
+                q?: string;
                 /** @description true: orders with a payment flagged for an amount or currency mismatch; false: without one. */
                 flagged?: "true" | "false";
                 /** @description Sort key: created_at (default) or amount (the price). Ties are broken by id. */
@@ -5593,8 +6313,8 @@ export interface operations {
     AdminOrdersController_export: {
         parameters: {
             query?: {
-                /** @description Only this tenant's orders. */
-                tenant_id?: string;
+                /** @description Only orders of this application. */
+                application_id?: string;
                 state?: "Pending" | "Paid" | "Finished" | "Expired" | "Cancelled" | "Failed" | "Refunded" | "PartiallyRefunded";
                 /** @description The order's pay way (case-insensitive): Stripe, WechatPay, Sandbox, ... */
                 pay_way?: string;
@@ -5614,12 +6334,16 @@ export interface operations {
                 pay_id?: string;
                 /** @description The merchant's own order number (merchant API orders). */
                 order_no?: string;
+                /** @description Search: the order's id, its pay_id or the merchant's order number (exact). */
+                q?: string;
                 /** @description true: orders with a payment flagged for an amount or currency mismatch; false: without one. */
                 flagged?: "true" | "false";
                 /** @description Sort key: created_at (default) or amount (the price). Ties are broken by id. */
                 sort?: "created_at" | "amount";
                 /** @description Sort direction: desc (default) or asc. */
                 order?: "asc" | "desc";
+                /** @description Only this tenant's orders. */
+                tenant_id?: string;
             };
             header?: never;
             path?: never;
@@ -5739,6 +6463,8 @@ export interface operations {
                 target_type?: string;
                 /** @description The target's id: the part of `target` after the colon (a uuid, or e.g. USD/CNY for an FX rate). */
                 target_id?: string;
+                /** @description Only rows written by the request with this X-Request-Id (the server accepts ids of this shape). */
+                request_id?: string;
                 /** @description Written at or after (ISO-8601 with a time zone). */
                 from?: string;
                 /** @description Written before (ISO-8601 with a time zone). */
@@ -5790,6 +6516,8 @@ export interface operations {
     AdminAuditController_attention: {
         parameters: {
             query?: {
+                /** @description Only this tenant's items. */
+                tenant_id?: string;
                 /** @description Items, 1-100 (default 50), oldest first. */
                 limit?: number;
             };
@@ -5826,6 +6554,584 @@ export interface operations {
                 };
             };
             /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AdminOrderActionsController_refund: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRefundDto"];
+            };
+        };
+        responses: {
+            /** @description a replay of the same Idempotency-Key and body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponse"];
+                };
+            };
+            /** @description the provider confirmed the refund */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponse"];
+                };
+            };
+            /** @description pending at the provider */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Well-formed, but refused by a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The payment provider failed, timed out or is unavailable */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AdminOrderActionsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the order, now Cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AdminOrderActionsController_reconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderReconcileResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AdminOrderActionsController_resend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued again */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    StaffOrdersController_export: {
+        parameters: {
+            query?: {
+                /** @description Sort key: created_at (default) or amount (the price). Ties are broken by id. */
+                sort?: "created_at" | "amount";
+                /** @description Sort direction: desc (default) or asc. */
+                order?: "asc" | "desc";
+                /** @description Only orders of this application. */
+                application_id?: string;
+                state?: "Pending" | "Paid" | "Finished" | "Expired" | "Cancelled" | "Failed" | "Refunded" | "PartiallyRefunded";
+                /** @description The order's pay way (case-insensitive): Stripe, WechatPay, Sandbox, ... */
+                pay_way?: string;
+                /** @description Orders with a payment attempt at this provider (case-insensitive): stripe, sandbox, ... */
+                provider?: string;
+                /** @description Created at or after (ISO-8601 with a time zone). */
+                created_from?: string;
+                /** @description Created before (ISO-8601 with a time zone). */
+                created_to?: string;
+                /** @description The order's price (what the payer pays, in its currency) is at least this exact decimal. */
+                amount_min?: string;
+                /** @description The order's price is at most this exact decimal. */
+                amount_max?: string;
+                /** @description The order's id. */
+                id?: string;
+                /** @description The provider's id for the payment, as the order shows it. */
+                pay_id?: string;
+                /** @description The merchant's own order number (merchant API orders). */
+                order_no?: string;
+                /** @description Search: the order's id, its pay_id or the merchant's order number (exact). */
+                q?: string;
+                /** @description true: orders with a payment flagged for an amount or currency mismatch; false: without one. */
+                flagged?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV with a header row */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    StaffOrdersController_timeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderTimelineResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    StaffOrdersController_attention: {
+        parameters: {
+            query?: {
+                /** @description Items, 1-100 (default 50), oldest first. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttentionListResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    AdminDashboardController_figures: {
+        parameters: {
+            query?: {
+                /** @description Only this tenant's orders. */
+                tenant_id?: string;
+                /** @description First UTC day (included); default: 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (included); default: today (UTC). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    DashboardController_figures: {
+        parameters: {
+            query?: {
+                /** @description First UTC day (included); default: 29 days before `to`. */
+                from?: string;
+                /** @description Last UTC day (included); default: today (UTC). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6007,6 +7313,447 @@ export interface operations {
                 };
                 content: {
                     "text/plain": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    MembersController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberListResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    MembersController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    MembersController_changeRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeMemberRoleDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    InvitationsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationListResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    InvitationsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateInvitationDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreatedResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    InvitationsController_preview: {
+        parameters: {
+            query: {
+                /** @description The token from the invitation link. */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreviewResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    InvitationsController_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptedResponse"];
+                };
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate or an order in the wrong state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    InvitationsController_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed or a parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The caller may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Not found (or not visible to this tenant) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };
