@@ -208,10 +208,10 @@ describeInBrowser('console settings pages in a real browser', () => {
     await dialog.getByLabel('Credits').fill('1000');
     await dialog.getByLabel('Price').fill('89.90');
     await dialog.getByRole('button', { name: 'Save' }).click();
+    // Shown at the currency's scale, from the exact text sent (the API answers the number 89.9).
     await page
       .getByRole('row', { name: new RegExp(pkgName) })
-      .getByText('89.9 USD')
-      .or(page.getByRole('row', { name: new RegExp(pkgName) }).getByText('89.90 USD'))
+      .getByText('89.90 USD', { exact: true })
       .waitFor();
     await screenshot(page, 'packages');
 

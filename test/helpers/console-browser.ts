@@ -77,7 +77,8 @@ export async function signInOnForm(page: Page, email: string, password: string):
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('whoami').filter({ hasText: email }).waitFor();
+  // Attached, not visible: the header hides the email below the xs breakpoint.
+  await page.getByTestId('whoami').filter({ hasText: email }).waitFor({ state: 'attached' });
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

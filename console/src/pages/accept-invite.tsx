@@ -116,6 +116,7 @@ export default function AcceptInvitePage(): ReactNode {
                 required
                 value={password}
                 error={errors.password}
+                aria-invalid={!!errors.password}
                 onChange={(e) => setPassword(e.currentTarget.value)}
               />
               <PasswordInput
@@ -124,6 +125,7 @@ export default function AcceptInvitePage(): ReactNode {
                 required
                 value={confirm}
                 error={errors.confirm}
+                aria-invalid={!!errors.confirm}
                 onChange={(e) => setConfirm(e.currentTarget.value)}
               />
             </>
@@ -136,6 +138,7 @@ export default function AcceptInvitePage(): ReactNode {
                 required
                 value={password}
                 error={errors.password}
+                aria-invalid={!!errors.password}
                 onChange={(e) => setPassword(e.currentTarget.value)}
               />
             </>

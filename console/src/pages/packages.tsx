@@ -44,6 +44,36 @@ const CURRENCIES: readonly Currency[] = [
 
 const DECIMAL = /^\d+(\.\d+)?$/;
 
+/** Decimals of each currency (src/common/money.ts CURRENCY_SCALE): prices are shown at that scale. */
+const SCALE: Readonly<Record<Currency, number>> = {
+  USD: 2,
+  EUR: 2,
+  HKD: 2,
+  CNY: 2,
+  JPY: 0,
+  IDR: 0,
+  THB: 0,
+  VND: 0,
+  USDT: 6,
+  USDC: 6,
+  TRX: 6,
+  BTC: 8,
+  ETH: 18,
+};
+
+/**
+ * The API's price (a JSON number already rounded to the currency's scale, e.g. 89.9) written at that
+ * scale ("89.90") by padding its text with zeros: no arithmetic, so nothing is rounded.
+ */
+export function atScale(value: number | string, currency: string): string {
+  const text = String(value);
+  const scale = SCALE[currency as Currency];
+  if (scale === undefined || !/^-?\d+(\.\d+)?$/.test(text)) return text;
+  const [whole, frac = ''] = text.split('.');
+  if (frac.length >= scale) return text;
+  return scale === 0 ? whole : `${whole}.${frac.padEnd(scale, '0')}`;
+}
+
 /** Price packages: what an order buys (credits) for what price. */
 export default function PackagesPage(): ReactNode {
   const session = useSession();
@@ -103,7 +133,7 @@ export default function PackagesPage(): ReactNode {
                         <Money amount={p.amount} currency="credits" />
                       </Table.Td>
                       <Table.Td ta="right">
-                        <Money amount={p.price} currency={p.currency} />
+                        <Money amount={atScale(p.price, p.currency)} currency={p.currency} />
                       </Table.Td>
                       <Table.Td ta="right" ff="monospace">
                         {String(p.discount)}
@@ -111,8 +141,8 @@ export default function PackagesPage(): ReactNode {
                       <Table.Td>
                         {p.custom_amount ? (
                           <Text size="sm">
-                            <Money amount={p.custom_amount.unit_price} currency={p.currency} /> per credit,{' '}
-                            {String(p.custom_amount.min)}–{String(p.custom_amount.max)}
+                            <Money amount={String(p.custom_amount.unit_price)} currency={p.currency} /> per
+                            credit, {String(p.custom_amount.min)}–{String(p.custom_amount.max)}
                           </Text>
                         ) : (
                           '—'
@@ -186,7 +216,7 @@ function PackageDialog({
   const apps = useQuery({ queryKey: APPLICATIONS, queryFn: () => unwrap(api.GET('/api/v1/applications')) });
   const [name, setName] = useState(pkg?.name ?? '');
   const [amount, setAmount] = useState(pkg ? String(pkg.amount) : '');
-  const [price, setPrice] = useState(pkg ? String(pkg.price) : '');
+  const [price, setPrice] = useState(pkg ? atScale(pkg.price, pkg.currency) : '');
   const [currency, setCurrency] = useState<Currency>((pkg?.currency as Currency | undefined) ?? 'USD');
   const [discount, setDiscount] = useState(pkg ? String(pkg.discount) : '1');
   const [applicationId, setApplicationId] = useState<string | null>(pkg?.application_id ?? null);

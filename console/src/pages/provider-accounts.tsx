@@ -337,6 +337,8 @@ function CredentialInput({
     return (
       <PasswordInput
         {...common}
+        // Mantine marks other inputs aria-invalid on an error, not this one.
+        aria-invalid={!!error}
         autoComplete="off"
         placeholder={configured ? 'configured' : undefined}
         value={value}

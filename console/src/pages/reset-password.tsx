@@ -73,6 +73,7 @@ export default function ResetPasswordPage(): ReactNode {
             required
             value={password}
             error={errors.password}
+            aria-invalid={!!errors.password}
             onChange={(e) => setPassword(e.currentTarget.value)}
           />
           <PasswordInput
@@ -81,6 +82,7 @@ export default function ResetPasswordPage(): ReactNode {
             required
             value={confirm}
             error={errors.confirm}
+            aria-invalid={!!errors.confirm}
             onChange={(e) => setConfirm(e.currentTarget.value)}
           />
           {formError && (
