@@ -51,6 +51,13 @@ describeInBrowser('console settings pages in a real browser', () => {
   it('an owner invites a member, who accepts with a new account, signs in, sees orders and is offered no refund', async () => {
     const { page: ownerPage, errors } = await open();
     await signIn(ownerPage, app.url, owner.email, owner.password);
+    // The owner is offered a refund on the order's page (so its absence below means something).
+    await ownerPage.goto(`${app.url}/admin/orders/${orderId}`);
+    await ownerPage.getByText(orderId).first().waitFor();
+    await ownerPage
+      .getByRole('button', { name: /refund/i })
+      .first()
+      .waitFor();
     await ownerPage.getByRole('link', { name: 'Members' }).click();
     await ownerPage.getByRole('table', { name: 'Members' }).getByText(owner.email).waitFor();
 
@@ -75,8 +82,8 @@ describeInBrowser('console settings pages in a real browser', () => {
     await screenshot(page, 'accept-invite');
     const password = 'invited member pw 1';
     await page.getByLabel('Your name').fill('Invited Member');
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByLabel('Repeat the password').fill(password);
+    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+    await page.getByRole('textbox', { name: 'Repeat the password', exact: true }).fill(password);
     await page.getByRole('button', { name: 'Accept invitation' }).click();
     await page.getByText('You are now member of').waitFor();
     await page.getByRole('link', { name: 'Sign in' }).click();
@@ -128,7 +135,8 @@ describeInBrowser('console settings pages in a real browser', () => {
     const good = 'k'.repeat(32);
     await secret.fill(good);
     await form.getByRole('button', { name: 'Save TokenPay account' }).click();
-    await tokenpay.getByText('configured', { exact: true }).first().waitFor();
+    await tokenpay.getByText('enabled', { exact: true }).waitFor();
+    await form.getByText('configured', { exact: true }).waitFor();
     await expect(secret.inputValue()).resolves.toBe('');
     await expect(page.content()).resolves.not.toContain(good);
     const stored = await http(app).get('/api/v1/providers').set(owner.auth).expect(200);
@@ -240,8 +248,10 @@ describeInBrowser('console settings pages in a real browser', () => {
 
     const { page: reset } = await open();
     await reset.goto(`${app.url}/admin/reset-password?token=not-a-real-token`);
-    await reset.getByLabel('New password').fill('a new password 1');
-    await reset.getByLabel('Repeat the new password').fill('a new password 1');
+    await reset.getByRole('textbox', { name: 'New password', exact: true }).fill('a new password 1');
+    await reset
+      .getByRole('textbox', { name: 'Repeat the new password', exact: true })
+      .fill('a new password 1');
     await reset.getByRole('button', { name: 'Set password' }).click();
     await reset.getByText('This reset link is unknown, expired or already used').waitFor();
     await screenshot(reset, 'reset-password');

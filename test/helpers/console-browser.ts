@@ -82,5 +82,7 @@ export async function signInOnForm(page: Page, email: string, password: string):
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
+  // From the top: a full-page capture of a scrolled page draws the fixed header where it scrolled to.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
 }

@@ -290,15 +290,21 @@ function CredentialInput({
   configured: boolean;
   onChange: (v: string) => void;
 }): ReactNode {
-  const label = humanize(field.name);
+  const label = configured ? (
+    <>
+      {humanize(field.name)}{' '}
+      <Badge size="xs" color="teal" variant="light" component="span">
+        configured
+      </Badge>
+    </>
+  ) : (
+    humanize(field.name)
+  );
   const description = [
-    field.description,
+    // A plain text field's kind says nothing ("value").
+    field.kind === 'text' ? null : field.description,
     field.kind === 'list' ? 'comma-separated' : null,
-    field.secret
-      ? configured
-        ? 'configured — write-only, enter a new value to replace it'
-        : 'write-only'
-      : null,
+    field.secret ? (configured ? 'write-only: enter a new value to replace it' : 'write-only') : null,
   ]
     .filter(Boolean)
     .join(' · ');
