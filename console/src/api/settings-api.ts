@@ -118,7 +118,11 @@ export function fieldErrors(err: unknown): Record<string, string> {
   };
   const out: Record<string, string> = {};
   const strip = (f: string): string => f.replace(/^credentials\./, '');
-  if (typeof details.field === 'string') out[strip(details.field)] = err.message;
+  // "credentials.app_secret must be …" under the App secret input reads "must be …".
+  if (typeof details.field === 'string')
+    out[strip(details.field)] = err.message.startsWith(`${details.field} `)
+      ? err.message.slice(details.field.length + 1)
+      : err.message;
   if (Array.isArray(details.fields))
     for (const f of details.fields)
       if (typeof f.field === 'string')

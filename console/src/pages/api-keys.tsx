@@ -34,24 +34,24 @@ const OVERLAPS = [
 function status(k: ApiKey): ReactNode {
   if (k.revoked_at)
     return (
-      <Badge color="red" variant="light">
+      <Badge color="red" variant="light" miw="fit-content">
         revoked
       </Badge>
     );
   if (!k.active)
     return (
-      <Badge color="gray" variant="light">
+      <Badge color="gray" variant="light" miw="fit-content">
         expired
       </Badge>
     );
   if (k.expires_at)
     return (
-      <Badge color="yellow" variant="light">
+      <Badge color="yellow" variant="light" miw="fit-content">
         expires {fmtTime(k.expires_at)}
       </Badge>
     );
   return (
-    <Badge color="teal" variant="light">
+    <Badge color="teal" variant="light" miw="fit-content">
       active
     </Badge>
   );

@@ -98,7 +98,7 @@ export default function ApplicationDetailPage(): ReactNode {
                     <Table.Tr key={e.id}>
                       <Table.Td>{fmtTime(e.created_at)}</Table.Td>
                       <Table.Td>
-                        <Badge color={KIND_COLOR[e.kind]} variant="light">
+                        <Badge color={KIND_COLOR[e.kind]} variant="light" miw="fit-content">
                           {e.kind}
                         </Badge>
                       </Table.Td>

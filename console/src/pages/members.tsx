@@ -129,7 +129,9 @@ function MemberRow({ m }: { m: Member }): ReactNode {
             onChange={(v) => v && v !== m.role && void change(v as Role)}
           />
         ) : (
-          <Badge variant="light">{m.role}</Badge>
+          <Badge variant="light" miw="fit-content">
+            {m.role}
+          </Badge>
         )}
       </Table.Td>
       <Table.Td>{fmtTime(m.created_at)}</Table.Td>
@@ -271,7 +273,7 @@ function Invitations(): ReactNode {
                       <Table.Td>{inv.email}</Table.Td>
                       <Table.Td>{inv.role}</Table.Td>
                       <Table.Td>
-                        <Badge color={STATUS_COLOR[inv.status]} variant="light">
+                        <Badge color={STATUS_COLOR[inv.status]} variant="light" miw="fit-content">
                           {inv.status}
                         </Badge>
                       </Table.Td>

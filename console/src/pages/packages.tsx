@@ -149,7 +149,7 @@ export default function PackagesPage(): ReactNode {
                         )}
                       </Table.Td>
                       <Table.Td>
-                        <Badge color={p.active ? 'teal' : 'gray'} variant="light">
+                        <Badge color={p.active ? 'teal' : 'gray'} variant="light" miw="fit-content">
                           {p.active ? 'active' : 'deactivated'}
                         </Badge>
                       </Table.Td>

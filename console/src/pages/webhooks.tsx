@@ -236,7 +236,7 @@ function DeliveryCard({ n, orderId }: { n: Delivery; orderId: string }): ReactNo
       <Group justify="space-between" wrap="wrap" gap="xs">
         <Group gap="xs">
           <Text fw={600}>{n.event}</Text>
-          <Badge color={STATUS_COLOR[n.status]} variant="light">
+          <Badge color={STATUS_COLOR[n.status]} variant="light" miw="fit-content">
             {n.status}
           </Badge>
           <Text size="sm" c="dimmed">
