@@ -1,41 +1,21 @@
-import { ApiError, request } from './client';
+import { api, ApiError, request, unwrap } from './client';
+import type { components } from './schema';
 
 /**
  * Types for the settings pages' routes that openapi.json does not have yet in this branch: members and
- * invitations, invitation accept, password reset (contracts.md, built by the "staff" helper) and the
- * provider catalog (GET /api/v1/providers/catalog). Called through `request` (same cookie and CSRF header
- * as the typed client). Move them to the generated schema once openapi.json has them.
+ * invitations, invitation accept, password reset (contracts.md, built by the "staff" helper). Called
+ * through `request` (same cookie and CSRF header as the typed client). Move them to the generated schema
+ * once openapi.json has them. The provider catalog is in the schema.
  */
 
 export type Role = 'owner' | 'admin' | 'member';
 export const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
-export interface CatalogField {
-  name: string;
-  required: boolean;
-  secret: boolean;
-  kind:
-    | 'text'
-    | 'aes256_key'
-    | 'private_pem'
-    | 'public_key'
-    | 'url'
-    | 'evm_address'
-    | 'solana_address'
-    | 'list'
-    | 'amount_unit';
-  description: string;
-}
-
-export interface CatalogEntry {
-  provider: string;
-  display_name: string;
-  pay_ways: string[];
-  fields: CatalogField[];
-}
+export type CatalogField = components['schemas']['ProviderCatalogFieldResponse'];
+export type CatalogEntry = components['schemas']['ProviderCatalogEntryResponse'];
 
 export const providerCatalog = (): Promise<{ data: CatalogEntry[] }> =>
-  request('GET', '/api/v1/providers/catalog');
+  unwrap(api.GET('/api/v1/providers/catalog'));
 
 export interface Member {
   user_id: string;
