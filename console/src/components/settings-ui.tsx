@@ -126,3 +126,6 @@ export function ConfirmButton({
     </>
   );
 }
+
+/** Badge styles for table cells: the whole word, never "PEN…" (a Badge's label clips by default). */
+export const NO_TRUNCATE = { label: { overflow: 'visible' } } as const;

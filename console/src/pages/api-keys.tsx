@@ -16,7 +16,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { fieldErrors } from '../api/settings-api';
-import { ConfirmButton, CopyValue, PageTitle, fmtTime } from '../components/settings-ui';
+import { ConfirmButton, CopyValue, fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 
 type ApiKey = components['schemas']['ApiKeyResponse'];
@@ -34,24 +34,24 @@ const OVERLAPS = [
 function status(k: ApiKey): ReactNode {
   if (k.revoked_at)
     return (
-      <Badge color="red" variant="light" miw="fit-content">
+      <Badge color="red" variant="light" styles={NO_TRUNCATE}>
         revoked
       </Badge>
     );
   if (!k.active)
     return (
-      <Badge color="gray" variant="light" miw="fit-content">
+      <Badge color="gray" variant="light" styles={NO_TRUNCATE}>
         expired
       </Badge>
     );
   if (k.expires_at)
     return (
-      <Badge color="yellow" variant="light" miw="fit-content">
+      <Badge color="yellow" variant="light" styles={NO_TRUNCATE}>
         expires {fmtTime(k.expires_at)}
       </Badge>
     );
   return (
-    <Badge color="teal" variant="light" miw="fit-content">
+    <Badge color="teal" variant="light" styles={NO_TRUNCATE}>
       active
     </Badge>
   );

@@ -5,7 +5,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { Money } from '../components/money';
-import { PageTitle, fmtTime } from '../components/settings-ui';
+import { fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, ErrorState, Loading, QueryState } from '../components/states';
 
 type Entry = components['schemas']['LedgerEntryResponse'];
@@ -98,7 +98,7 @@ export default function ApplicationDetailPage(): ReactNode {
                     <Table.Tr key={e.id}>
                       <Table.Td>{fmtTime(e.created_at)}</Table.Td>
                       <Table.Td>
-                        <Badge color={KIND_COLOR[e.kind]} variant="light" miw="fit-content">
+                        <Badge color={KIND_COLOR[e.kind]} variant="light" styles={NO_TRUNCATE}>
                           {e.kind}
                         </Badge>
                       </Table.Td>

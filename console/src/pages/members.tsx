@@ -26,7 +26,7 @@ import {
   type Member,
   type Role,
 } from '../api/settings-api';
-import { ConfirmButton, CopyValue, PageTitle, fmtTime } from '../components/settings-ui';
+import { ConfirmButton, CopyValue, fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 
 const MEMBERS = ['members'] as const;
@@ -129,7 +129,7 @@ function MemberRow({ m }: { m: Member }): ReactNode {
             onChange={(v) => v && v !== m.role && void change(v as Role)}
           />
         ) : (
-          <Badge variant="light" miw="fit-content">
+          <Badge variant="light" styles={NO_TRUNCATE}>
             {m.role}
           </Badge>
         )}
@@ -273,7 +273,7 @@ function Invitations(): ReactNode {
                       <Table.Td>{inv.email}</Table.Td>
                       <Table.Td>{inv.role}</Table.Td>
                       <Table.Td>
-                        <Badge color={STATUS_COLOR[inv.status]} variant="light" miw="fit-content">
+                        <Badge color={STATUS_COLOR[inv.status]} variant="light" styles={NO_TRUNCATE}>
                           {inv.status}
                         </Badge>
                       </Table.Td>

@@ -19,7 +19,7 @@ import type { components } from '../api/schema';
 import { useSession } from '../api/session';
 import { fieldErrors } from '../api/settings-api';
 import { Money } from '../components/money';
-import { ConfirmButton, PageTitle } from '../components/settings-ui';
+import { ConfirmButton, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 import { APPLICATIONS } from './applications';
 
@@ -149,7 +149,7 @@ export default function PackagesPage(): ReactNode {
                         )}
                       </Table.Td>
                       <Table.Td>
-                        <Badge color={p.active ? 'teal' : 'gray'} variant="light" miw="fit-content">
+                        <Badge color={p.active ? 'teal' : 'gray'} variant="light" styles={NO_TRUNCATE}>
                           {p.active ? 'active' : 'deactivated'}
                         </Badge>
                       </Table.Td>

@@ -19,7 +19,7 @@ import { api, request, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useSession } from '../api/session';
 import { fieldErrors } from '../api/settings-api';
-import { PageTitle, fmtTime } from '../components/settings-ui';
+import { fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 
 type Settings = components['schemas']['TenantSettingsResponse'];
@@ -236,7 +236,7 @@ function DeliveryCard({ n, orderId }: { n: Delivery; orderId: string }): ReactNo
       <Group justify="space-between" wrap="wrap" gap="xs">
         <Group gap="xs">
           <Text fw={600}>{n.event}</Text>
-          <Badge color={STATUS_COLOR[n.status]} variant="light" miw="fit-content">
+          <Badge color={STATUS_COLOR[n.status]} variant="light" styles={NO_TRUNCATE}>
             {n.status}
           </Badge>
           <Text size="sm" c="dimmed">
