@@ -1,5 +1,14 @@
 import type { ReactNode } from 'react';
 import type { Session } from './api/session';
+import AcceptInvitePage from './pages/accept-invite';
+import ApiKeysPage from './pages/api-keys';
+import ApplicationDetailPage from './pages/application-detail';
+import ApplicationsPage from './pages/applications';
+import MembersPage from './pages/members';
+import PackagesPage from './pages/packages';
+import ProviderAccountsPage from './pages/provider-accounts';
+import ResetPasswordPage from './pages/reset-password';
+import WebhooksPage from './pages/webhooks';
 import AttentionPage from './pages/attention';
 import AuditPage from './pages/audit';
 import DashboardPage from './pages/dashboard';
@@ -25,6 +34,8 @@ export interface ConsoleRoute {
 }
 
 export const operatorOnly = (s: Session): boolean => s.operator;
+/** Owners and admins (and operators): pages whose reads members may not make either (API keys). */
+export const ownerOrAdmin = (s: Session): boolean => s.canOperate;
 
 /** Pages behind the sign-in, inside the app shell. */
 export const consoleRoutes: ConsoleRoute[] = [
@@ -38,10 +49,21 @@ export const consoleRoutes: ConsoleRoute[] = [
   { path: 'users/:id', element: <UserDetailPage />, allowed: operatorOnly },
   { path: 'audit', nav: 'Audit log', element: <AuditPage />, allowed: operatorOnly },
   { path: 'fx', nav: 'FX rates', element: <FxPage />, allowed: operatorOnly },
+  { path: 'applications', nav: 'Applications', element: <ApplicationsPage /> },
+  { path: 'applications/:id', element: <ApplicationDetailPage /> },
+  { path: 'packages', nav: 'Packages', element: <PackagesPage /> },
+  { path: 'providers', nav: 'Provider accounts', element: <ProviderAccountsPage /> },
+  { path: 'api-keys', nav: 'API keys', element: <ApiKeysPage />, allowed: ownerOrAdmin },
+  { path: 'webhooks', nav: 'Webhooks', element: <WebhooksPage /> },
+  { path: 'members', nav: 'Members', element: <MembersPage /> },
 ];
 
 /** Pages open without a session (sign-in; invitation and password-reset links come here too). */
-export const publicRoutes: ConsoleRoute[] = [{ path: 'login', element: <LoginPage /> }];
+export const publicRoutes: ConsoleRoute[] = [
+  { path: 'login', element: <LoginPage /> },
+  { path: 'accept-invite', element: <AcceptInvitePage /> },
+  { path: 'reset-password', element: <ResetPasswordPage /> },
+];
 
 /** Where `/admin/` lands. */
 export const HOME = 'orders';

@@ -104,14 +104,15 @@ export function validateCredentialFields(
       );
     }
     if (!checks[field.kind](value))
-      throw new CredentialsError(path, `${path} is not a valid ${describe[field.kind]}`);
+      throw new CredentialsError(path, `${path} is not a valid ${CREDENTIAL_KIND_DESCRIPTIONS[field.kind]}`);
     out[name] = value;
   }
   schema.check?.(out);
   return out;
 }
 
-const describe: Record<CredentialField['kind'], string> = {
+/** What each field kind holds, in a few words (error messages; the provider catalog's field descriptions). */
+export const CREDENTIAL_KIND_DESCRIPTIONS: Readonly<Record<CredentialField['kind'], string>> = {
   text: 'value',
   aes256_key: '32-byte key',
   private_pem: 'PEM private key',

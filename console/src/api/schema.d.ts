@@ -1158,6 +1158,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ProviderCatalogController_catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3058,6 +3074,37 @@ export interface components {
              * @enum {string}
              */
             role: "owner" | "admin" | "member";
+        };
+        ProviderCatalogFieldResponse: {
+            /** @example secret_key */
+            name: string;
+            required: boolean;
+            /** @description write-only: never returned, shown masked */
+            secret: boolean;
+            /**
+             * @description `list` takes an array of names; `amount_unit` is `atomic` or `decimal`; every other kind a string
+             * @enum {string}
+             */
+            kind: "text" | "aes256_key" | "private_pem" | "public_key" | "url" | "evm_address" | "solana_address" | "list" | "amount_unit";
+            /** @example value */
+            description: string;
+        };
+        ProviderCatalogEntryResponse: {
+            /** @example stripe */
+            provider: string;
+            /** @example Stripe */
+            display_name: string;
+            /**
+             * @description the pay_way spellings it serves
+             * @example [
+             *       "stripe"
+             *     ]
+             */
+            pay_ways: string[];
+            fields: components["schemas"]["ProviderCatalogFieldResponse"][];
+        };
+        ProviderCatalogResponse: {
+            data: components["schemas"]["ProviderCatalogEntryResponse"][];
         };
     };
     responses: never;
@@ -7749,6 +7796,43 @@ export interface operations {
             };
             /** @description Not found (or not visible to this tenant) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ProviderCatalogController_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderCatalogResponse"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The tenant is suspended (tenant_suspended) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { CREDENTIAL_SCHEMAS, CredentialSchemas } from '../../common/credential-schema';
 import type { ProviderDefinition } from '../contract/payment-provider';
+import { ProviderCatalogController } from './provider-catalog.controller';
 import { PROVIDERS } from './index';
 
 /** Each provider's credential schema by id; a provider without one takes no account. */
@@ -12,10 +13,12 @@ export function credentialSchemasOf(providers: readonly ProviderDefinition[]): C
 
 /**
  * Gives the layers below payments what they need to know about providers without importing them:
- * the credential schemas provider accounts (tenants) are checked against.
+ * the credential schemas provider accounts (tenants) are checked against; and GET
+ * /api/v1/providers/catalog, the same schemas for the console's forms.
  */
 @Global()
 @Module({
+  controllers: [ProviderCatalogController],
   providers: [{ provide: CREDENTIAL_SCHEMAS, useValue: credentialSchemasOf(PROVIDERS) }],
   exports: [CREDENTIAL_SCHEMAS],
 })
