@@ -450,6 +450,10 @@ describe('console', () => {
       await shot('orders-member');
       await page.goto(`${app.url}/admin/tenants`);
       await page.getByText('This page is for platform operators.').waitFor();
+      // An owners-and-admins page refuses a member with its own reason, not the operators' one.
+      await page.goto(`${app.url}/admin/api-keys`);
+      await page.getByText("This page is for the tenant's owners and admins.").waitFor();
+      expect(await page.getByText('This page is for platform operators.').count()).toBe(0);
       await page.goto(`${app.url}/admin/orders/${orderId}`);
       await page.getByRole('status').waitFor({ state: 'detached' });
       expect(await page.getByRole('button', { name: 'Refund…' }).count()).toBe(0);
