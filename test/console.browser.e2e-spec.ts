@@ -446,7 +446,8 @@ describe('console', () => {
       await nav.getByRole('link', { name: 'Orders' }).waitFor();
       for (const name of ['Tenants', 'Users', 'Audit log', 'FX rates'])
         expect(await nav.getByRole('link', { name }).count()).toBe(0);
-      await page.getByRole('row').filter({ hasText: '25' }).first().waitFor();
+      // The staff list sends the amount as a JSON number (25): shown at USDT's scale, not as "25".
+      await page.getByRole('row').filter({ hasText: '25.000000 USDT' }).first().waitFor();
       await shot('orders-member');
       await page.goto(`${app.url}/admin/tenants`);
       await page.getByText('This page is for platform operators.').waitFor();
