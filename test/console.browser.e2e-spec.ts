@@ -446,10 +446,15 @@ describe('console', () => {
       await nav.getByRole('link', { name: 'Orders' }).waitFor();
       for (const name of ['Tenants', 'Users', 'Audit log', 'FX rates'])
         expect(await nav.getByRole('link', { name }).count()).toBe(0);
-      await page.getByRole('row').filter({ hasText: '25' }).first().waitFor();
+      // The staff list sends the amount as a JSON number (25): shown at USDT's scale, not as "25".
+      await page.getByRole('row').filter({ hasText: '25.000000 USDT' }).first().waitFor();
       await shot('orders-member');
       await page.goto(`${app.url}/admin/tenants`);
       await page.getByText('This page is for platform operators.').waitFor();
+      // An owners-and-admins page refuses a member with its own reason, not the operators' one.
+      await page.goto(`${app.url}/admin/api-keys`);
+      await page.getByText("This page is for the tenant's owners and admins.").waitFor();
+      expect(await page.getByText('This page is for platform operators.').count()).toBe(0);
       await page.goto(`${app.url}/admin/orders/${orderId}`);
       await page.getByRole('status').waitFor({ state: 'detached' });
       expect(await page.getByRole('button', { name: 'Refund…' }).count()).toBe(0);

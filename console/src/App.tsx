@@ -5,7 +5,7 @@ import { SessionProvider, useMe, useSession } from './api/session';
 import { AppLayout } from './components/app-layout';
 import { ErrorState, Loading } from './components/states';
 import NotFoundPage from './pages/not-found';
-import { consoleRoutes, HOME, publicRoutes, type ConsoleRoute } from './routes';
+import { consoleRoutes, HOME, publicRoutes, refusal, type ConsoleRoute } from './routes';
 
 /** Signed in: the shell; else to the sign-in page, coming back here afterwards. */
 function RequireSession(): ReactNode {
@@ -31,7 +31,7 @@ function Guarded({ route }: { route: ConsoleRoute }): ReactNode {
     return (
       <Center py="xl">
         <Alert color="yellow" title="Not available">
-          This page is for platform operators.
+          {refusal(route.allowed)}
         </Alert>
       </Center>
     );

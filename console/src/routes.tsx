@@ -37,6 +37,13 @@ export const operatorOnly = (s: Session): boolean => s.operator;
 /** Owners and admins (and operators): pages whose reads members may not make either (API keys). */
 export const ownerOrAdmin = (s: Session): boolean => s.canOperate;
 
+/** What the route guard says when `allowed` refuses the session: who the page is for. */
+export function refusal(allowed: ConsoleRoute['allowed']): string {
+  if (allowed === operatorOnly) return 'This page is for platform operators.';
+  if (allowed === ownerOrAdmin) return "This page is for the tenant's owners and admins.";
+  return 'Your role may not use this page.';
+}
+
 /** Pages behind the sign-in, inside the app shell. */
 export const consoleRoutes: ConsoleRoute[] = [
   { path: 'dashboard', nav: 'Dashboard', element: <DashboardPage /> },

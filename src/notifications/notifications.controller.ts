@@ -1,5 +1,5 @@
 import { Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
 import { CurrentPrincipal, Roles } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -13,6 +13,7 @@ import {
 import { NotificationsService } from './notifications.service';
 
 export class ListNotificationsQuery {
+  @ApiProperty({ format: 'uuid', description: 'the order whose notifications to list' })
   @IsUUID()
   order_id!: string;
 }

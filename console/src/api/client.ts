@@ -61,30 +61,26 @@ export async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response
 }
 
 /**
- * For routes agreed in the contracts but not yet in openapi.json (typed by hand in ./extra.ts).
- * Same credentials and CSRF header as the typed client.
+ * The input a 400 names: `invalid_provider_credentials` carries `details.field`
+ * (`credentials.secret_key`), `validation_failed` carries `details.fields: [{field, problems}]`.
+ * Returns field name -> message, with the `credentials.` prefix dropped.
  */
-export async function request<T>(
-  method: string,
-  path: string,
-  opts: { body?: unknown; query?: Record<string, string | undefined>; headers?: Record<string, string> } = {},
-): Promise<T> {
-  const url = new URL(path, window.location.origin);
-  for (const [k, v] of Object.entries(opts.query ?? {}))
-    if (v !== undefined && v !== '') url.searchParams.set(k, v);
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (!SAFE.has(method)) {
-    const token = csrfToken();
-    if (token) headers['X-CSRF-Token'] = token;
-  }
-  const response = await fetch(url, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  if (!response.ok) throw await toApiError(response);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+export function fieldErrors(err: unknown): Record<string, string> {
+  if (!(err instanceof ApiError)) return {};
+  const details = (err.details ?? {}) as {
+    field?: unknown;
+    fields?: { field?: unknown; problems?: unknown }[];
+  };
+  const out: Record<string, string> = {};
+  const strip = (f: string): string => f.replace(/^credentials\./, '');
+  // "credentials.app_secret must be …" under the App secret input reads "must be …".
+  if (typeof details.field === 'string')
+    out[strip(details.field)] = err.message.startsWith(`${details.field} `)
+      ? err.message.slice(details.field.length + 1)
+      : err.message;
+  if (Array.isArray(details.fields))
+    for (const f of details.fields)
+      if (typeof f.field === 'string')
+        out[strip(f.field)] = Array.isArray(f.problems) ? f.problems.join(', ') : err.message;
+  return out;
 }

@@ -1904,7 +1904,7 @@ export interface components {
         };
         CreateRefundDto: {
             /** @description In the order's currency, at its scale; omitted: everything not refunded yet. */
-            amount?: Record<string, never>;
+            amount?: string | number;
             /** @description Why the money goes back (kept on the refund and sent to the provider where it takes one). */
             reason: string;
             /** @description Platform admins only: allow the credit debit to take the balance below zero. */
@@ -5559,7 +5559,10 @@ export interface operations {
     };
     NotificationsController_list: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description the order whose notifications to list */
+                order_id: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -2,8 +2,8 @@ import { Alert, Anchor, Button, PasswordInput, Stack, Text, TextInput } from '@m
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
-import { fieldErrors, invitations, type AcceptedInvitation } from '../api/settings-api';
+import { api, ApiError, fieldErrors, unwrap } from '../api/client';
+import type { components } from '../api/schema';
 import { PublicCard } from '../components/public-card';
 import { fmtTime } from '../components/settings-ui';
 import { Loading, errorText } from '../components/states';
@@ -14,7 +14,7 @@ export default function AcceptInvitePage(): ReactNode {
   const token = params.get('token') ?? '';
   const preview = useQuery({
     queryKey: ['invitation-preview', token],
-    queryFn: () => invitations.preview(token),
+    queryFn: () => unwrap(api.GET('/api/v1/invitations/preview', { params: { query: { token } } })),
     enabled: token !== '',
     retry: false,
   });
@@ -24,7 +24,7 @@ export default function AcceptInvitePage(): ReactNode {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [accepted, setAccepted] = useState<AcceptedInvitation | null>(null);
+  const [accepted, setAccepted] = useState<components['schemas']['InvitationAcceptedResponse'] | null>(null);
 
   if (token === '')
     return (
@@ -79,7 +79,11 @@ export default function AcceptInvitePage(): ReactNode {
     setBusy(true);
     try {
       setAccepted(
-        await invitations.accept(token, password, newAccount && name.trim() ? name.trim() : undefined),
+        await unwrap(
+          api.POST('/api/v1/invitations/accept', {
+            body: { token, password, name: newAccount && name.trim() ? name.trim() : undefined },
+          }),
+        ),
       );
     } catch (err) {
       const byField = fieldErrors(err);

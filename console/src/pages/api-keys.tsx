@@ -13,9 +13,8 @@ import {
 } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, fieldErrors, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { fieldErrors } from '../api/settings-api';
 import { ConfirmButton, CopyValue, fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 

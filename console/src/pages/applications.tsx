@@ -2,9 +2,8 @@ import { Anchor, Button, Group, Modal, Stack, Table, Text, TextInput } from '@ma
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
-import { api, unwrap } from '../api/client';
+import { api, fieldErrors, unwrap } from '../api/client';
 import { useSession } from '../api/session';
-import { fieldErrors } from '../api/settings-api';
 import { Money } from '../components/money';
 import { PageTitle, fmtTime } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';

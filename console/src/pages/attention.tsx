@@ -3,7 +3,8 @@ import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { extra, type AttentionList } from '../api/extra';
+import { api, unwrap } from '../api/client';
+import type { components } from '../api/schema';
 import { useSession } from '../api/session';
 import { DataTable } from '../components/data-table';
 import { ShortId, When } from '../components/format';
@@ -17,11 +18,14 @@ const KIND_LABEL: Record<string, string> = {
   notification_failing: 'Notification failing',
 };
 
-const col = createColumnHelper<AttentionList['data'][number]>();
+const col = createColumnHelper<components['schemas']['AttentionItemResponse']>();
 
 export default function AttentionPage(): ReactNode {
   const { operator } = useSession();
-  const items = useQuery({ queryKey: ['attention', operator], queryFn: () => extra.attention(operator) });
+  const items = useQuery({
+    queryKey: ['attention', operator],
+    queryFn: () => unwrap(operator ? api.GET('/api/v1/admin/attention') : api.GET('/api/v1/attention')),
+  });
   const columns = [
     col.accessor('kind', {
       header: 'Kind',

@@ -3,14 +3,15 @@ import { Alert, Button, Card, Grid, Group, SimpleGrid, Stack, Text, TextInput, T
 import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError } from '../api/client';
-import { extra, type Dashboard } from '../api/extra';
+import { api, ApiError, unwrap } from '../api/client';
+import type { components } from '../api/schema';
 import { useSession } from '../api/session';
 import { DataTable } from '../components/data-table';
 import { Money } from '../components/money';
 import { PageTitle } from '../components/page-title';
 import { ErrorState, Loading } from '../components/states';
 
+type Dashboard = components['schemas']['DashboardResponse'];
 type Day = Dashboard['days'][number];
 const col = createColumnHelper<Day>();
 
@@ -142,7 +143,12 @@ export default function DashboardPage(): ReactNode {
   };
   const dashboard = useQuery({
     queryKey: ['dashboard', operator, query],
-    queryFn: () => extra.dashboard(operator, query),
+    queryFn: () =>
+      unwrap(
+        operator
+          ? api.GET('/api/v1/admin/dashboard', { params: { query } })
+          : api.GET('/api/v1/dashboard', { params: { query: { from: query.from, to: query.to } } }),
+      ),
   });
   const apply = (e: FormEvent): void => {
     e.preventDefault();

@@ -16,18 +16,16 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useSession, type Session } from '../api/session';
-import {
-  fieldErrors,
-  invitations,
-  members,
-  ROLES,
-  type CreatedInvitation,
-  type InvitationStatus,
-  type Member,
-  type Role,
-} from '../api/settings-api';
+import { api, fieldErrors, unwrap } from '../api/client';
+import type { components } from '../api/schema';
 import { ConfirmButton, CopyValue, fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
+
+type S = components['schemas'];
+type Member = S['MemberResponse'];
+type Role = Member['role'];
+type InvitationStatus = S['InvitationResponse']['status'];
+const ROLES: readonly Role[] = ['owner', 'admin', 'member'];
 
 const MEMBERS = ['members'] as const;
 const INVITATIONS = ['invitations'] as const;
@@ -52,7 +50,7 @@ export default function MembersPage(): ReactNode {
 
 function MembersTable(): ReactNode {
   const session = useSession();
-  const list = useQuery({ queryKey: MEMBERS, queryFn: members.list });
+  const list = useQuery({ queryKey: MEMBERS, queryFn: () => unwrap(api.GET('/api/v1/members')) });
   return (
     <QueryState query={list}>
       {(data) =>
@@ -98,7 +96,9 @@ function MemberRow({ m }: { m: Member }): ReactNode {
   const change = async (role: Role): Promise<void> => {
     setError(null);
     try {
-      await members.setRole(m.user_id, role);
+      await unwrap(
+        api.PATCH('/api/v1/members/{user_id}', { params: { path: { user_id: m.user_id } }, body: { role } }),
+      );
       notifications.show({ color: 'teal', message: `${m.email} is now ${role}` });
       await qc.invalidateQueries({ queryKey: MEMBERS });
     } catch (err) {
@@ -146,7 +146,9 @@ function MemberRow({ m }: { m: Member }): ReactNode {
                 confirmLabel="Remove member"
                 buttonProps={{ 'aria-label': `Remove ${m.email}` }}
                 onConfirm={async () => {
-                  await members.remove(m.user_id);
+                  await unwrap(
+                    api.DELETE('/api/v1/members/{user_id}', { params: { path: { user_id: m.user_id } } }),
+                  );
                   await qc.invalidateQueries({ queryKey: MEMBERS });
                 }}
               />
@@ -168,13 +170,13 @@ const STATUS_COLOR: Record<InvitationStatus, string> = {
 function Invitations(): ReactNode {
   const session = useSession();
   const qc = useQueryClient();
-  const list = useQuery({ queryKey: INVITATIONS, queryFn: invitations.list });
+  const list = useQuery({ queryKey: INVITATIONS, queryFn: () => unwrap(api.GET('/api/v1/invitations')) });
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [created, setCreated] = useState<CreatedInvitation | null>(null);
+  const [created, setCreated] = useState<S['InvitationCreatedResponse'] | null>(null);
 
   const invite = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -183,7 +185,7 @@ function Invitations(): ReactNode {
     setFormError(null);
     setCreated(null);
     try {
-      const inv = await invitations.create(email.trim(), role);
+      const inv = await unwrap(api.POST('/api/v1/invitations', { body: { email: email.trim(), role } }));
       setCreated(inv);
       setEmail('');
       await qc.invalidateQueries({ queryKey: INVITATIONS });
@@ -289,7 +291,11 @@ function Invitations(): ReactNode {
                               confirmLabel="Revoke invitation"
                               buttonProps={{ 'aria-label': `Revoke invitation for ${inv.email}` }}
                               onConfirm={async () => {
-                                await invitations.revoke(inv.id);
+                                await unwrap(
+                                  api.DELETE('/api/v1/invitations/{id}', {
+                                    params: { path: { id: inv.id } },
+                                  }),
+                                );
                                 await qc.invalidateQueries({ queryKey: INVITATIONS });
                               }}
                             />

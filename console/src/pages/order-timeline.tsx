@@ -20,14 +20,15 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
-import { extra, type Timeline } from '../api/extra';
+import { api, unwrap } from '../api/client';
+import type { components } from '../api/schema';
 import { useSession } from '../api/session';
 import { DataTable } from '../components/data-table';
 import { ShortId, StateBadge, When } from '../components/format';
-import { Money } from '../components/money';
+import { formatAmount, Money } from '../components/money';
 import { errorText, QueryState } from '../components/states';
 
-type T = Timeline;
+type T = components['schemas']['AdminOrderTimelineResponse'];
 const c = {
   transitions: createColumnHelper<T['transitions'][number]>(),
   payments: createColumnHelper<T['payments'][number]>(),
@@ -82,21 +83,26 @@ function RefundDialog({
   const [key, setKey] = useState(() => crypto.randomUUID());
   const refund = useMutation({
     mutationFn: () =>
-      extra.refund(
-        operator,
-        orderId,
-        {
-          amount: amount.trim() || undefined,
-          reason: reason.trim(),
-          ...(operator && force ? { force: true } : {}),
-        },
-        key,
+      unwrap(
+        operator
+          ? api.POST('/api/v1/admin/orders/{id}/refunds', {
+              params: { path: { id: orderId }, header: { 'Idempotency-Key': key } },
+              body: {
+                amount: amount.trim() || undefined,
+                reason: reason.trim(),
+                ...(force ? { force: true } : {}),
+              },
+            })
+          : api.POST('/api/v1/orders/{id}/refunds', {
+              params: { path: { id: orderId }, header: { 'Idempotency-Key': key } },
+              body: { amount: amount.trim() || undefined, reason: reason.trim() },
+            }),
       ),
     onSuccess: async (r) => {
       notifications.show({
         color: 'green',
         title: 'Refund requested',
-        message: `${r.amount} ${r.currency}: ${r.status}`,
+        message: `${formatAmount(r.amount, r.currency)} ${r.currency}: ${r.status}`,
       });
       setAmount('');
       setReason('');
@@ -162,7 +168,10 @@ function Actions({ t }: { t: T }): ReactNode {
   const fail = (title: string) => (err: unknown) =>
     notifications.show({ color: 'red', title, message: errorText(err) });
   const cancel = useMutation({
-    mutationFn: () => extra.cancel(operator, id),
+    mutationFn: (): Promise<unknown> =>
+      operator
+        ? unwrap(api.POST('/api/v1/admin/orders/{id}/cancel', { params: { path: { id } } }))
+        : unwrap(api.POST('/api/v1/orders/{id}/cancel', { params: { path: { id } } })),
     onSuccess: async () => {
       notifications.show({ color: 'green', message: 'Order cancelled' });
       await refresh();
@@ -170,7 +179,7 @@ function Actions({ t }: { t: T }): ReactNode {
     onError: fail('Cancel refused'),
   });
   const reconcile = useMutation({
-    mutationFn: () => extra.reconcile(id),
+    mutationFn: () => unwrap(api.POST('/api/v1/admin/orders/{id}/reconcile', { params: { path: { id } } })),
     onSuccess: async (r) => {
       notifications.show({ message: `Reconciled: ${r.outcome}${r.detail ? ` (${r.detail})` : ''}` });
       await refresh();
@@ -217,7 +226,12 @@ function ResendButton({ notificationId, orderId }: { notificationId: string; ord
   const { operator } = useSession();
   const qc = useQueryClient();
   const resend = useMutation({
-    mutationFn: () => extra.resend(operator, notificationId),
+    mutationFn: () =>
+      unwrap(
+        operator
+          ? api.POST('/api/v1/admin/notifications/{id}/resend', { params: { path: { id: notificationId } } })
+          : api.POST('/api/v1/notifications/{id}/resend', { params: { path: { id: notificationId } } }),
+      ),
     onSuccess: async () => {
       notifications.show({ color: 'green', message: 'Notification queued again' });
       await qc.invalidateQueries({ queryKey: ['timeline', orderId] });
@@ -435,7 +449,12 @@ export default function OrderTimelinePage(): ReactNode {
   const { operator } = useSession();
   const timeline = useQuery({
     queryKey: ['timeline', id, operator],
-    queryFn: () => extra.timeline(operator, id),
+    queryFn: () =>
+      unwrap(
+        operator
+          ? api.GET('/api/v1/admin/orders/{id}/timeline', { params: { path: { id } } })
+          : api.GET('/api/v1/orders/{id}/timeline', { params: { path: { id } } }),
+      ),
   });
   return <QueryState query={timeline}>{(t) => <TimelineView t={t} />}</QueryState>;
 }

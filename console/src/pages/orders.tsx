@@ -4,14 +4,20 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
-import { extra, ordersExportUrl, type AdminOrder } from '../api/extra';
+import type { components, operations } from '../api/schema';
 import { useSession } from '../api/session';
 import { CursorPager, DataTable } from '../components/data-table';
 import { ShortId, StateBadge, When } from '../components/format';
 import { Money } from '../components/money';
 import { QueryState } from '../components/states';
 
-const STATES = [
+/** The filters both order lists take (the staff list's query; the operators' adds tenant_id and sort). */
+type OrderQuery = NonNullable<operations['OrdersController_list']['parameters']['query']>;
+type OrderState = NonNullable<OrderQuery['state']>;
+/** Operators list AdminOrderResponse (decimal strings), staff OrderResponse (JSON numbers). */
+type Row = components['schemas']['AdminOrderResponse'] | components['schemas']['OrderResponse'];
+
+const STATES: OrderState[] = [
   'Pending',
   'Paid',
   'Finished',
@@ -49,9 +55,9 @@ const EMPTY: Filters = {
 };
 
 /** The API query of the filters: dates as whole UTC days, the search as the operator or staff API wants it. */
-function toQuery(f: Filters, operator: boolean): Record<string, string | undefined> {
-  const q: Record<string, string | undefined> = {
-    state: f.state || undefined,
+function toQuery(f: Filters, operator: boolean): OrderQuery {
+  const q: OrderQuery = {
+    state: (f.state || undefined) as OrderState | undefined,
     pay_way: f.pay_way || undefined,
     created_from: f.created_from ? `${f.created_from}T00:00:00.000Z` : undefined,
     created_to: f.created_to ? `${f.created_to}T23:59:59.999Z` : undefined,
@@ -67,7 +73,15 @@ function toQuery(f: Filters, operator: boolean): Record<string, string | undefin
   return q;
 }
 
-const col = createColumnHelper<AdminOrder>();
+/** The CSV export of the same filters (every page, so no cursor or limit). */
+function exportUrl(operator: boolean, query: OrderQuery): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return `${operator ? '/api/v1/admin' : '/api/v1'}/orders/export.csv${qs ? `?${qs}` : ''}`;
+}
+
+const col = createColumnHelper<Row>();
 
 export default function OrdersPage(): ReactNode {
   const { operator } = useSession();
@@ -75,14 +89,14 @@ export default function OrdersPage(): ReactNode {
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const page = cursors.length - 1;
-  const query = { ...toQuery(filters, operator), limit: '25', cursor: cursors[page] };
+  const query: OrderQuery = { ...toQuery(filters, operator), limit: 25, cursor: cursors[page] };
 
   const orders = useQuery({
     queryKey: ['orders', operator, query],
-    queryFn: () =>
+    queryFn: (): Promise<{ data: Row[]; has_more: boolean; next_cursor: string | null }> =>
       operator
-        ? unwrap(api.GET('/api/v1/admin/orders', { params: { query: query as never } }))
-        : extra.staffOrders(query),
+        ? unwrap(api.GET('/api/v1/admin/orders', { params: { query } }))
+        : unwrap(api.GET('/api/v1/orders', { params: { query } })),
     placeholderData: keepPreviousData,
   });
 
@@ -102,7 +116,16 @@ export default function OrdersPage(): ReactNode {
         </Anchor>
       ),
     }),
-    col.accessor('merchant_order_no', { header: 'Merchant order no', cell: (c) => c.getValue() ?? '—' }),
+    // The staff list (OrderResponse) carries neither the merchant order no nor the tenant nor the flag.
+    ...(operator
+      ? [
+          col.accessor((r) => ('merchant_order_no' in r ? r.merchant_order_no : null), {
+            id: 'merchant_order_no',
+            header: 'Merchant order no',
+            cell: (c) => c.getValue() ?? '—',
+          }),
+        ]
+      : []),
     col.accessor('state', { header: 'State', cell: (c) => <StateBadge state={c.getValue()} /> }),
     col.accessor('price', {
       header: 'Amount',
@@ -111,9 +134,19 @@ export default function OrdersPage(): ReactNode {
     col.accessor('pay_way', { header: 'Pay way' }),
     col.accessor('pay_id', { header: 'Pay id', cell: (c) => <ShortId id={c.getValue()} /> }),
     ...(operator
-      ? [col.accessor('tenant_id', { header: 'Tenant', cell: (c) => <ShortId id={c.getValue()} /> })]
+      ? [
+          col.accessor((r) => ('tenant_id' in r ? r.tenant_id : null), {
+            id: 'tenant_id',
+            header: 'Tenant',
+            cell: (c) => <ShortId id={c.getValue()} />,
+          }),
+          col.accessor((r) => 'flagged' in r && r.flagged, {
+            id: 'flagged',
+            header: 'Flagged',
+            cell: (c) => (c.getValue() ? 'yes' : ''),
+          }),
+        ]
       : []),
-    col.accessor('flagged', { header: 'Flagged', cell: (c) => (c.getValue() ? 'yes' : '') }),
     col.accessor('created_at', { header: 'Created', cell: (c) => <When at={c.getValue()} /> }),
   ];
 
@@ -123,7 +156,7 @@ export default function OrdersPage(): ReactNode {
         <Title order={2}>Orders</Title>
         <Button
           component="a"
-          href={ordersExportUrl(operator, toQuery(filters, operator))}
+          href={exportUrl(operator, toQuery(filters, operator))}
           variant="light"
           size="xs"
         >

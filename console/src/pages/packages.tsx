@@ -14,11 +14,10 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, fieldErrors, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useSession } from '../api/session';
-import { fieldErrors } from '../api/settings-api';
-import { Money } from '../components/money';
+import { formatAmount, Money } from '../components/money';
 import { ConfirmButton, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 import { APPLICATIONS } from './applications';
@@ -43,36 +42,6 @@ const CURRENCIES: readonly Currency[] = [
 ];
 
 const DECIMAL = /^\d+(\.\d+)?$/;
-
-/** Decimals of each currency (src/common/money.ts CURRENCY_SCALE): prices are shown at that scale. */
-const SCALE: Readonly<Record<Currency, number>> = {
-  USD: 2,
-  EUR: 2,
-  HKD: 2,
-  CNY: 2,
-  JPY: 0,
-  IDR: 0,
-  THB: 0,
-  VND: 0,
-  USDT: 6,
-  USDC: 6,
-  TRX: 6,
-  BTC: 8,
-  ETH: 18,
-};
-
-/**
- * The API's price (a JSON number already rounded to the currency's scale, e.g. 89.9) written at that
- * scale ("89.90") by padding its text with zeros: no arithmetic, so nothing is rounded.
- */
-export function atScale(value: number | string, currency: string): string {
-  const text = String(value);
-  const scale = SCALE[currency as Currency];
-  if (scale === undefined || !/^-?\d+(\.\d+)?$/.test(text)) return text;
-  const [whole, frac = ''] = text.split('.');
-  if (frac.length >= scale) return text;
-  return scale === 0 ? whole : `${whole}.${frac.padEnd(scale, '0')}`;
-}
 
 /** Price packages: what an order buys (credits) for what price. */
 export default function PackagesPage(): ReactNode {
@@ -133,7 +102,7 @@ export default function PackagesPage(): ReactNode {
                         <Money amount={p.amount} currency="credits" />
                       </Table.Td>
                       <Table.Td ta="right">
-                        <Money amount={atScale(p.price, p.currency)} currency={p.currency} />
+                        <Money amount={p.price} currency={p.currency} />
                       </Table.Td>
                       <Table.Td ta="right" ff="monospace">
                         {String(p.discount)}
@@ -216,7 +185,7 @@ function PackageDialog({
   const apps = useQuery({ queryKey: APPLICATIONS, queryFn: () => unwrap(api.GET('/api/v1/applications')) });
   const [name, setName] = useState(pkg?.name ?? '');
   const [amount, setAmount] = useState(pkg ? String(pkg.amount) : '');
-  const [price, setPrice] = useState(pkg ? atScale(pkg.price, pkg.currency) : '');
+  const [price, setPrice] = useState(pkg ? formatAmount(pkg.price, pkg.currency) : '');
   const [currency, setCurrency] = useState<Currency>((pkg?.currency as Currency | undefined) ?? 'USD');
   const [discount, setDiscount] = useState(pkg ? String(pkg.discount) : '1');
   const [applicationId, setApplicationId] = useState<string | null>(pkg?.application_id ?? null);

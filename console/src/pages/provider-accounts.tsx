@@ -16,14 +16,15 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, fieldErrors, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useSession } from '../api/session';
-import { fieldErrors, providerCatalog, type CatalogEntry, type CatalogField } from '../api/settings-api';
 import { Empty, ErrorState, Loading, errorText } from '../components/states';
 import { PageTitle, fmtTime } from '../components/settings-ui';
 
 type Account = components['schemas']['ProviderAccountResponse'];
+type CatalogEntry = components['schemas']['ProviderCatalogEntryResponse'];
+type CatalogField = components['schemas']['ProviderCatalogFieldResponse'];
 
 const ACCOUNTS_KEY = ['provider-accounts'] as const;
 const SECRET_MASK = '••••';
@@ -32,7 +33,11 @@ const humanize = (name: string): string => name.replace(/_/g, ' ').replace(/^./,
 
 /** The provider accounts of the tenant: one form per provider, built from the provider catalog. */
 export default function ProviderAccountsPage(): ReactNode {
-  const catalog = useQuery({ queryKey: ['provider-catalog'], queryFn: providerCatalog, staleTime: Infinity });
+  const catalog = useQuery({
+    queryKey: ['provider-catalog'],
+    queryFn: () => unwrap(api.GET('/api/v1/providers/catalog')),
+    staleTime: Infinity,
+  });
   const accounts = useQuery({
     queryKey: ACCOUNTS_KEY,
     queryFn: () => unwrap(api.GET('/api/v1/providers')),

@@ -1,8 +1,7 @@
 import { Alert, Anchor, Button, PasswordInput, Stack } from '@mantine/core';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ApiError } from '../api/client';
-import { fieldErrors, resetPassword } from '../api/settings-api';
+import { api, ApiError, fieldErrors, unwrap } from '../api/client';
 import { PublicCard } from '../components/public-card';
 import { errorText } from '../components/states';
 
@@ -47,7 +46,7 @@ export default function ResetPasswordPage(): ReactNode {
     }
     setBusy(true);
     try {
-      await resetPassword(token, password);
+      await unwrap(api.POST('/api/v1/auth/password-reset', { body: { token, password } }));
       setDone(true);
     } catch (err) {
       const byField = fieldErrors(err);

@@ -8,7 +8,7 @@ import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { DataTable } from '../components/data-table';
 import { When } from '../components/format';
-import { Money } from '../components/money';
+import { formatAmount, Money } from '../components/money';
 import { PageTitle } from '../components/page-title';
 import { ReasonDialog } from '../components/reason-dialog';
 import { QueryState } from '../components/states';
@@ -90,7 +90,7 @@ function TenantView({ t }: { t: Detail }): ReactNode {
   ];
   const columns3 = [
     apps.accessor('name', { header: 'Name' }),
-    apps.accessor('balance', { header: 'Balance (credits)' }),
+    apps.accessor('balance', { header: 'Balance (credits)', cell: (c) => formatAmount(c.getValue()) }),
   ];
   const columns4 = [
     providers.accessor('provider', { header: 'Provider' }),

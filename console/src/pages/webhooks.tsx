@@ -15,10 +15,9 @@ import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
-import { api, request, unwrap } from '../api/client';
+import { api, fieldErrors, unwrap } from '../api/client';
 import type { components } from '../api/schema';
 import { useSession } from '../api/session';
-import { fieldErrors } from '../api/settings-api';
 import { fmtTime, NO_TRUNCATE, PageTitle } from '../components/settings-ui';
 import { Empty, QueryState, errorText } from '../components/states';
 
@@ -147,8 +146,7 @@ function Deliveries(): ReactNode {
   const valid = UUID.test(orderId);
   const list = useQuery({
     queryKey: ['notifications', orderId],
-    queryFn: () =>
-      request<{ data: Delivery[] }>('GET', '/api/v1/notifications', { query: { order_id: orderId } }),
+    queryFn: () => unwrap(api.GET('/api/v1/notifications', { params: { query: { order_id: orderId } } })),
     enabled: valid,
   });
 

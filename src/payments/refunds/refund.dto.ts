@@ -1,8 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength, MinLength, Validate } from 'class-validator';
 import { IsDecimalLike } from '../../common/decimal-like.validator';
 
 export class CreateRefundDto {
   /** In the order's currency, at its scale; omitted: everything not refunded yet. */
+  @ApiPropertyOptional({ oneOf: [{ type: 'string', example: '10.00' }, { type: 'number' }] })
   @IsOptional()
   @Validate(IsDecimalLike)
   amount?: number | string;
