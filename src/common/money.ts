@@ -1,4 +1,7 @@
 import Decimal from 'decimal.js';
+import { CURRENCY_SCALE } from './currency-scale';
+
+export { CURRENCY_SCALE };
 
 /**
  * Exact money. Every amount is a Decimal at its currency's scale; no float ever touches money.
@@ -12,23 +15,6 @@ export const Money = Decimal.clone({
   toExpPos: 60,
 });
 export type Money = Decimal;
-
-/** Digits after the decimal point, per currency (docs/design.md, Money). */
-export const CURRENCY_SCALE: Readonly<Record<string, number>> = Object.freeze({
-  USD: 2,
-  EUR: 2,
-  HKD: 2,
-  CNY: 2,
-  JPY: 0,
-  IDR: 0,
-  THB: 0,
-  VND: 0,
-  USDT: 6,
-  USDC: 6,
-  TRX: 6,
-  BTC: 8,
-  ETH: 18,
-});
 
 /** Credits (what packages sell) carry at most six decimals. */
 export const CREDIT_SCALE = 6;

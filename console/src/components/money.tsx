@@ -1,22 +1,7 @@
 import { Text } from '@mantine/core';
 import type { ReactNode } from 'react';
-
-/** Decimals of each currency (src/common/money.ts CURRENCY_SCALE): amounts are shown at that scale. */
-export const CURRENCY_SCALE: Readonly<Record<string, number>> = {
-  USD: 2,
-  EUR: 2,
-  HKD: 2,
-  CNY: 2,
-  JPY: 0,
-  IDR: 0,
-  THB: 0,
-  VND: 0,
-  USDT: 6,
-  USDC: 6,
-  TRX: 6,
-  BTC: 8,
-  ETH: 18,
-};
+// Decimals of each currency: the server's own table, bundled (one table for the API and the console).
+import { CURRENCY_SCALE } from '../../../src/common/currency-scale';
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 const EXPONENT = /^(-?)(\d+)(?:\.(\d+))?e([+-]?\d+)$/i;
