@@ -100,6 +100,8 @@ interface World {
   paidMerchantOrderId: string;
   notificationId: string;
   providerSecret: string;
+  /** A pending invitation of the tenant's. */
+  invitationId: string;
 }
 
 async function world(s: Server, db: Database, label: string): Promise<World> {
@@ -169,6 +171,10 @@ async function world(s: Server, db: Database, label: string): Promise<World> {
       credentials: { secret_key: providerSecret, webhook_secret: `whsec_${tag}` },
     },
   });
+  const invitation = await must(201, base, 'POST', '/api/v1/invitations', {
+    token: t.token,
+    json: { email: `${tag.toLowerCase()}-invitee@example.test`, role: 'member' },
+  });
   return {
     label,
     tag,
@@ -188,6 +194,7 @@ async function world(s: Server, db: Database, label: string): Promise<World> {
     paidMerchantOrderId: m2.id,
     notificationId,
     providerSecret,
+    invitationId: invitation.id as string,
   };
 }
 
@@ -265,6 +272,7 @@ const NOT_TENANT_TABLES: Record<string, string> = {
   rate_limits: 'A’s tenant and API-key counters, by key',
   migrations: 'schema history, global',
   fx_rates: 'the platform’s FX table, global',
+  password_reset_tokens: 'per user, made by platform operators only; no tenant route names them',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +335,32 @@ const PROBES: Probe[] = [
   ),
   P('GET /api/v1/packages/:id', 'package', (w) => `/api/v1/packages/${w.t.packageId}`, [200], 0),
   P('GET /api/v1/orders/:id', 'pending order', (w) => `/api/v1/orders/${w.pendingOrderId}`, [200], 0),
+  P(
+    'GET /api/v1/orders/:id/timeline',
+    'pending order',
+    (w) => `/api/v1/orders/${w.pendingOrderId}/timeline`,
+    [200],
+    0,
+  ),
+  // A's own call is refused (its owner is the last one) without changing anything; B's names no member.
+  P(
+    'PATCH /api/v1/members/:user_id',
+    'member (the owner)',
+    (w) => `/api/v1/members/${w.t.userId}`,
+    [409],
+    1,
+    {
+      body: () => ({ role: 'admin' }),
+    },
+  ),
+  P(
+    'DELETE /api/v1/members/:user_id',
+    'member (the owner)',
+    (w) => `/api/v1/members/${w.t.userId}`,
+    [409],
+    9,
+  ),
+  P('DELETE /api/v1/invitations/:id', 'invitation', (w) => `/api/v1/invitations/${w.invitationId}`, [204], 9),
   P(
     'GET /api/v1/orders/:id/refunds',
     'finished order with a refund',
@@ -464,6 +498,8 @@ const idsOf = (w: World): string[] => [
   w.merchantOrderNo,
   w.paidMerchantOrderId,
   w.idempotencyKey,
+  w.invitationId,
+  w.t.userId,
 ];
 
 /**
@@ -491,13 +527,14 @@ function missingTwin(w: World): World {
     `${s.slice(0, 1)}${randomBytes(Math.ceil(s.length / 2)).toString('hex')}`.slice(0, s.length);
   return {
     ...w,
-    t: { ...w.t, applicationId: uuid(), packageId: uuid() },
+    t: { ...w.t, applicationId: uuid(), packageId: uuid(), userId: uuid() },
     key: { ...w.key, id: uuid() },
     idempotencyKey: randomBytes(12).toString('hex'),
     tokenId: uuid(),
     pendingOrderId: uuid(),
     finishedOrderId: uuid(),
     notificationId: uuid(),
+    invitationId: uuid(),
     merchantOrderNo: no(w.merchantOrderNo),
     paidMerchantOrderId: uuid(),
   };
