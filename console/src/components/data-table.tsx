@@ -1,6 +1,6 @@
 import { Button, Group, ScrollArea, Table, Text } from '@mantine/core';
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Empty } from './states';
 
 /** A TanStack table drawn with Mantine, scrolling sideways on narrow screens. */
@@ -80,4 +80,23 @@ export function CursorPager({
       </Button>
     </Group>
   );
+}
+
+/** The cursor pages a list has walked: the current cursor, its page number, and moving between them. */
+export function useCursorPages(): {
+  cursor: string | undefined;
+  page: number;
+  next: (cursor: string | null | undefined) => void;
+  prev: () => void;
+  reset: () => void;
+} {
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const page = cursors.length - 1;
+  return {
+    cursor: cursors[page],
+    page,
+    next: (cursor) => setCursors((c) => [...c, cursor ?? undefined]),
+    prev: () => setCursors((c) => c.slice(0, -1)),
+    reset: () => setCursors([undefined]),
+  };
 }

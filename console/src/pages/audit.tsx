@@ -4,7 +4,7 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { CursorPager, DataTable } from '../components/data-table';
+import { CursorPager, DataTable, useCursorPages } from '../components/data-table';
 import { When } from '../components/format';
 import { PageTitle } from '../components/page-title';
 import { QueryState } from '../components/states';
@@ -43,11 +43,11 @@ const json = (v: unknown): ReactNode =>
 export default function AuditPage(): ReactNode {
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const page = cursors.length - 1;
+  const pages = useCursorPages();
+  const page = pages.page;
   const query = {
     limit: 50,
-    cursor: cursors[page],
+    cursor: pages.cursor,
     action: filters.action.trim() || undefined,
     target_type: filters.target_type.trim() || undefined,
     target_id: filters.target_id.trim() || undefined,
@@ -65,7 +65,7 @@ export default function AuditPage(): ReactNode {
   const apply = (e: FormEvent): void => {
     e.preventDefault();
     setFilters(draft);
-    setCursors([undefined]);
+    pages.reset();
   };
   const columns = [
     col.accessor('created_at', { header: 'At', cell: (c) => <When at={c.getValue()} /> }),
@@ -158,8 +158,8 @@ export default function AuditPage(): ReactNode {
             <CursorPager
               page={page}
               hasMore={res.has_more}
-              onPrev={() => setCursors((c) => c.slice(0, -1))}
-              onNext={() => setCursors((c) => [...c, res.next_cursor ?? undefined])}
+              onPrev={pages.prev}
+              onNext={() => pages.next(res.next_cursor)}
             />
           </>
         )}

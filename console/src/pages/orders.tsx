@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components, operations } from '../api/schema';
 import { useSession } from '../api/session';
-import { CursorPager, DataTable } from '../components/data-table';
+import { CursorPager, DataTable, useCursorPages } from '../components/data-table';
 import { ShortId, StateBadge, When } from '../components/format';
 import { Money } from '../components/money';
 import { QueryState } from '../components/states';
@@ -87,9 +87,9 @@ export default function OrdersPage(): ReactNode {
   const { operator } = useSession();
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const page = cursors.length - 1;
-  const query: OrderQuery = { ...toQuery(filters, operator), limit: 25, cursor: cursors[page] };
+  const pages = useCursorPages();
+  const page = pages.page;
+  const query: OrderQuery = { ...toQuery(filters, operator), limit: 25, cursor: pages.cursor };
 
   const orders = useQuery({
     queryKey: ['orders', operator, query],
@@ -103,7 +103,7 @@ export default function OrdersPage(): ReactNode {
   const apply = (e: FormEvent): void => {
     e.preventDefault();
     setFilters(draft);
-    setCursors([undefined]);
+    pages.reset();
   };
   const set = <K extends keyof Filters>(k: K, v: Filters[K]): void => setDraft((d) => ({ ...d, [k]: v }));
 
@@ -259,7 +259,7 @@ export default function OrdersPage(): ReactNode {
                   onClick={() => {
                     setDraft(EMPTY);
                     setFilters(EMPTY);
-                    setCursors([undefined]);
+                    pages.reset();
                   }}
                 >
                   Reset
@@ -282,8 +282,8 @@ export default function OrdersPage(): ReactNode {
             <CursorPager
               page={page}
               hasMore={res.has_more}
-              onPrev={() => setCursors((c) => c.slice(0, -1))}
-              onNext={() => setCursors((c) => [...c, res.next_cursor ?? undefined])}
+              onPrev={pages.prev}
+              onNext={() => pages.next(res.next_cursor)}
             />
           </>
         )}

@@ -5,7 +5,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { CursorPager, DataTable } from '../components/data-table';
+import { CursorPager, DataTable, useCursorPages } from '../components/data-table';
 import { When } from '../components/format';
 import { PageTitle } from '../components/page-title';
 import { QueryState } from '../components/states';
@@ -16,9 +16,9 @@ const col = createColumnHelper<Tenant>();
 export default function TenantsPage(): ReactNode {
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const page = cursors.length - 1;
-  const query = { limit: 50, cursor: cursors[page], q: q || undefined };
+  const pages = useCursorPages();
+  const page = pages.page;
+  const query = { limit: 50, cursor: pages.cursor, q: q || undefined };
   const tenants = useQuery({
     queryKey: ['tenants', query],
     queryFn: () => unwrap(api.GET('/api/v1/admin/tenants', { params: { query } })),
@@ -27,7 +27,7 @@ export default function TenantsPage(): ReactNode {
   const search = (e: FormEvent): void => {
     e.preventDefault();
     setQ(draft.trim());
-    setCursors([undefined]);
+    pages.reset();
   };
   const columns = [
     col.accessor('name', {
@@ -81,8 +81,8 @@ export default function TenantsPage(): ReactNode {
             <CursorPager
               page={page}
               hasMore={res.has_more}
-              onPrev={() => setCursors((c) => c.slice(0, -1))}
-              onNext={() => setCursors((c) => [...c, res.next_cursor ?? undefined])}
+              onPrev={pages.prev}
+              onNext={() => pages.next(res.next_cursor)}
             />
           </>
         )}

@@ -5,7 +5,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { components } from '../api/schema';
-import { CursorPager, DataTable } from '../components/data-table';
+import { CursorPager, DataTable, useCursorPages } from '../components/data-table';
 import { PageTitle } from '../components/page-title';
 import { QueryState } from '../components/states';
 
@@ -27,11 +27,11 @@ export function UserStatus({ disabled }: { disabled: boolean }): ReactNode {
 export default function UsersPage(): ReactNode {
   const [draft, setDraft] = useState({ q: '', disabled: '' });
   const [filters, setFilters] = useState({ q: '', disabled: '' });
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const page = cursors.length - 1;
+  const pages = useCursorPages();
+  const page = pages.page;
   const query = {
     limit: 50,
-    cursor: cursors[page],
+    cursor: pages.cursor,
     q: filters.q || undefined,
     disabled: filters.disabled === '' ? undefined : filters.disabled === 'true',
   };
@@ -43,7 +43,7 @@ export default function UsersPage(): ReactNode {
   const search = (e: FormEvent): void => {
     e.preventDefault();
     setFilters({ q: draft.q.trim(), disabled: draft.disabled });
-    setCursors([undefined]);
+    pages.reset();
   };
   const columns = [
     col.accessor('email', {
@@ -97,8 +97,8 @@ export default function UsersPage(): ReactNode {
             <CursorPager
               page={page}
               hasMore={res.has_more}
-              onPrev={() => setCursors((c) => c.slice(0, -1))}
-              onNext={() => setCursors((c) => [...c, res.next_cursor ?? undefined])}
+              onPrev={pages.prev}
+              onNext={() => pages.next(res.next_cursor)}
             />
           </>
         )}
