@@ -121,31 +121,44 @@ export class OrderTransitionsService {
    */
   addCreate(batch: InsertBatch, order: Order, reason: string): void {
     order.state = OrderState.Pending;
-    const v = (value: unknown): string => batch.param(value);
-    const id = v(order.id);
-    const tenantId = v(order.tenantId);
-    const state = v(order.state);
     batch
-      .add(
-        'new_order',
-        `INSERT INTO orders (id, tenant_id, user_id, application_id, package_id, amount, price, currency, discount,
-                             pay_way, pay_id, pay_url, pay_currency, chain, charge_amount, charge_currency, fx_rate, state, remaining_amount, tags,
-                             metadata, redirect_url, expires_at, merchant_order_no, notify_url, product_name, meta)
-         VALUES (${id}, ${tenantId}, ${v(order.userId)}, ${v(order.applicationId)}, ${v(order.packageId)}, ${v(order.amount)},
-                 ${v(order.price)}, ${v(order.currency)}, ${v(order.discount)}, ${v(order.payWay)}, ${v(order.payId)},
-                 ${v(order.payUrl)}, ${v(order.payCurrency)}, ${v(order.chain)}, ${v(order.chargeAmount)}, ${v(order.chargeCurrency)}, ${v(order.fxRate)},
-                 ${state}, ${v(order.remainingAmount)},
-                 ${v(order.tags === null ? null : JSON.stringify(order.tags))},
-                 ${v(order.metadata === null ? null : JSON.stringify(order.metadata))}, ${v(order.redirectUrl)}, ${v(order.expiresAt)},
-                 ${v(order.merchantOrderNo ?? null)}, ${v(order.notifyUrl ?? null)}, ${v(order.productName ?? null)}, ${v(order.meta ?? null)})
-         RETURNING created_at, updated_at`,
-      )
-      .add(
-        'new_order_history',
-        `INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
-         VALUES (${tenantId}, ${id}, NULL, ${state}, ${v(reason)})`,
-      )
-      .returning('SELECT created_at, updated_at FROM new_order');
+      .row('orders', {
+        id: order.id,
+        tenant_id: order.tenantId,
+        user_id: order.userId,
+        application_id: order.applicationId,
+        package_id: order.packageId,
+        amount: order.amount,
+        price: order.price,
+        currency: order.currency,
+        discount: order.discount,
+        pay_way: order.payWay,
+        pay_id: order.payId,
+        pay_url: order.payUrl,
+        pay_currency: order.payCurrency,
+        chain: order.chain,
+        charge_amount: order.chargeAmount,
+        charge_currency: order.chargeCurrency,
+        fx_rate: order.fxRate,
+        state: order.state,
+        remaining_amount: order.remainingAmount,
+        tags: order.tags === null ? null : JSON.stringify(order.tags),
+        metadata: order.metadata === null ? null : JSON.stringify(order.metadata),
+        redirect_url: order.redirectUrl,
+        expires_at: order.expiresAt,
+        merchant_order_no: order.merchantOrderNo ?? null,
+        notify_url: order.notifyUrl ?? null,
+        product_name: order.productName ?? null,
+        meta: order.meta ?? null,
+      })
+      .row('order_transitions', {
+        tenant_id: order.tenantId,
+        order_id: order.id,
+        from_state: null,
+        to_state: order.state,
+        reason,
+      })
+      .returning('orders', 'id, created_at, updated_at');
   }
 
   /** Take the timestamps an addCreate batch returned. */

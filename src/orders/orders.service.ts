@@ -10,6 +10,7 @@ import { orderFilterConditions, OrderSearchFilters } from './order-filters';
 import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
 import { OrderTransitionsService } from './order-transitions.service';
 import { OrderErrors } from './orders.errors';
+import { PendingOrderWriter } from './pending-order-writer';
 
 /** GET /api/v1/orders: the list filters (order-filters.ts, never tenant_id: the caller's tenant) and a page. */
 export interface OrderFilters extends Omit<OrderSearchFilters, 'tenant_id'> {
@@ -23,16 +24,17 @@ export class OrdersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly transitions: OrderTransitionsService,
     private readonly ledger: LedgerService,
+    private readonly writer: PendingOrderWriter,
   ) {}
 
   /**
    * Write a new Pending order and its first history row, together with whatever else the caller put in
-   * `batch` (its payment attempt, its idempotency key), as one atomic statement.
+   * `batch` (its payment attempt, its idempotency key), atomically: by group commit with the orders
+   * created at the same time (PendingOrderWriter), answered once durable.
    */
   async insertPending(order: Order, batch: InsertBatch = new InsertBatch()): Promise<Order> {
     this.transitions.addCreate(batch, order, 'order created');
-    const [row] = await batch.run<{ created_at: Date; updated_at: Date }>(this.db.manager);
-    this.transitions.created(order, row);
+    this.transitions.created(order, await this.writer.insert(order.id, batch));
     return order;
   }
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditActor, recordAudit } from '../audit/audit-log';
 import { ApplicationsService } from '../applications/applications.service';
+import { Coalescer, Settled } from '../common/coalescer';
 import { formatAmount, Money } from '../common/money';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
 import { Package } from './package.entity';
@@ -29,6 +30,15 @@ const packageJson = (p: Package): Record<string, unknown> => ({
 /** Packages; every change by staff is audited (`package.create`, `.update`, `.deactivate`) in its transaction. */
 @Injectable()
 export class PackagesService {
+  /**
+   * getForOrder's reads, batched: the lookups of orders created at the same time are one statement
+   * (a fresh read for each, like its own query; fewer round trips under load).
+   */
+  private readonly orderLookups = new Coalescer<OrderPackageKey, PackageRow>((keys) => this.lookUp(keys), {
+    maxBatch: 128,
+    maxInFlight: 4,
+  });
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly apps: ApplicationsService,
@@ -91,15 +101,7 @@ export class PackagesService {
    * 404 application_not_found first, then package_not_found; 422 when inactive or bound elsewhere.
    */
   async getForOrder(tenantId: string, packageId: string, applicationId: string): Promise<Package> {
-    const rows = await this.db.query<PackageRow[]>(
-      `SELECT a.id AS found_application, p.id, p.application_id, p.name, p.amount, p.price, p.currency, p.discount,
-              p.custom_unit_price, p.custom_min, p.custom_max, p.active, p.created_at, p.updated_at
-         FROM (SELECT 1) AS one
-         LEFT JOIN applications a ON a.id = $1 AND a.tenant_id = $3
-         LEFT JOIN packages p ON p.id = $2 AND p.tenant_id = $3`,
-      [applicationId, packageId, tenantId],
-    );
-    const row = rows[0];
+    const row = await this.orderLookups.submit({ tenantId, packageId, applicationId });
     if (!row.found_application) throw ApplicationErrors.application_not_found('application not found');
     if (!row.id) throw PackageErrors.package_not_found('package not found');
     if (!row.active) throw PackageErrors.package_inactive('the package is no longer offered');
@@ -121,6 +123,28 @@ export class PackagesService {
       active: row.active,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+    });
+  }
+
+  private async lookUp(keys: readonly OrderPackageKey[]): Promise<Settled<PackageRow>[]> {
+    // Ids that are no UUID cannot be cast in the batch; each such lookup finds nothing (the DTO's @IsUUID
+    // keeps them out of the API anyway).
+    const rows = await this.db.query<(PackageRow & { n: string })[]>(
+      `SELECT k.n, a.id AS found_application, p.id, p.application_id, p.name, p.amount, p.price, p.currency,
+              p.discount, p.custom_unit_price, p.custom_min, p.custom_max, p.active, p.created_at, p.updated_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS k(application_id, package_id, tenant_id, n)
+         LEFT JOIN applications a ON a.id = k.application_id AND a.tenant_id = k.tenant_id
+         LEFT JOIN packages p ON p.id = k.package_id AND p.tenant_id = k.tenant_id`,
+      [
+        keys.map((k) => uuidOrNull(k.applicationId)),
+        keys.map((k) => uuidOrNull(k.packageId)),
+        keys.map((k) => uuidOrNull(k.tenantId)),
+      ],
+    );
+    const byN = new Map(rows.map((r) => [Number(r.n), r]));
+    return keys.map((_, i) => {
+      const row = byN.get(i + 1);
+      return row ? { ok: true, value: row } : { ok: false, error: new Error('package lookup: no row') };
     });
   }
 
@@ -206,3 +230,12 @@ interface PackageRow {
   created_at: Date;
   updated_at: Date;
 }
+
+interface OrderPackageKey {
+  tenantId: string;
+  packageId: string;
+  applicationId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuidOrNull = (id: string): string | null => (UUID.test(id) ? id : null);

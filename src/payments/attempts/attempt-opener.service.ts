@@ -187,13 +187,19 @@ export class AttemptOpener {
     order: Order,
     { way, charge, opened, routeLog }: Attempt,
   ): InsertBatch {
-    const v = (value: unknown): string => batch.param(value);
-    return batch.add(
-      'new_payment',
-      `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, fx_rate, provider_ref, action, route)
-       VALUES (${v(id)}, ${v(order.tenantId)}, ${v(order.id)}, ${v(way.provider)}, ${v(way.method)}, 'pending',
-               ${v(charge.amount)}, ${v(charge.currency)}, ${v(charge.fxRate)}, ${v(opened.providerRef)},
-               ${v(JSON.stringify(opened.action))}, ${v(routeLog === null ? null : JSON.stringify(routeLog))})`,
-    );
+    return batch.row('payments', {
+      id,
+      tenant_id: order.tenantId,
+      order_id: order.id,
+      provider: way.provider,
+      method: way.method,
+      status: 'pending',
+      amount: charge.amount,
+      currency: charge.currency,
+      fx_rate: charge.fxRate,
+      provider_ref: opened.providerRef,
+      action: JSON.stringify(opened.action),
+      route: routeLog === null ? null : JSON.stringify(routeLog),
+    });
   }
 }

@@ -97,11 +97,12 @@ export class OrderCreationService {
     // A free order has no payment attempt.
     const batch = q.price.isZero() ? new InsertBatch() : await this.openFirstAttempt(order, way, route);
     if (idempotencyKey) {
-      batch.add(
-        'new_idempotency_key',
-        `INSERT INTO idempotency_keys (tenant_id, key, request_hash, order_id)
-         VALUES (${batch.param(p.tenantId)}, ${batch.param(idempotencyKey)}, ${batch.param(requestHash)}, ${batch.param(order.id)})`,
-      );
+      batch.row('idempotency_keys', {
+        tenant_id: p.tenantId,
+        key: idempotencyKey,
+        request_hash: requestHash,
+        order_id: order.id,
+      });
     }
     try {
       await this.orders.insertPending(order, batch);
