@@ -25,6 +25,8 @@ export const PRODUCTION_BASE_URLS = productionBaseUrlsOf(PROVIDERS);
 @Injectable()
 export class ProviderRegistry {
   private readonly byId: ReadonlyMap<string, PaymentProvider>;
+  /** Each tenant's Sandbox webhook secret, derived once (an HMAC of the master key per order was measurable). */
+  private readonly sandboxSecrets = new Map<string, string>();
 
   constructor(
     @Inject(PAYMENT_PROVIDERS) providers: PaymentProvider[],
@@ -78,6 +80,13 @@ export class ProviderRegistry {
 
   /** The Sandbox's per-tenant webhook secret, derived from the master key (nothing stored). */
   sandboxSecret(tenantId: string): string {
-    return hmacSha256Hex(this.config.masterKey, `sandbox-webhook:${tenantId}`);
+    let secret = this.sandboxSecrets.get(tenantId);
+    if (secret === undefined) {
+      secret = hmacSha256Hex(this.config.masterKey, `sandbox-webhook:${tenantId}`);
+      // Bounded: a derived value, cheap to compute again.
+      if (this.sandboxSecrets.size >= 10_000) this.sandboxSecrets.clear();
+      this.sandboxSecrets.set(tenantId, secret);
+    }
+    return secret;
   }
 }
