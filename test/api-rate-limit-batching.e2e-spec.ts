@@ -142,4 +142,30 @@ describe('API rate limit, counted in process and synced in batches', () => {
     await p2.sync();
     await storeDb.query(`DELETE FROM rate_limits WHERE key = $1`, [key]);
   });
+
+  it('RATE_LIMIT_SYNC_MS=0 counts every request in the store: exact across processes', async () => {
+    const env = { API_RATE_LIMIT: '5', RATE_LIMIT_SYNC_MS: '0', JWT_SECRET: 'x'.repeat(64) };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env);
+    try {
+      const m = await newMerchant(a);
+      const first = await http(a).get('/api/v1/orders').set(m.auth).expect(200);
+      const left = Number(first.headers['x-ratelimit-remaining']);
+      const statuses: number[] = [];
+      for (let i = 0; i < left + 1; i++) {
+        statuses.push(
+          (
+            await http(i % 2 === 0 ? b : a)
+              .get('/api/v1/orders')
+              .set(m.auth)
+          ).status,
+        );
+      }
+      expect(statuses).toEqual([...Array<number>(left).fill(200), 429]);
+      expect(await storedHits(`tenant:${m.tenantId}`)).toBe(5 + 1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 });
