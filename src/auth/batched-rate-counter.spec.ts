@@ -97,6 +97,20 @@ describe('BatchedRateCounter', () => {
     expect(store.statements).toBe(2);
   });
 
+  it('with the store down for longer than a window, starts a new window on its own and sends only its hits on recovery', async () => {
+    const c = new BatchedRateCounter(store, 3, 60_000, quiet);
+    for (let i = 0; i < 5; i++) c.hit('k');
+    store.failNext = 1_000;
+    await c.sync();
+    expect(c.hit('k').blocked).toBe(true);
+    store.now += 60_000;
+    await c.sync();
+    expect(c.hit('k')).toEqual({ count: 1, blocked: false, secondsLeft: 60 });
+    store.failNext = 0;
+    await c.sync();
+    expect(store.rows.get('k')?.hits).toBe(1);
+  });
+
   it('counts hits made while a sync is in flight, and sends them with the next one', async () => {
     const c = new BatchedRateCounter(store, 10, 60_000, quiet);
     c.hit('k');

@@ -12,8 +12,12 @@ export interface RateDecision {
 
 /** One key's window as this process sees it. */
 interface KeyWindow {
-  /** Date.now() at which the store's window ends; undefined until a sync has told us. */
-  endsAt: number | undefined;
+  /**
+   * Date.now() at which the window ends: the store's end once a sync has told us; until then one
+   * window after the first hit here (so a store that cannot be reached for a whole window does not
+   * keep a key blocked, nor pile up hits to send into the next window).
+   */
+  endsAt: number;
   /** The store's count (every process's hits) at the last sync. */
   stored: number;
   /** This process's hits in the sync now in flight. */
@@ -39,7 +43,8 @@ interface KeyWindow {
  *   here, and the store starts its new window with the first hits sent after its end. Hits still
  *   unsent from the ended window are dropped: they can no longer change a decision, and sending them
  *   late would count them in the new window. A new window therefore starts in the store up to one sync
- *   interval after its first hit here; its length is the configured window.
+ *   interval after its first hit here; its length is the configured window. Until a sync reports the
+ *   store's window, the window is taken to end one window after its first hit here.
  * - Memory: keys whose window ended and that have nothing unsent or in flight are forgotten at each
  *   sync, so the map holds the keys active in the current window.
  *
@@ -69,18 +74,18 @@ export class BatchedRateCounter {
   hit(key: string, now = Date.now()): RateDecision {
     let w = this.windows.get(key);
     if (!w) {
-      w = { endsAt: undefined, stored: 0, sending: 0, unsent: 0, generation: 0 };
+      w = { endsAt: now + this.windowMs, stored: 0, sending: 0, unsent: 0, generation: 0 };
       this.windows.set(key, w);
-    } else if (w.endsAt !== undefined && now >= w.endsAt) {
-      w.endsAt = undefined;
+    } else if (now >= w.endsAt) {
+      w.endsAt = now + this.windowMs;
       w.stored = 0;
       w.unsent = 0;
       w.generation++;
     }
     w.unsent++;
     const count = w.stored + w.sending + w.unsent;
-    const msLeft = w.endsAt === undefined ? this.windowMs : w.endsAt - now;
-    return { count, blocked: count > this.limit, secondsLeft: Math.max(1, Math.ceil(msLeft / 1000)) };
+    const secondsLeft = Math.max(1, Math.ceil((w.endsAt - now) / 1000));
+    return { count, blocked: count > this.limit, secondsLeft };
   }
 
   /** Keys currently held (for tests and metrics). */
@@ -109,7 +114,7 @@ export class BatchedRateCounter {
         sent.set(key, { hits: w.unsent, generation: w.generation });
         w.sending = w.unsent;
         w.unsent = 0;
-      } else if (w.sending === 0 && (w.endsAt === undefined || now >= w.endsAt)) {
+      } else if (w.sending === 0 && now >= w.endsAt) {
         this.windows.delete(key);
       }
     }
