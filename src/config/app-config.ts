@@ -59,6 +59,8 @@ export class AppConfig {
   readonly notifyAllowPrivate: boolean;
   readonly notifyTimeoutMs: number;
   readonly apiRateWindowSeconds: number;
+  /** How often the API rate limiter reconciles with the shared store; 0: every request (RATE_LIMIT_SYNC_MS). */
+  readonly rateLimitSyncMs: number;
   /** For test suites (refused in production): cheap argon2 parameters for new password hashes. */
   readonly passwordHashTestCheap: boolean;
   readonly warnings: string[];
@@ -108,6 +110,7 @@ export class AppConfig {
     this.notifyAllowPrivate = env.NOTIFY_ALLOW_PRIVATE;
     this.notifyTimeoutMs = env.NOTIFY_TIMEOUT_MS;
     this.apiRateWindowSeconds = env.API_RATE_WINDOW_SECONDS;
+    this.rateLimitSyncMs = env.RATE_LIMIT_SYNC_MS;
     this.x402AllowPrivateFacilitator = env.PAYMUX_X402_ALLOW_PRIVATE_FACILITATOR;
     this.passwordHashTestCheap = env.PASSWORD_HASH_TEST_CHEAP;
 

@@ -253,6 +253,17 @@ export class EnvSchema {
   @Min(1)
   API_RATE_WINDOW_SECONDS = 60;
 
+  /**
+   * How often each process sends its API rate-limit hits to the shared store and learns the other
+   * processes' counts (ApiRateLimiter); 0 counts every request in the store instead (exact across
+   * processes, one statement per request).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  RATE_LIMIT_SYNC_MS = 250;
+
   /** Provider callbacks a minute per tenant and provider (before verification); 0 switches it off. */
   @Transform(toInt)
   @IsInt()
