@@ -5,6 +5,12 @@ import { http, newMerchant, startTestApp, signedRequest } from './helpers/app';
 /**
  * Rate limits: per tenant for Bearer tokens and per API key for the merchant API, counted in the
  * database so every process shares them (two app instances here), 429 with Retry-After (10007).
+ *
+ * These run with RATE_LIMIT_SYNC_MS=0, the exact mode (every request counted in the store), where the
+ * two processes share the count at once. The default batched mode, where each process counts in
+ * memory and reconciles every RATE_LIMIT_SYNC_MS, shares it within a bounded lag: its exactness within
+ * one process, its convergence across two and its bound are test/api-rate-limit-batching.e2e-spec.ts
+ * and src/auth/batched-rate-counter.spec.ts.
  */
 describe('rate limits', () => {
   let a: RunningPaymux;
@@ -14,6 +20,7 @@ describe('rate limits', () => {
     API_RATE_LIMIT: '6',
     // A window no test outlasts, however slow the machine: the counts below are all in one window.
     API_RATE_WINDOW_SECONDS: '3600',
+    RATE_LIMIT_SYNC_MS: '0',
     LOGIN_RATE_LIMIT: '1000',
     JWT_SECRET: randomBytes(32).toString('hex'),
   };
