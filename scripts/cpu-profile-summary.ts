@@ -104,7 +104,7 @@ function packageLayer(pkg: string): string {
   if (FASTIFY.has(pkg) || pkg.startsWith('@fastify/')) return 'Fastify';
   if (VALIDATION.has(pkg)) return 'validation/transformation';
   if (AUTH.has(pkg) || pkg.startsWith('passport')) return 'auth (JWT/passport)';
-  if (LOGGING.has(pkg) || pkg.startsWith('pino')) return 'logging';
+  if (LOGGING.has(pkg) || pkg.startsWith('pino') || pkg.startsWith('@pinojs/')) return 'logging';
   return `package: ${pkg}`;
 }
 
@@ -170,6 +170,7 @@ export interface CpuProfileSummary {
   idleMs: number;
   /** totalMs minus idle: the denominator of every share. */
   busyMs: number;
+  /** Samples counted (inside the window, if one was given). */
   samples: number;
   layers: LayerTime[];
   top: FunctionTime[];
@@ -196,6 +197,7 @@ export function summarizeCpuProfile(
   const deltas = profile.timeDeltas ?? [];
   // Self time per node, in microseconds.
   const selfUs = new Map<number, number>();
+  let counted = 0;
   let t = profile.startTime;
   const stamps: number[] = [];
   for (let i = 0; i < samples.length; i++) {
@@ -206,6 +208,7 @@ export function summarizeCpuProfile(
     const next = i + 1 < samples.length ? stamps[i + 1] : Math.max(profile.endTime, stamps[i]);
     const dur = Math.max(0, next - stamps[i]);
     if (!inWindow(stamps[i])) continue;
+    counted++;
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + dur);
   }
 
@@ -261,7 +264,7 @@ export function summarizeCpuProfile(
     totalMs: totalUs / 1000,
     idleMs: idleUs / 1000,
     busyMs: busyUs / 1000,
-    samples: samples.length,
+    samples: counted,
     layers,
     top,
   };
