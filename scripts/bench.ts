@@ -9,7 +9,9 @@
  *                                         signed per request; USDT on BSC, routed to the Sandbox), saturation
  *   3. order creation at a fixed rate     as 1, at BENCH_FIXED_RATE (500) requests/s offered overall
  *                                         (autocannon's overallRate: each connection gets rate/connections
- *                                         requests per second); achieved rate and latency percentiles
+ *                                         requests per second); achieved rate and latency percentiles; then
+ *                                         the same rate evenly paced (one request due every 1/rate s, this
+ *                                         script's node:http client, latency from when it was due)
  *   4. sandbox confirmation to Finished   POST /api/v1/sandbox/payments/<pay_id>/complete, one distinct
  *                                         Pending order (created by 1 and 3) per request, saturation; then
  *                                         the consistency check over SQL
@@ -55,6 +57,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import * as os from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -394,6 +397,8 @@ interface LoadSpec {
   exhausted?: () => boolean;
   /** Offered requests per second over all connections (autocannon's overallRate); unset: saturation. */
   overallRate?: number;
+  /** With overallRate: send at evenly spaced times with `pacedLoad` instead of autocannon. */
+  evenlyPaced?: boolean;
 }
 
 interface LoadResult {
@@ -421,6 +426,7 @@ let activeRun: AcInstance | undefined;
 onCleanup('stop autocannon', () => Promise.resolve(activeRun?.stop()));
 
 async function load(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.evenlyPaced && spec.overallRate) return pacedLoad({ ...spec, rate: spec.overallRate });
   const start = performance.now();
   const deadline = start + spec.seconds * 1000;
   let last = start;
@@ -480,12 +486,140 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
+/**
+ * Load at a fixed rate, evenly paced: request i is due at start + i / rate, sent over a keep-alive
+ * agent of CONNECTIONS sockets; a request due while every socket is busy waits in the agent's queue,
+ * and its latency counts from when it was due (what a client sending at that rate sees; no coordinated
+ * omission). autocannon's overallRate instead lets each connection send its share of a second back to
+ * back at the start of that second, which at 50 connections is a burst of 50 concurrent requests every
+ * second. The result has the shape of autocannon's (the fields this script reads).
+ */
+async function pacedLoad(spec: {
+  url: string;
+  seconds: number;
+  rate: number;
+  request: AcRequest;
+}): Promise<LoadResult> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const target = new URL(spec.url);
+  const latencies: number[] = [];
+  const codes: Record<string, { count: number }> = {};
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let last = 0;
+  const inflight: Promise<void>[] = [];
+  const send = (due: number): Promise<void> =>
+    new Promise<void>((done) => {
+      const base: AcRequestData = {
+        method: spec.request.method,
+        path: spec.request.path,
+        headers: spec.request.headers,
+        body: spec.request.body,
+      };
+      const r = spec.request.setupRequest ? spec.request.setupRequest(base, {}) : base;
+      const body = r.body ?? '';
+      const req = httpRequest(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          method: r.method ?? 'GET',
+          path: r.path ?? '/',
+          headers: { ...r.headers, 'content-length': String(Buffer.byteLength(body)) },
+          timeout: 10000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const end = performance.now();
+            last = Math.max(last, end);
+            const status = res.statusCode ?? 0;
+            codes[status] = { count: (codes[status]?.count ?? 0) + 1 };
+            if (status >= 200 && status < 300) {
+              ok++;
+              latencies.push(end - due);
+            } else non2xx++;
+            spec.request.onResponse?.(status, Buffer.concat(chunks).toString('utf8'), {});
+            done();
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors++;
+        done();
+      });
+      req.end(body);
+    });
+  const interval = 1000 / spec.rate;
+  const total = Math.round(spec.seconds * spec.rate);
+  const start = performance.now() + 5;
+  let i = 0;
+  await new Promise<void>((resolveAll) => {
+    const tick = (): void => {
+      const now = performance.now();
+      for (; i < total && start + i * interval <= now; i++) inflight.push(send(start + i * interval));
+      if (i < total) setTimeout(tick, Math.max(0, start + i * interval - performance.now()));
+      else resolveAll();
+    };
+    tick();
+  });
+  await Promise.all(inflight);
+  agent.destroy();
+  latencies.sort((x, y) => x - y);
+  // Whole milliseconds like autocannon's, but tenths below 100 ms, where goals are judged.
+  const round = (ms: number): number => (ms < 100 ? Math.round(ms * 10) / 10 : Math.round(ms));
+  const at = (q: number): number =>
+    latencies.length === 0
+      ? 0
+      : round(latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]);
+  const mean = latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length);
+  const completed = ok + non2xx;
+  const elapsedS = Math.max(0.001, (last - start) / 1000);
+  const histogram = (xs: { mean: number; max: number; total: number }): AcHistogram => ({
+    average: xs.mean,
+    mean: xs.mean,
+    stddev: 0,
+    min: 0,
+    max: xs.max,
+    total: xs.total,
+    p50: at(0.5),
+    p90: at(0.9),
+    p97_5: at(0.975),
+    p99: at(0.99),
+  });
+  return {
+    ac: {
+      duration: elapsedS,
+      errors,
+      timeouts: 0,
+      non2xx,
+      '2xx': ok,
+      statusCodeStats: codes,
+      latency: histogram({ mean, max: at(1), total: latencies.length }),
+      requests: { ...histogram({ mean: completed / spec.seconds, max: 0, total: completed }) },
+    },
+    elapsedS,
+    completed,
+    ok,
+    errors: non2xx + errors,
+    // Requests are due only inside the window but may be answered long after it when the server
+    // falls behind: the achieved rate is over whichever is longer.
+    rps: ok / Math.max(spec.seconds, elapsedS),
+    stoppedEarly: false,
+  };
+}
+
 interface Scenario {
   key: string;
   title: string;
   endpoint: string;
   /** Offered requests per second at a fixed rate; null at saturation. */
   offeredRate: number | null;
+  /** How the load was offered: saturation, or the rate and how it was paced. */
+  loadLabel: string;
   /** A paymux server (the goals' RSS limit applies), not the ceiling. */
   paymux: boolean;
   result: LoadResult;
@@ -525,6 +659,9 @@ async function measured(
     title,
     endpoint,
     offeredRate: spec.overallRate ?? null,
+    loadLabel: !spec.overallRate
+      ? 'saturation'
+      : `${fmt(spec.overallRate)}/s offered (${spec.evenlyPaced ? 'evenly paced' : 'autocannon overallRate'})`,
     paymux: key !== 'ceiling',
     result,
     peakRssMiB,
@@ -699,6 +836,17 @@ async function main(): Promise<number> {
   s1r.notes.push(
     `Offered ${fmt(FIXED_RATE)} requests/s (autocannon overallRate: ${fmt(FIXED_RATE / CONNECTIONS, 1)} per connection per second, sent as soon as that connection's previous answer is in, then paused until its next second); achieved ${fmt(s1r.result.rps)}/s (2xx responses / ${DURATION_S} s).`,
   );
+  const s1p = await measured(
+    'create-paced',
+    `Order creation at ${fmt(FIXED_RATE)}/s, evenly paced`,
+    'POST /api/v1/orders/',
+    server.pid,
+    admin,
+    { url: base, request: createRequest, overallRate: FIXED_RATE, evenlyPaced: true },
+  );
+  s1p.notes.push(
+    `One request every ${fmt(1000 / FIXED_RATE, 1)} ms over up to ${CONNECTIONS} keep-alive connections (node:http, not autocannon); a request due while all are busy waits, and its latency counts from when it was due. Achieved ${fmt(s1p.result.rps)}/s.`,
+  );
 
   const platformPending = await count(
     `SELECT count(*) AS n FROM orders WHERE state = 'Pending' AND merchant_order_no IS NULL`,
@@ -707,15 +855,19 @@ async function main(): Promise<number> {
     `SELECT count(*) AS n FROM orders WHERE state = 'Pending' AND merchant_order_no IS NOT NULL`,
   );
   s1.notes.push(
-    `${platformPending} Pending platform orders in the database after this scenario and the fixed-rate one (warm-ups included); ${pool.length} pay_ids collected from their 201 responses.`,
+    `${platformPending} Pending platform orders in the database after this scenario and the fixed-rate ones (warm-ups included); ${pool.length} pay_ids collected from their 201 responses.`,
   );
   if (platformPending !== pool.length)
-    s1.notes.push('MISMATCH: the count of orders differs from the count of 201 responses.');
+    s1.notes.push(
+      `MISMATCH: the count of orders differs from the count of 201 responses${s1.result.errors + s1r.result.errors + s1p.result.errors > 0 ? ' (a request that timed out at the client may still have created its order)' : ''}.`,
+    );
   s1m.notes.push(
     `${merchantPending} Pending merchant orders in the database (warm-up included); ${merchant.accepted} responses with code 10000.`,
   );
   if (merchantPending !== merchant.accepted)
-    s1m.notes.push('MISMATCH: the count of merchant orders differs from the count of code 10000 responses.');
+    s1m.notes.push(
+      `MISMATCH: the count of merchant orders differs from the count of code 10000 responses${s1m.result.errors > 0 ? ' (a request that timed out at the client may still have created its order)' : ''}.`,
+    );
 
   // -- scenario 4: sandbox confirmation, one distinct Pending order per request
   const poolSize = pool.length;
@@ -802,7 +954,7 @@ async function main(): Promise<number> {
     `${await count('SELECT count(*) AS n FROM bench_ceiling')} rows in bench_ceiling (warm-up included).`,
   );
   await ceiling.stop();
-  const scenarios = [s1, s1m, s1r, s2, s3];
+  const scenarios = [s1, s1m, s1r, s1p, s2, s3];
   const goals = evaluateGoals(scenarios, consistency);
 
   // -- PostgreSQL statements per operation, through the counting proxy
@@ -964,6 +1116,7 @@ function evaluateGoals(scenarios: Scenario[], consistency: Consistency): Goal[] 
   };
   const create = by('create');
   const rate = by('create-rate');
+  const paced = scenarios.find((x) => x.key === 'create-paced');
   const confirm = by('confirm');
   const ceiling = by('ceiling');
   const r = ratio(create, ceiling);
@@ -980,7 +1133,11 @@ function evaluateGoals(scenarios: Scenario[], consistency: Consistency): Goal[] 
     {
       text: `p99 < ${GOAL.fixedRateP99Ms} ms at ${fmt(FIXED_RATE)} order creations/s offered, the offered rate reached within ${fmt(GOAL.rateTolerance * 100)}%`,
       met: rate.result.ac.latency.p99 < GOAL.fixedRateP99Ms && rateReached,
-      detail: `p99 ${rate.result.ac.latency.p99} ms, achieved ${fmt(rate.result.rps)}/s${rateReached ? '' : ' (offered rate not reached)'}, ${fmt(rate.result.errors)} errors`,
+      detail:
+        `p99 ${rate.result.ac.latency.p99} ms, achieved ${fmt(rate.result.rps)}/s${rateReached ? '' : ' (offered rate not reached)'}, ${fmt(rate.result.errors)} errors` +
+        (paced
+          ? ` (evenly paced: p99 ${paced.result.ac.latency.p99} ms, achieved ${fmt(paced.result.rps)}/s, ${fmt(paced.result.errors)} errors)`
+          : ''),
     },
     {
       text: `Sandbox confirmation to Finished >= ${GOAL.confirmPerS}/s, 0 errors, the consistency check passed`,
@@ -1568,7 +1725,7 @@ function renderSummary(scenarios: Scenario[]): string {
     const l = r.ac.latency;
     return [
       s.title,
-      s.offeredRate === null ? 'saturation' : `${fmt(s.offeredRate)}/s offered`,
+      s.loadLabel,
       fmt(r.rps),
       String(l.p50),
       String(l.p90),
@@ -1616,7 +1773,7 @@ function renderScenario(s: Scenario, ceiling: Scenario): string {
     '| --- | --- |',
     s.offeredRate === null
       ? `| req/s (mean, 2xx responses / ${fmt(r.elapsedS, 2)} s) | ${fmt(r.rps)} |`
-      : `| offered / achieved req/s (2xx responses / ${DURATION_S} s) | ${fmt(s.offeredRate)} / ${fmt(r.rps)} |`,
+      : `| offered / achieved req/s (2xx responses / ${fmt(Math.max(DURATION_S, s.loadLabel.includes('evenly') ? r.elapsedS : 0), 2)} s) | ${fmt(s.offeredRate)} / ${fmt(r.rps)} |`,
     `| req/s (autocannon per-second mean, all responses) | ${fmt(r.ac.requests.mean)} |`,
     `| latency p50 / p90 / p99 (ms) | ${r.ac.latency.p50} / ${r.ac.latency.p90} / ${r.ac.latency.p99} |`,
     `| latency mean / max (ms) | ${fmt(r.ac.latency.mean, 2)} / ${r.ac.latency.max} |`,
@@ -1746,7 +1903,7 @@ function renderReport(r: {
     `- Command: \`${benchCommand()}\``,
     `- Repository revision: ${gitRevision()}; server: \`node ${relativeToRoot(join(DIST_DIR, 'src', 'main.js'))}\` (${SKIP_BUILD ? 'used as found with BENCH_SKIP_BUILD=1, so built from whatever tree it was built from' : 'built from this tree by this run'}) with NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE=${POOL_SIZE}, PAYMUX_SANDBOX=on, EXPIRY_SWEEP_INTERVAL_MS=0, API_RATE_LIMIT=${RATE_LIMIT} (the limiter counts every request but never trips)`,
     `- Load: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, on a fresh database; a CHECKPOINT before each measured run. The ceiling is a bare \`node:http\` server (\`scripts/bench-ceiling.ts\`) doing one INSERT per request through a \`pg.Pool\` of ${POOL_SIZE} into the same database.`,
-    `- Saturation: every connection sends its next request as soon as it has its answer. Fixed rate: autocannon's \`overallRate\` of ${fmt(FIXED_RATE)}/s, i.e. each connection may send ${fmt(FIXED_RATE / CONNECTIONS, 1)} requests per second (back to back, each after the previous answer) and then waits for its next second; latency is measured from each request's sending (no coordinated-omission correction), achieved req/s is the 2xx responses over the ${DURATION_S} s in which they were sent.`,
+    `- Saturation: every connection sends its next request as soon as it has its answer. Fixed rate: autocannon's \`overallRate\` of ${fmt(FIXED_RATE)}/s, i.e. each connection may send ${fmt(FIXED_RATE / CONNECTIONS, 1)} requests per second (back to back, each after the previous answer) and then waits for its next second, so every second starts with a burst of up to ${CONNECTIONS} concurrent requests (the connections' timers start together) and latency there is close to latency at saturation while the server can do more than ${fmt(FIXED_RATE)}/s; latency is measured from each request's sending (no coordinated-omission correction). Evenly paced: one request due every ${fmt(1000 / FIXED_RATE, 1)} ms (scripts' own node:http client, up to ${CONNECTIONS} keep-alive connections), latency counted from when it was due. Achieved req/s: the 2xx responses over the ${DURATION_S} s in which they were sent (evenly paced: or until the last answer, if later); the goal is judged on autocannon's row as issue 12 defines it, the paced row shown beside it.`,
     '- The merchant API scenario signs every request afresh (its own order_no, timestamp, nonce and HMAC signature, docs/api-contract.md) with an API key of the bench tenant; USDT on BSC routes to the Sandbox.',
     '- autocannon, the server under test and PostgreSQL share this machine, so they compete for the same cores; the ratio to the ceiling is the figure that carries over, not the absolute req/s.',
     '- req/s counts 2xx responses over the time from the first request to the last response; after the time is up each connection waits for its last answer instead of dropping it. Latency percentiles are over 2xx responses (autocannon records no others). Peak RSS is the maximum VmRSS of the server process, sampled every 200 ms during the measured run; server CPU ms/req is its user + system CPU time over the run divided by the requests answered (a figure that depends less on other load than req/s does).',
