@@ -12,6 +12,9 @@
  * loop waiting) are excluded from busy time; "(program)" (V8 and native work not attributed to a JS
  * frame), "(garbage collector)" and "(root)" are their own rows.
  *
+ * For native and Node-internal functions in the top list, "called from" names the layers of the nearest
+ * package or app frame above them (a socket write is the pg driver's or Fastify's).
+ *
  * Layers are chosen by the callFrame.url of the sample's node (see `layerOf`): a few packages are
  * grouped by what they do (the pg driver, Fastify, validation, auth, logging), the app's own compiled
  * code (…/src/<dir>/…, outside node_modules) by its source directory, Node's own modules by what they
@@ -162,6 +165,11 @@ export interface FunctionTime {
   layer: string;
   ms: number;
   share: number;
+  /**
+   * For native and Node-internal functions (socket writes, crypto, events): the layers of the nearest
+   * package or app frame above them, by share of this function's time, e.g. "pg driver 80%, Fastify 20%".
+   */
+  calledFrom: string;
 }
 
 export interface CpuProfileSummary {
@@ -212,8 +220,30 @@ export function summarizeCpuProfile(
     selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + dur);
   }
 
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
+  const callerCache = new Map<number, string>();
+  /** The layer of the nearest frame above `id` that belongs to a package or the app (not node: or native). */
+  const callerOf = (id: number): string => {
+    const cached = callerCache.get(id);
+    if (cached !== undefined) return cached;
+    let layer = '';
+    for (let p = parentOf.get(id); p !== undefined; p = parentOf.get(p)) {
+      const f = byId.get(p)?.callFrame;
+      if (f && f.url && !f.url.startsWith('node:')) {
+        layer = layerOf(f.functionName, f.url).replace(/^package: /, '');
+        break;
+      }
+    }
+    callerCache.set(id, layer);
+    return layer;
+  };
+
   const layerUs = new Map<string, number>();
-  const fnUs = new Map<string, { name: string; location: string; layer: string; us: number }>();
+  const fnUs = new Map<
+    string,
+    { name: string; location: string; layer: string; us: number; callers: Map<string, number> }
+  >();
   let idleUs = 0;
   let totalUs = 0;
   for (const [id, us] of selfUs) {
@@ -230,8 +260,12 @@ export function summarizeCpuProfile(
     const name = functionName || '(anonymous)';
     const location = url ? `${shortUrl(url)}:${lineNumber + 1}` : '(native)';
     const key = `${name}\u0000${location}`;
-    const f = fnUs.get(key) ?? { name, location, layer, us: 0 };
+    const f = fnUs.get(key) ?? { name, location, layer, us: 0, callers: new Map<string, number>() };
     f.us += us;
+    if (!url || url.startsWith('node:')) {
+      const caller = callerOf(id);
+      if (caller) f.callers.set(caller, (f.callers.get(caller) ?? 0) + us);
+    }
     fnUs.set(key, f);
   }
   const busyUs = totalUs - idleUs;
@@ -259,6 +293,11 @@ export function summarizeCpuProfile(
       layer: f.layer.replace(/^package: /, ''),
       ms: f.us / 1000,
       share: share(f.us),
+      calledFrom: [...f.callers.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([layer, us]) => `${layer} ${Math.round((us / f.us) * 100)}%`)
+        .join(', '),
     }));
   return {
     totalMs: totalUs / 1000,
@@ -300,11 +339,11 @@ export function renderCpuProfileSummary(s: CpuProfileSummary, opts: { title?: st
     '',
     `Top ${s.top.length} functions by self time:`,
     '',
-    '| Function | Where | Layer | ms | % of busy time |',
-    '| --- | --- | --- | --- | --- |',
+    '| Function | Where | Layer | ms | % of busy time | called from (native and node: functions) |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...s.top.map(
       (f) =>
-        `| ${cell(f.name)} | ${cell(f.location)} | ${cell(f.layer)} | ${num(f.ms, 1)} | ${percent(f.share)} |`,
+        `| ${cell(f.name)} | ${cell(f.location)} | ${cell(f.layer)} | ${num(f.ms, 1)} | ${percent(f.share)} | ${cell(f.calledFrom)} |`,
     ),
   );
   return lines.join('\n');
