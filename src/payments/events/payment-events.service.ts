@@ -10,6 +10,7 @@ import { Payment, PaymentStatus } from '../attempts/payment.entity';
 import { isUUID } from 'class-validator';
 import { PaymentErrors } from '../payments.errors';
 import { amountMismatch } from './amount-mismatch';
+import { ConfirmationFastPath } from './confirmation-fast-path';
 import { ProviderEvent, ProviderEventOutcome, VerifiedFields } from './provider-event.entity';
 
 /** The provider-neutral fields of a verified event, as stored with it. */
@@ -38,6 +39,7 @@ export class PaymentEventsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly orders: OrdersService,
     private readonly closer: AttemptCloser,
+    private readonly fastPath: ConfirmationFastPath,
   ) {}
 
   /**
@@ -52,10 +54,30 @@ export class PaymentEventsService {
     event: VerifiedEvent,
     /** Written in the event's own transaction once the event is recorded (not for a duplicate): an audit row. */
     within?: (m: EntityManager) => Promise<unknown>,
+    /** The event's payment when the caller already read it (the Sandbox's completion): not read again. */
+    known?: Payment,
   ): Promise<EventResult> {
-    const found = await this.db
-      .getRepository(Payment)
-      .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
+    const found =
+      known &&
+      known.tenantId === tenantId &&
+      known.provider === providerId &&
+      known.providerRef === event.providerRef
+        ? known
+        : await this.db
+            .getRepository(Payment)
+            .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
+    // The common success in one statement (ConfirmationFastPath); anything else, or anything that
+    // changed under it, through the locked transaction below, which decides again.
+    if (found && !within) {
+      const fast = await this.fastPath.confirm(tenantId, providerId, event, found, {
+        payload: JSON.stringify(event.payload),
+        verified: JSON.stringify(verifiedFields(event)),
+      });
+      if (fast) {
+        this.closer.closeOthersLater(tenantId, found.orderId, found.id);
+        return { outcome: 'applied', orderState: fast.orderState };
+      }
+    }
     const result = await this.db.transaction(async (m): Promise<EventResult> => {
       const eventRowId = randomUUID();
       const inserted = await m.query<{ id: string }[]>(

@@ -69,7 +69,7 @@ export class SandboxPayer {
         headers: { [SANDBOX_SIGNATURE_HEADER]: signature, 'content-type': 'application/json' },
         body: Buffer.from(body),
       },
-      { counted: false },
+      { counted: false, payment },
     );
     return {
       pay_id: payId,
