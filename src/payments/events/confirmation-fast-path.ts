@@ -7,11 +7,25 @@ import { Order } from '../../orders/order.entity';
 import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
 import type { VerifiedEvent } from '../contract/payment-provider';
-import type { Payment } from '../attempts/payment.entity';
+import type { Payment, PaymentStatus } from '../attempts/payment.entity';
 import { amountMismatch } from './amount-mismatch';
 
 /** The payment's fields the decision reads. */
-export type ConfirmablePayment = Pick<Payment, 'id' | 'orderId' | 'status' | 'amount' | 'currency'>;
+export type ConfirmablePayment = Pick<
+  Payment,
+  'id' | 'tenantId' | 'orderId' | 'provider' | 'providerRef' | 'status' | 'amount' | 'currency'
+>;
+
+/**
+ * What the decision reads, without locks, in one statement: the payment, its order, where the order
+ * is notified (its tenant's webhook URL) and the database's clock.
+ */
+export interface ConfirmationRead {
+  payment: ConfirmablePayment;
+  order: Order;
+  at: Date;
+  webhookUrl: string | null;
+}
 
 /** SQLSTATE division_by_zero: how the statement below fails on purpose (see `confirm`). */
 const GUARD_FAILED = '22012';
@@ -50,20 +64,22 @@ export class ConfirmationFastPath {
   /**
    * Apply `event` (a success) in one statement when it is the common case, and say the order's new
    * state; null when it is not, or when what was read changed before the statement took its locks
-   * (then nothing was written: apply the event through the general path).
+   * (then nothing was written: apply the event through the general path). `read`: the payment and
+   * its order as the caller read them (readPayment), or only the payment (its order is read here).
    */
   async confirm(
-    tenantId: string,
     providerId: string,
     event: VerifiedEvent,
-    payment: ConfirmablePayment,
+    read: ConfirmationRead | { payment: ConfirmablePayment },
     stored: { payload: string; verified: string },
   ): Promise<{ orderState: OrderState } | null> {
+    const { payment } = read;
     if (event.outcome !== 'succeeded' || payment.status === 'succeeded') return null;
     if (amountMismatch(payment, event) !== null) return null;
-    const read = await this.read(tenantId, payment.orderId);
-    if (!read || !this.orders.isPayable(read.order)) return null;
-    const { order, at, webhookUrl } = read;
+    const full = 'order' in read ? read : await this.readOrder(payment);
+    if (!full || !this.orders.isPayable(full.order)) return null;
+    const { order, at, webhookUrl } = full;
+    const tenantId = payment.tenantId;
 
     const batch = new InsertBatch();
     batch.add(
@@ -117,20 +133,64 @@ export class ConfirmationFastPath {
     return { orderState: confirmed.after.state };
   }
 
-  /** The order (no lock), its tenant's webhook URL and the database's clock, in one statement. */
-  private async read(
-    tenantId: string,
-    orderId: string,
-  ): Promise<{ order: Order; at: Date; webhookUrl: string | null } | null> {
+  /**
+   * The payment with this provider reference and the rest of a ConfirmationRead, in one statement
+   * (the Sandbox's completion: a lookup of its payment it needs anyway); null when there is none.
+   */
+  async readPayment(providerId: string, providerRef: string): Promise<ConfirmationRead | null> {
+    return this.readWith('p.provider = :providerId AND p.provider_ref = :providerRef', {
+      providerId,
+      providerRef,
+    });
+  }
+
+  private readOrder(payment: ConfirmablePayment): Promise<ConfirmationRead | null> {
+    return this.readWith('p.id = :paymentId', { paymentId: payment.id });
+  }
+
+  private async readWith(where: string, params: Record<string, string>): Promise<ConfirmationRead | null> {
     const { entities, raw } = await this.db
       .getRepository(Order)
       .createQueryBuilder('o')
+      .innerJoin('payments', 'p', 'p.order_id = o.id AND p.tenant_id = o.tenant_id')
+      .addSelect(
+        ['id', 'tenant_id', 'order_id', 'provider', 'provider_ref', 'status', 'amount', 'currency'].map(
+          (c) => `p.${c} AS p_${c}`,
+        ),
+      )
       .addSelect('now()', 'db_now')
       .addSelect('(SELECT t.webhook_url FROM tenants t WHERE t.id = o.tenant_id)', 'tenant_webhook_url')
-      .where('o.id = :orderId AND o.tenant_id = :tenantId', { orderId, tenantId })
-      .getRawAndEntities<{ db_now: Date; tenant_webhook_url: string | null }>();
+      .where(where, params)
+      .limit(1)
+      .getRawAndEntities<PaymentRow & { db_now: Date; tenant_webhook_url: string | null }>();
     const [order] = entities;
-    if (!order || raw.length !== 1) return null;
-    return { order, at: raw[0].db_now, webhookUrl: raw[0].tenant_webhook_url };
+    const [row] = raw;
+    if (!order || !row) return null;
+    return {
+      payment: {
+        id: row.p_id,
+        tenantId: row.p_tenant_id,
+        orderId: row.p_order_id,
+        provider: row.p_provider,
+        providerRef: row.p_provider_ref,
+        status: row.p_status,
+        amount: row.p_amount,
+        currency: row.p_currency,
+      },
+      order,
+      at: row.db_now,
+      webhookUrl: row.tenant_webhook_url,
+    };
   }
+}
+
+interface PaymentRow {
+  p_id: string;
+  p_tenant_id: string;
+  p_order_id: string;
+  p_provider: string;
+  p_provider_ref: string | null;
+  p_status: PaymentStatus;
+  p_amount: string;
+  p_currency: string;
 }

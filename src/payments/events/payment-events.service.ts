@@ -10,7 +10,7 @@ import { Payment, PaymentStatus } from '../attempts/payment.entity';
 import { isUUID } from 'class-validator';
 import { PaymentErrors } from '../payments.errors';
 import { amountMismatch } from './amount-mismatch';
-import { ConfirmationFastPath } from './confirmation-fast-path';
+import { ConfirmationFastPath, ConfirmationRead } from './confirmation-fast-path';
 import { ProviderEvent, ProviderEventOutcome, VerifiedFields } from './provider-event.entity';
 
 /** The provider-neutral fields of a verified event, as stored with it. */
@@ -46,7 +46,10 @@ export class PaymentEventsService {
    * Apply a verified provider event. Locks the order, then the payment (always in that order). A
    * success whose amount or currency differs from the attempt is recorded and flagged, never
    * credited. Once a success is applied, the order's other open attempts are closed at their
-   * providers (after commit, in the background: AttemptCloser).
+   * providers (after commit, in the background: AttemptCloser). The common success (a pending
+   * payment, its exact amount, a payable order; not for an event with `within`) is applied by
+   * ConfirmationFastPath in one statement, with the same locks in the same order, and comes here only
+   * when that statement found anything changed.
    */
   async applyEvent(
     tenantId: string,
@@ -54,22 +57,23 @@ export class PaymentEventsService {
     event: VerifiedEvent,
     /** Written in the event's own transaction once the event is recorded (not for a duplicate): an audit row. */
     within?: (m: EntityManager) => Promise<unknown>,
-    /** The event's payment when the caller already read it (the Sandbox's completion): not read again. */
-    known?: Payment,
+    /** The event's payment (and its order) when the caller already read them (the Sandbox's completion). */
+    known?: ConfirmationRead,
   ): Promise<EventResult> {
-    const found =
+    const matches =
       known &&
-      known.tenantId === tenantId &&
-      known.provider === providerId &&
-      known.providerRef === event.providerRef
-        ? known
-        : await this.db
-            .getRepository(Payment)
-            .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
+      known.payment.tenantId === tenantId &&
+      known.payment.provider === providerId &&
+      known.payment.providerRef === event.providerRef;
+    const found = matches
+      ? known.payment
+      : await this.db
+          .getRepository(Payment)
+          .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
     // The common success in one statement (ConfirmationFastPath); anything else, or anything that
     // changed under it, through the locked transaction below, which decides again.
     if (found && !within) {
-      const fast = await this.fastPath.confirm(tenantId, providerId, event, found, {
+      const fast = await this.fastPath.confirm(providerId, event, matches ? known : { payment: found }, {
         payload: JSON.stringify(event.payload),
         verified: JSON.stringify(verifiedFields(event)),
       });
