@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from 'typeorm';
 import { CREDIT_SCALE, Money } from '../common/money';
-import { updateReturning } from '../common/sql';
+import { InsertBatch, updateReturning } from '../common/sql';
 import { ApplicationErrors } from './applications.errors';
 import { LedgerEntry } from './ledger-entry.entity';
 
@@ -96,6 +96,40 @@ export class LedgerService {
       [o.tenantId, o.applicationId, o.orderId, o.amount, randomUUID()],
     );
     return inserted.length === 1;
+  }
+
+  /**
+   * creditOrder as the last parts of one caller's statement (the confirmation's fast path, see
+   * ConfirmationFastPath): the balance UPDATE reads FROM `gate`, so the application's balance row is
+   * locked only after everything `gate` depends on, and not at all when `gate` yields no row. CTE
+   * `name` returns the ledger entry's id (no row when nothing was credited). Run in autocommit, the
+   * hot balance row is then locked only from this UPDATE to the statement's own commit.
+   */
+  addCreditOrder(
+    batch: InsertBatch,
+    name: string,
+    gate: string,
+    o: { tenantId: string; applicationId: string; orderId: string; amount: string },
+  ): void {
+    const [tenantId, applicationId, orderId, amount] = [o.tenantId, o.applicationId, o.orderId, o.amount].map(
+      (v) => batch.param(v),
+    );
+    batch
+      .add(
+        `${name}_balance`,
+        `UPDATE applications SET balance = balance + ${amount}::numeric, updated_at = now()
+           FROM (SELECT 1 FROM ${gate} LIMIT 1) g
+          WHERE applications.id = ${applicationId} AND applications.tenant_id = ${tenantId}
+            AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE order_id = ${orderId} AND kind = 'credit')
+          RETURNING applications.balance`,
+      )
+      .add(
+        name,
+        `INSERT INTO ledger_entries (id, tenant_id, application_id, order_id, kind, amount, balance_after)
+         SELECT ${batch.param(randomUUID())}, ${tenantId}, ${applicationId}, ${orderId}, 'credit', ${amount}::numeric, b.balance
+           FROM ${name}_balance b
+         RETURNING id`,
+      );
   }
 
   /**

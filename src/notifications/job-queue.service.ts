@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
+import type { InsertBatch } from '../common/sql';
 import { DATABASE_URL } from '../database/database.module';
 
 /**
@@ -95,6 +96,41 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.started?.catch(() => undefined);
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /**
+   * Queue a job as CTE `name` of the caller's statement (one row RETURNING id when stored; none when
+   * pg-boss did not store it, e.g. its queue is missing: the caller must then fail its statement).
+   * The INSERT is pg-boss's own, with its own values: send() is run against a recording executeSql
+   * and what it would have sent is added to the batch, its $n renumbered.
+   */
+  async addSend(
+    batch: InsertBatch,
+    name: string,
+    queue: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    let recorded: { text: string; values: unknown[] } | undefined;
+    await this.boss.send(queue, data, {
+      db: {
+        executeSql: (text: string, values: unknown[]) => {
+          recorded = { text, values };
+          return Promise.resolve({ rows: [{ id: 'recorded' }] });
+        },
+      },
+    });
+    if (!recorded) throw new Error(`job queue: pg-boss sent no statement for a ${queue} job`);
+    const { text, values } = recorded;
+    const placeholders = new Map<number, string>();
+    batch.add(
+      name,
+      text.replace(/\$(\d+)/g, (_, n: string) => {
+        const i = Number(n);
+        let p = placeholders.get(i);
+        if (p === undefined) placeholders.set(i, (p = batch.param(values[i - 1])));
+        return p;
+      }),
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
 import { AppConfig } from '../config/app-config';
+import type { InsertBatch } from '../common/sql';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { toOrderResponse } from '../orders/order.response';
 import type { Order } from '../orders/order.entity';
@@ -59,6 +60,60 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
    * so a tenant without one costs a single empty INSERT ... SELECT).
    */
   async onTransitions(m: EntityManager, order: Order, targets: readonly OrderState[]): Promise<void> {
+    const { ids, bodies } = this.notificationsOf(order, targets);
+    const written = await m.query<{ id: string }[]>(
+      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body)
+       SELECT s.id, t.id, $2, s.event, COALESCE($3, t.webhook_url), s.body
+         FROM tenants t, unnest($4::uuid[], $5::text[], $6::text[]) WITH ORDINALITY AS s(id, event, body, n)
+        WHERE t.id = $1 AND COALESCE($3, t.webhook_url) IS NOT NULL
+        ORDER BY s.n
+       RETURNING id`,
+      [order.tenantId, order.id, order.notifyUrl, ids, [...targets], bodies],
+    );
+    // In the order written: seq follows insertion, and delivery keeps one order's notifications in seq order.
+    const sent = new Set(written.map((r) => r.id));
+    for (const id of ids)
+      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+  }
+
+  /**
+   * onTransitions as parts of one caller's statement (the confirmation's fast path, see
+   * ConfirmationFastPath), for an order whose notification URL the caller read (`url`: its
+   * notify_url, else its tenant's webhook_url; null: nothing is written). The notifications read
+   * FROM `gate`; their delivery jobs are pg-boss's own INSERTs (JobQueue.addSend), which do not: so
+   * the caller must make the statement fail unless `gate` held and CTE `name` wrote `expected` rows
+   * (each job CTE's name is in `jobs`, each must return one row).
+   */
+  async addTransitionWrites(
+    batch: InsertBatch,
+    name: string,
+    gate: string,
+    order: Order,
+    targets: readonly OrderState[],
+    url: string | null,
+  ): Promise<{ expected: number; jobs: string[] }> {
+    if (url === null) return { expected: 0, jobs: [] };
+    const { ids, bodies } = this.notificationsOf(order, targets);
+    batch.add(
+      name,
+      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body)
+       SELECT s.id, ${batch.param(order.tenantId)}, ${batch.param(order.id)}, s.event, ${batch.param(url)}, s.body
+         FROM (SELECT 1 FROM ${gate} LIMIT 1) g,
+              unnest(${batch.param(ids)}::uuid[], ${batch.param([...targets])}::text[], ${batch.param(bodies)}::text[])
+              WITH ORDINALITY AS s(id, event, body, n)
+        ORDER BY s.n
+       RETURNING id`,
+    );
+    const jobs: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      jobs.push(`${name}_job${i}`);
+      await this.queue.addSend(batch, `${name}_job${i}`, NOTIFY_QUEUE, { notificationId: id });
+    }
+    return { expected: ids.length, jobs };
+  }
+
+  /** The notifications of an order's moves through `targets`: their ids and bodies, in order. */
+  private notificationsOf(order: Order, targets: readonly OrderState[]): { ids: string[]; bodies: string[] } {
     const ids = targets.map(() => randomUUID());
     const bodies = targets.map((to, i) =>
       JSON.stringify(
@@ -81,19 +136,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
             },
       ),
     );
-    const written = await m.query<{ id: string }[]>(
-      `INSERT INTO notifications (id, tenant_id, order_id, event, url, body)
-       SELECT s.id, t.id, $2, s.event, COALESCE($3, t.webhook_url), s.body
-         FROM tenants t, unnest($4::uuid[], $5::text[], $6::text[]) WITH ORDINALITY AS s(id, event, body, n)
-        WHERE t.id = $1 AND COALESCE($3, t.webhook_url) IS NOT NULL
-        ORDER BY s.n
-       RETURNING id`,
-      [order.tenantId, order.id, order.notifyUrl, ids, [...targets], bodies],
-    );
-    // In the order written: seq follows insertion, and delivery keeps one order's notifications in seq order.
-    const sent = new Set(written.map((r) => r.id));
-    for (const id of ids)
-      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+    return { ids, bodies };
   }
 
   /** One delivery attempt; schedules the next one when it fails. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { InsertBatch } from '../common/sql';
 import type { Order } from './order.entity';
 import type { OrderState } from './order-state';
 
@@ -10,6 +11,21 @@ import type { OrderState } from './order-state';
  */
 export interface OrderStateListener {
   onTransitions(m: EntityManager, order: Order, targets: readonly OrderState[]): Promise<void>;
+
+  /**
+   * The same writes as parts of one caller's statement that also makes the change (an autocommitted
+   * data-modifying CTE, see NotificationsService.addTransitionWrites for the contract): `url` is where
+   * the order is notified as the caller read it (null: nowhere). Returns how many rows CTE `name` must
+   * write and the CTEs that must each return one row, or the caller's statement must fail.
+   */
+  addTransitionWrites(
+    batch: InsertBatch,
+    name: string,
+    gate: string,
+    order: Order,
+    targets: readonly OrderState[],
+    url: string | null,
+  ): Promise<{ expected: number; jobs: string[] }>;
 }
 
 export const ORDER_STATE_LISTENER = Symbol('ORDER_STATE_LISTENER');

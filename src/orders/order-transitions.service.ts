@@ -70,49 +70,103 @@ export class OrderTransitionsService {
     steps: readonly { to: OrderState; reason: string }[],
     opts: { fillRemaining?: boolean } = {},
   ): Promise<void> {
-    let state = order.state;
-    for (const step of steps) {
-      if (!canTransition(state, step.to)) {
-        throw OrderErrors.invalid_state_transition(`an order cannot go from ${state} to ${step.to}`, {
-          from: state,
-          to: step.to,
-        });
-      }
-      state = step.to;
-    }
-    const targets = steps.map((s) => s.to);
-    const sets = [
-      'state = $3',
-      'updated_at = now()',
-      ...(targets.includes(OrderState.Paid) ? ['paid_at = now()'] : []),
-      ...(targets.includes(OrderState.Finished) ? ['finished_at = now()'] : []),
-      ...(opts.fillRemaining ? ['remaining_amount = amount'] : []),
-    ];
-    const froms = [order.state, ...targets.slice(0, -1)];
+    const plan = planMoves(order, steps);
+    const sets = moveSets(plan.targets, opts, 'now()');
     const rows = await m.query<
       { updated_at: Date; paid_at: Date | null; finished_at: Date | null; remaining_amount: string }[]
     >(
       `WITH u AS (
          UPDATE orders SET ${sets.join(', ')} WHERE id = $1 AND tenant_id = $2 AND state = $4
          RETURNING id, tenant_id, updated_at, paid_at, finished_at, remaining_amount),
-       h AS (
-         INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
-         SELECT u.tenant_id, u.id, s.from_state, s.to_state, s.reason
-           FROM u, unnest($5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS s(from_state, to_state, reason, n)
-          ORDER BY s.n)
+       h AS (${HISTORY_FROM('u', '$5', '$6', '$7')})
        SELECT updated_at, paid_at, finished_at, remaining_amount FROM u`,
-      [order.id, order.tenantId, state, order.state, froms, targets, steps.map((s) => s.reason)],
+      [
+        order.id,
+        order.tenantId,
+        plan.state,
+        order.state,
+        plan.froms,
+        plan.targets,
+        steps.map((s) => s.reason),
+      ],
     );
     if (rows.length !== 1) {
       throw OrderErrors.concurrent_state_change('the order changed state meanwhile; retry');
     }
-    order.state = state;
+    order.state = plan.state;
     order.updatedAt = rows[0].updated_at;
     order.paidAt = rows[0].paid_at;
     order.finishedAt = rows[0].finished_at;
     order.remainingAmount = rows[0].remaining_amount;
+    this.counters?.entered(m, order.payWay, plan.targets);
+    await this.listener?.onTransitions(m, order, plan.targets);
+  }
+
+  /**
+   * moveThrough as parts of one caller's statement (the confirmation's fast path, see
+   * ConfirmationFastPath), with the state listener's writes (`notifyUrl`: where the order is notified,
+   * as the caller read it). Adds CTE `name`: the guarded UPDATE, reading FROM `gate` so it writes
+   * nothing unless `gate` yields a row, RETURNING the order's id (no row when the order is no longer
+   * in its state); then its history rows and the listener's. The timestamps are `at` (a time the
+   * caller read from the database) instead of now(), so what the listener writes is known before the
+   * statement runs. `after` is the order as it is once the statement has written; `checks` are what
+   * the statement must have written (else the caller makes it fail): `name` one row, the listener's
+   * CTE `${name}_notified` `expected` rows, each of `jobs` one row. Call `moved` after it committed.
+   */
+  async addMoveThrough(
+    batch: InsertBatch,
+    name: string,
+    gate: string,
+    order: Order,
+    steps: readonly { to: OrderState; reason: string }[],
+    opts: { fillRemaining?: boolean; at: Date; notifyUrl: string | null },
+  ): Promise<{ after: Order; targets: OrderState[]; checks: { expected: number; jobs: string[] } }> {
+    const plan = planMoves(order, steps);
+    const at = `${batch.param(opts.at)}::timestamptz`;
+    const [id, tenantId] = [batch.param(order.id), batch.param(order.tenantId)];
+    const sets = moveSets(plan.targets, opts, at).map((set) =>
+      set === 'state = $3' ? `state = ${batch.param(plan.state)}` : set,
+    );
+    batch
+      .add(
+        name,
+        `UPDATE orders SET ${sets.join(', ')}
+           FROM (SELECT 1 FROM ${gate} LIMIT 1) g
+          WHERE orders.id = ${id} AND orders.tenant_id = ${tenantId} AND orders.state = ${batch.param(order.state)}
+          RETURNING orders.id, orders.tenant_id`,
+      )
+      .add(
+        `${name}_history`,
+        HISTORY_FROM(
+          name,
+          batch.param(plan.froms),
+          batch.param(plan.targets),
+          batch.param(steps.map((s) => s.reason)),
+        ),
+      );
+    const after = Object.assign(Object.create(Object.getPrototypeOf(order) as object) as Order, order, {
+      state: plan.state,
+      updatedAt: opts.at,
+      ...(plan.targets.includes(OrderState.Paid) ? { paidAt: opts.at } : {}),
+      ...(plan.targets.includes(OrderState.Finished) ? { finishedAt: opts.at } : {}),
+      ...(opts.fillRemaining ? { remainingAmount: order.amount } : {}),
+    });
+    const checks = this.listener
+      ? await this.listener.addTransitionWrites(
+          batch,
+          `${name}_notified`,
+          name,
+          after,
+          plan.targets,
+          opts.notifyUrl,
+        )
+      : { expected: 0, jobs: [] };
+    return { after, targets: plan.targets, checks };
+  }
+
+  /** After an addMoveThrough statement wrote its row (committed: it ran in autocommit): count the moves. */
+  moved(m: EntityManager, order: Order, targets: readonly OrderState[]): void {
     this.counters?.entered(m, order.payWay, targets);
-    await this.listener?.onTransitions(m, order, targets);
   }
 
   /**
@@ -168,3 +222,40 @@ export class OrderTransitionsService {
     this.counters?.orderCreated(order.payWay);
   }
 }
+
+/** Check each move against ORDER_TRANSITIONS: the state reached and each move's from and to. */
+function planMoves(
+  order: Order,
+  steps: readonly { to: OrderState; reason: string }[],
+): { state: OrderState; targets: OrderState[]; froms: OrderState[] } {
+  let state = order.state;
+  for (const step of steps) {
+    if (!canTransition(state, step.to)) {
+      throw OrderErrors.invalid_state_transition(`an order cannot go from ${state} to ${step.to}`, {
+        from: state,
+        to: step.to,
+      });
+    }
+    state = step.to;
+  }
+  const targets = steps.map((s) => s.to);
+  return { state, targets, froms: [order.state, ...targets.slice(0, -1)] };
+}
+
+/** The SET list of a move through `targets` ($3 is the new state), stamped with `now`. */
+function moveSets(targets: readonly OrderState[], opts: { fillRemaining?: boolean }, now: string): string[] {
+  return [
+    'state = $3',
+    `updated_at = ${now}`,
+    ...(targets.includes(OrderState.Paid) ? [`paid_at = ${now}`] : []),
+    ...(targets.includes(OrderState.Finished) ? [`finished_at = ${now}`] : []),
+    ...(opts.fillRemaining ? ['remaining_amount = amount'] : []),
+  ];
+}
+
+/** The history rows of a move, one per step in order, for the order `u` returned (nothing when none). */
+const HISTORY_FROM = (u: string, froms: string, targets: string, reasons: string): string =>
+  `INSERT INTO order_transitions (tenant_id, order_id, from_state, to_state, reason)
+   SELECT ${u}.tenant_id, ${u}.id, s.from_state, s.to_state, s.reason
+     FROM ${u}, unnest(${froms}::text[], ${targets}::text[], ${reasons}::text[]) WITH ORDINALITY AS s(from_state, to_state, reason, n)
+    ORDER BY s.n`;

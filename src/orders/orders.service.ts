@@ -163,6 +163,58 @@ export class OrdersService {
     return true;
   }
 
+  /**
+   * confirmPaid as parts of one caller's statement (the confirmation's fast path, see
+   * ConfirmationFastPath): the same moves, the state listener's writes and the credit, each reading
+   * FROM the one before (`gate` first), the application's balance row last. `checks`: what the
+   * statement must have written, else the caller makes it fail (addMoveThrough; with a credit, CTE
+   * `credited` one row). Call `confirmedPaid` once the statement committed.
+   */
+  async addConfirmPaid(
+    batch: InsertBatch,
+    gate: string,
+    order: Order,
+    reason: string,
+    opts: { at: Date; notifyUrl: string | null },
+  ): Promise<{
+    after: Order;
+    targets: OrderState[];
+    checks: { rows: string[]; expected: number; notified: string };
+  }> {
+    const credits = order.applicationId !== null;
+    const moved = await this.transitions.addMoveThrough(
+      batch,
+      'moved',
+      gate,
+      order,
+      [
+        { to: OrderState.Paid, reason },
+        { to: OrderState.Finished, reason: credits ? 'credited' : 'fulfilled' },
+      ],
+      { fillRemaining: credits, ...opts },
+    );
+    const rows = ['moved', ...moved.checks.jobs];
+    if (order.applicationId) {
+      this.ledger.addCreditOrder(batch, 'credited', 'moved', {
+        tenantId: order.tenantId,
+        applicationId: order.applicationId,
+        orderId: order.id,
+        amount: order.amount,
+      });
+      rows.push('credited');
+    }
+    return {
+      after: moved.after,
+      targets: moved.targets,
+      checks: { rows, expected: moved.checks.expected, notified: 'moved_notified' },
+    };
+  }
+
+  /** After an addConfirmPaid statement committed. */
+  confirmedPaid(order: Order, targets: readonly OrderState[]): void {
+    this.transitions.moved(this.db.manager, order, targets);
+  }
+
   /** Orders still open for payment whose time is up, oldest first (candidates: the expiry sweep re-checks under lock). */
   async dueForExpiry(limit: number): Promise<{ id: string; tenantId: string }[]> {
     const rows = await this.db.query<{ id: string; tenant_id: string }[]>(

@@ -17,6 +17,7 @@ import { PaymentLookup } from './attempts/payment-lookup.service';
 import { RoutingController } from './attempts/routing.controller';
 import { RoutingPreference } from './attempts/routing-preference.entity';
 import { RoutingService } from './attempts/routing.service';
+import { ConfirmationFastPath } from './events/confirmation-fast-path';
 import { PaymentEventsService } from './events/payment-events.service';
 import { ProviderEvent } from './events/provider-event.entity';
 import { WebhookRateLimiter } from './events/webhook-rate-limiter';
@@ -105,6 +106,7 @@ const ADAPTERS = PROVIDERS.map((p) => p.adapter);
     PaymentLookup,
     // events/
     PaymentEventsService,
+    ConfirmationFastPath,
     WebhooksService,
     WebhookRateLimiter,
     // refunds/

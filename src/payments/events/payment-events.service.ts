@@ -10,6 +10,7 @@ import { Payment, PaymentStatus } from '../attempts/payment.entity';
 import { isUUID } from 'class-validator';
 import { PaymentErrors } from '../payments.errors';
 import { amountMismatch } from './amount-mismatch';
+import { ConfirmationFastPath, ConfirmationRead } from './confirmation-fast-path';
 import { ProviderEvent, ProviderEventOutcome, VerifiedFields } from './provider-event.entity';
 
 /** The provider-neutral fields of a verified event, as stored with it. */
@@ -38,13 +39,17 @@ export class PaymentEventsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly orders: OrdersService,
     private readonly closer: AttemptCloser,
+    private readonly fastPath: ConfirmationFastPath,
   ) {}
 
   /**
    * Apply a verified provider event. Locks the order, then the payment (always in that order). A
    * success whose amount or currency differs from the attempt is recorded and flagged, never
    * credited. Once a success is applied, the order's other open attempts are closed at their
-   * providers (after commit, in the background: AttemptCloser).
+   * providers (after commit, in the background: AttemptCloser). The common success (a pending
+   * payment, its exact amount, a payable order; not for an event with `within`) is applied by
+   * ConfirmationFastPath in one statement, with the same locks in the same order, and comes here only
+   * when that statement found anything changed.
    */
   async applyEvent(
     tenantId: string,
@@ -52,10 +57,31 @@ export class PaymentEventsService {
     event: VerifiedEvent,
     /** Written in the event's own transaction once the event is recorded (not for a duplicate): an audit row. */
     within?: (m: EntityManager) => Promise<unknown>,
+    /** The event's payment (and its order) when the caller already read them (the Sandbox's completion). */
+    known?: ConfirmationRead,
   ): Promise<EventResult> {
-    const found = await this.db
-      .getRepository(Payment)
-      .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
+    const matches =
+      known &&
+      known.payment.tenantId === tenantId &&
+      known.payment.provider === providerId &&
+      known.payment.providerRef === event.providerRef;
+    const found = matches
+      ? known.payment
+      : await this.db
+          .getRepository(Payment)
+          .findOne({ where: { tenantId, provider: providerId, providerRef: event.providerRef } });
+    // The common success in one statement (ConfirmationFastPath); anything else, or anything that
+    // changed under it, through the locked transaction below, which decides again.
+    if (found && !within) {
+      const fast = await this.fastPath.confirm(providerId, event, matches ? known : { payment: found }, {
+        payload: JSON.stringify(event.payload),
+        verified: JSON.stringify(verifiedFields(event)),
+      });
+      if (fast) {
+        this.closer.closeOthersLater(tenantId, found.orderId, found.id);
+        return { outcome: 'applied', orderState: fast.orderState };
+      }
+    }
     const result = await this.db.transaction(async (m): Promise<EventResult> => {
       const eventRowId = randomUUID();
       const inserted = await m.query<{ id: string }[]>(

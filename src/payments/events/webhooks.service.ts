@@ -8,6 +8,7 @@ import {
   RawReply,
 } from '../contract/payment-provider';
 import { PaymentLookup } from '../attempts/payment-lookup.service';
+import type { ConfirmationRead } from './confirmation-fast-path';
 import { PayUrls } from '../attempts/pay-urls';
 import { EventResult, PaymentEventsService } from './payment-events.service';
 import { ProviderRegistry } from '../provider-registry';
@@ -40,13 +41,14 @@ export class WebhooksService {
   /**
    * One provider callback. `counted: false` is the Sandbox's own completion route handing its event
    * over in-process: verifying it calls nobody, so it is not counted against WEBHOOK_RATE_LIMIT (the
-   * public callback route always is).
+   * public callback route always is). `read`: the event's payment and order as the caller read them
+   * (the Sandbox's completion), used when the verified event names that payment: not read again.
    */
   async receive(
     providerId: string,
     tenantId: string,
     raw: RawNotification,
-    opts: { counted?: boolean } = {},
+    opts: { counted?: boolean; read?: ConfirmationRead } = {},
   ): Promise<{ reply: RawReply; result?: EventResult; retryAfterSeconds?: number }> {
     const provider = this.registry.get(providerId);
     if (!provider)
@@ -81,7 +83,7 @@ export class WebhooksService {
       this.logger.warn(`${providerId} callback for tenant ${tenantId} rejected: ${reason}`);
       return { reply: refusedReply(provider, err) };
     }
-    const result = await this.events.applyEvent(tenantId, providerId, event);
+    const result = await this.events.applyEvent(tenantId, providerId, event, undefined, opts.read);
     return { reply: provider.acknowledge(event), result };
   }
 

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { randomToken } from '../../common/crypto';
 import { unixSeconds } from '../../common/time';
-import { Payment } from '../attempts/payment.entity';
+import { ConfirmationFastPath } from '../events/confirmation-fast-path';
 import { WebhooksService } from '../events/webhooks.service';
 import { PaymentErrors } from '../payments.errors';
 import { ProviderRegistry } from '../provider-registry';
@@ -32,7 +30,7 @@ export interface SandboxCompletion {
 @Injectable()
 export class SandboxPayer {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly fastPath: ConfirmationFastPath,
     private readonly registry: ProviderRegistry,
     private readonly webhooks: WebhooksService,
     private readonly charges: SandboxChargesStore,
@@ -40,9 +38,9 @@ export class SandboxPayer {
 
   async complete(payId: string, c: SandboxCompletion): Promise<SandboxCompletionResponse> {
     if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw PaymentErrors.payment_not_found('payment not found');
-    const payment = await this.db
-      .getRepository(Payment)
-      .findOne({ where: { provider: 'sandbox', providerRef: payId } });
+    // The payment with its order, as the confirmation's fast path reads them: one statement for both.
+    const read = await this.fastPath.readPayment('sandbox', payId);
+    const payment = read?.payment;
     const ctx = payment ? await this.registry.contextFor(payment.tenantId, 'sandbox') : null;
     if (!payment || !ctx) throw PaymentErrors.payment_not_found('payment not found');
 
@@ -69,7 +67,7 @@ export class SandboxPayer {
         headers: { [SANDBOX_SIGNATURE_HEADER]: signature, 'content-type': 'application/json' },
         body: Buffer.from(body),
       },
-      { counted: false },
+      { counted: false, read: read ?? undefined },
     );
     return {
       pay_id: payId,
