@@ -12,13 +12,47 @@ export async function updateReturning<T>(m: EntityManager, sql: string, params: 
 }
 
 /**
- * New rows for several tables written as one statement (`WITH a AS (INSERT ... VALUES (...), (...)),
- * b AS (INSERT ...) SELECT ...`): atomic without BEGIN/COMMIT, one round trip. Each module adds the rows
- * it owns (column name -> value); several requests' batches merge into one statement (group commit,
- * OrdersService). Tables are written in the order they were first added, so a row can refer to a row
- * of an earlier table (foreign keys are checked at the end of the statement).
+ * Several INSERTs written as one statement (`WITH a AS (INSERT ...), b AS (INSERT ...) SELECT ...`):
+ * atomic without BEGIN/COMMIT, one round trip. Each module adds the rows it owns; parameters are
+ * numbered as they are added.
  */
 export class InsertBatch {
+  private readonly ctes: string[] = [];
+  private readonly values: unknown[] = [];
+  private result = 'SELECT 1';
+
+  /** A placeholder ($n) for a value. */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** Add `name AS (sql)`; `sql` uses placeholders from param(). */
+  add(name: string, sql: string): this {
+    this.ctes.push(`${name} AS (${sql})`);
+    return this;
+  }
+
+  /** What the statement returns: `SELECT ... FROM <one of the CTEs>`. */
+  returning(select: string): this {
+    this.result = select;
+    return this;
+  }
+
+  async run<T>(m: EntityManager): Promise<T[]> {
+    if (this.ctes.length === 0) return [];
+    return m.query<T[]>(`WITH ${this.ctes.join(',\n')}\n${this.result}`, this.values);
+  }
+}
+
+/**
+ * New rows for several tables, written as one InsertBatch statement (`WITH t0 AS (INSERT ... VALUES
+ * (...), (...)), t1 AS (INSERT ...) SELECT ...`): atomic without BEGIN/COMMIT, one round trip. Each module
+ * adds the rows it owns (column name -> value); the rows of several requests merge into one statement
+ * (group commit: PendingOrderWriter). Tables are written in the order they were first added (foreign
+ * keys are checked at the end of the statement, so a row may refer to one of a later table).
+ */
+export class RowInserts {
   private readonly tables = new Map<string, { columns: string[]; rows: unknown[][] }>();
   private result?: { table: string; columns: string };
 
@@ -43,10 +77,10 @@ export class InsertBatch {
     return this.tables.size === 0;
   }
 
-  /** One batch holding every row of `batches`, returning what the first one returns. */
-  static merge(batches: readonly InsertBatch[]): InsertBatch {
-    const merged = new InsertBatch();
-    for (const b of batches) {
+  /** One set holding every row of `sets`, returning what the first one returns. */
+  static merge(sets: readonly RowInserts[]): RowInserts {
+    const merged = new RowInserts();
+    for (const b of sets) {
       merged.result ??= b.result;
       for (const [table, t] of b.tables) {
         for (const r of t.rows) merged.row(table, Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
@@ -55,19 +89,20 @@ export class InsertBatch {
     return merged;
   }
 
-  async run<T>(m: EntityManager): Promise<T[]> {
-    if (this.tables.size === 0) return [];
-    const values: unknown[] = [];
-    const names = new Map<string, string>();
-    const ctes = [...this.tables].map(([table, t], i) => {
+  /** The one statement writing every row (nothing when there are none). */
+  toStatement(): InsertBatch {
+    const batch = new InsertBatch();
+    [...this.tables].forEach(([table, t], i) => {
       const name = `t${i}`;
-      names.set(table, name);
-      const rows = t.rows.map((r) => `(${r.map((v) => `$${values.push(v)}`).join(', ')})`);
+      const rows = t.rows.map((r) => `(${r.map((v) => batch.param(v)).join(', ')})`);
       const returning = this.result?.table === table ? ` RETURNING ${this.result.columns}` : '';
-      return `${name} AS (INSERT INTO ${table} (${t.columns.join(', ')}) VALUES ${rows.join(', ')}${returning})`;
+      batch.add(name, `INSERT INTO ${table} (${t.columns.join(', ')}) VALUES ${rows.join(', ')}${returning}`);
+      if (this.result?.table === table) batch.returning(`SELECT ${this.result.columns} FROM ${name}`);
     });
-    const from = this.result && names.get(this.result.table);
-    const select = from && this.result ? `SELECT ${this.result.columns} FROM ${from}` : 'SELECT 1';
-    return m.query<T[]>(`WITH ${ctes.join(',\n')}\n${select}`, values);
+    return batch;
+  }
+
+  run<T>(m: EntityManager): Promise<T[]> {
+    return this.toStatement().run<T>(m);
   }
 }

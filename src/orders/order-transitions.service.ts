@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { InsertBatch, updateReturning } from '../common/sql';
+import { InsertBatch, RowInserts, updateReturning } from '../common/sql';
 import type { Order } from './order.entity';
 import { canTransition, OrderState } from './order-state';
 import { ORDER_STATE_LISTENER, OrderStateListener } from './order-state-listener';
@@ -173,7 +173,7 @@ export class OrderTransitionsService {
    * Add a new Pending order and its first history row to an insert batch (order creation's one
    * statement). The batch returns the database's timestamps; pass its first row to `created`.
    */
-  addCreate(batch: InsertBatch, order: Order, reason: string): void {
+  addCreate(batch: RowInserts, order: Order, reason: string): void {
     order.state = OrderState.Pending;
     batch
       .row('orders', {

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { LedgerService } from '../applications/ledger.service';
 import { AuditActor, recordAudit } from '../audit/audit-log';
 import { decodeCursor, encodeCursor, Page, toPage } from '../common/pagination';
-import { InsertBatch } from '../common/sql';
+import { InsertBatch, RowInserts } from '../common/sql';
 import { Order } from './order.entity';
 import { orderFilterConditions, OrderSearchFilters } from './order-filters';
 import { acceptsPayment, OPEN_FOR_PAYMENT_STATES, OrderState } from './order-state';
@@ -32,7 +32,7 @@ export class OrdersService {
    * `batch` (its payment attempt, its idempotency key), atomically: by group commit with the orders
    * created at the same time (PendingOrderWriter), answered once durable.
    */
-  async insertPending(order: Order, batch: InsertBatch = new InsertBatch()): Promise<Order> {
+  async insertPending(order: Order, batch: RowInserts = new RowInserts()): Promise<Order> {
     this.transitions.addCreate(batch, order, 'order created');
     this.transitions.created(order, await this.writer.insert(order.id, batch));
     return order;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Coalescer, Settled } from '../common/coalescer';
-import { InsertBatch } from '../common/sql';
+import { RowInserts } from '../common/sql';
 
 /** What the database stamped on a new order. */
 export interface NewOrderStamp {
@@ -12,7 +12,7 @@ export interface NewOrderStamp {
 
 interface NewOrderWrite {
   orderId: string;
-  batch: InsertBatch;
+  batch: RowInserts;
 }
 
 /**
@@ -25,7 +25,7 @@ const MAX_BATCH = 64;
 const MAX_IN_FLIGHT = 4;
 
 /**
- * Writes new orders (each with its payment attempt, history row and idempotency key: one InsertBatch per
+ * Writes new orders (each with its payment attempt, history row and idempotency key: one RowInserts per
  * order) by group commit: the orders created at the same time are written as one multi-row statement,
  * atomic and durable on its own; each request is answered once its statement has committed. When the
  * statement fails (a duplicate idempotency key or merchant order number in one of them, say), each
@@ -41,14 +41,14 @@ export class PendingOrderWriter {
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  insert(orderId: string, batch: InsertBatch): Promise<NewOrderStamp> {
+  insert(orderId: string, batch: RowInserts): Promise<NewOrderStamp> {
     return this.coalescer.submit({ orderId, batch });
   }
 
   private async write(writes: readonly NewOrderWrite[]): Promise<Settled<NewOrderStamp>[]> {
     if (writes.length > 1) {
       try {
-        const rows = await InsertBatch.merge(writes.map((w) => w.batch)).run<NewOrderStamp & { id: string }>(
+        const rows = await RowInserts.merge(writes.map((w) => w.batch)).run<NewOrderStamp & { id: string }>(
           this.db.manager,
         );
         const byId = new Map(rows.map((r) => [r.id, r]));

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '../../common/domain-error';
 import { Money } from '../../common/money';
-import { InsertBatch } from '../../common/sql';
+import { RowInserts } from '../../common/sql';
 import type { Order } from '../../orders/order.entity';
 import type { CreatedPayment, PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import type { PayWay } from '../pay-way';
@@ -182,11 +182,11 @@ export class AttemptOpener {
 
   /** Add a new pending payment attempt to an insert batch. */
   addRow(
-    batch: InsertBatch,
+    batch: RowInserts,
     id: string,
     order: Order,
     { way, charge, opened, routeLog }: Attempt,
-  ): InsertBatch {
+  ): RowInserts {
     return batch.row('payments', {
       id,
       tenant_id: order.tenantId,

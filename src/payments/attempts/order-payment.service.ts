@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../auth/principal';
 import { Money } from '../../common/money';
-import { InsertBatch } from '../../common/sql';
+import { RowInserts } from '../../common/sql';
 import { Order } from '../../orders/order.entity';
 import { assertMayActOnOrder } from '../../orders/order-access';
 import { isOpenForPayment } from '../../orders/order-state';
@@ -73,7 +73,7 @@ export class OrderPaymentService {
       if (!isOpenForPayment(locked.state)) {
         throw PaymentErrors.order_not_payable(`the order is ${locked.state} and cannot be paid`);
       }
-      await this.opener.addRow(new InsertBatch(), paymentId, locked, attempt).run(m);
+      await this.opener.addRow(new RowInserts(), paymentId, locked, attempt).run(m);
       await m.update(
         Order,
         { id: orderId, tenantId: p.tenantId },

@@ -7,7 +7,7 @@ import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../../common/domain-error';
 import { formatAmount } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
-import { InsertBatch } from '../../common/sql';
+import { RowInserts } from '../../common/sql';
 import { IdempotencyKey } from '../../orders/idempotency-key.entity';
 import { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
@@ -95,7 +95,7 @@ export class OrderCreationService {
       ttlSeconds: this.config.orderTtlSeconds,
     });
     // A free order has no payment attempt.
-    const batch = q.price.isZero() ? new InsertBatch() : await this.openFirstAttempt(order, way, route);
+    const batch = q.price.isZero() ? new RowInserts() : await this.openFirstAttempt(order, way, route);
     if (idempotencyKey) {
       batch.row('idempotency_keys', {
         tenant_id: p.tenantId,
@@ -170,11 +170,11 @@ export class OrderCreationService {
     order: Order,
     way: PayWay | undefined,
     route: PaymentRoute | undefined,
-  ): Promise<InsertBatch> {
+  ): Promise<RowInserts> {
     const paymentId = randomUUID();
     const attempt = await this.opener.open(order.tenantId, way, order, paymentId, route);
     Object.assign(order, this.opener.orderFieldsOf(attempt, order.id));
-    return this.opener.addRow(new InsertBatch(), paymentId, order, attempt);
+    return this.opener.addRow(new RowInserts(), paymentId, order, attempt);
   }
 
   private async replay(tenantId: string, key: string, requestHash: string): Promise<Order | null> {
