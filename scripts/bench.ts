@@ -170,6 +170,21 @@ const GOAL = {
   peakRssMiB: 300,
 };
 const SKIP_BIG = process.env.BENCH_SKIP_BIG === '1';
+/**
+ * The node flags production starts paymux with (package.json's `start:prod`: the heap cap), so every
+ * paymux server of the bench runs as it does there.
+ */
+const SERVER_NODE_FLAGS = ((): string[] => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const m = /^node((?:\s+--\S+)*)\s+dist\/src\/main\.js$/.exec(pkg.scripts['start:prod'] ?? '');
+  if (!m)
+    throw new Error(
+      `package.json start:prod is not "node [--flags] dist/src/main.js": ${pkg.scripts['start:prod']}`,
+    );
+  return m[1].trim().split(/\s+/).filter(Boolean);
+})();
 const EXPORT_ORDERS = intEnv('BENCH_EXPORT_ORDERS', 100_000, 1);
 const DASHBOARD_ORDERS = intEnv('BENCH_DASHBOARD_ORDERS', 1_000_000, 1);
 const DASHBOARD_CALLS = intEnv('BENCH_DASHBOARD_CALLS', 5, 1);
@@ -757,7 +772,7 @@ async function main(): Promise<number> {
     ADMIN_EMAIL: adminEmail,
     ADMIN_PASSWORD: adminPassword,
   };
-  const server = startChild('paymux', [mainJs], { ...serverEnv, PORT: String(port) });
+  const server = startChild('paymux', [...SERVER_NODE_FLAGS, mainJs], { ...serverEnv, PORT: String(port) });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(server, `${base}/health/ready`);
   log(`paymux ready on ${base} (pid ${server.pid})`);
@@ -1198,7 +1213,7 @@ async function statementsPerOperation(c: {
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxyPort);
   const port = await freePort();
-  const server = startChild('paymux (through the pg proxy)', [c.mainJs], {
+  const server = startChild('paymux (through the pg proxy)', [...SERVER_NODE_FLAGS, c.mainJs], {
     ...c.serverEnv,
     DATABASE_URL: viaProxy.toString(),
     PORT: String(port),
@@ -1386,10 +1401,14 @@ async function profiledRuns(c: {
   const removeDir = (): Promise<void> => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
   onCleanup(`remove ${dir}`, removeDir);
   const port = await freePort();
-  const server = startChild('paymux (profiled)', ['--cpu-prof', `--cpu-prof-dir=${dir}`, c.mainJs], {
-    ...c.serverEnv,
-    PORT: String(port),
-  });
+  const server = startChild(
+    'paymux (profiled)',
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...SERVER_NODE_FLAGS, c.mainJs],
+    {
+      ...c.serverEnv,
+      PORT: String(port),
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitReady(server, `${base}/health/ready`);
   log(`paymux with --cpu-prof on ${base} (pid ${server.pid})`);
@@ -1546,7 +1565,10 @@ async function bigScenarios(c: {
   const { db } = c;
   // A fresh process: its memory is not what scenarios 1 and 2 left behind.
   const port = await freePort();
-  const server = startChild('paymux (scenarios 4-5)', [c.mainJs], { ...c.serverEnv, PORT: String(port) });
+  const server = startChild('paymux (scenarios 4-5)', [...SERVER_NODE_FLAGS, c.mainJs], {
+    ...c.serverEnv,
+    PORT: String(port),
+  });
   const base = `http://127.0.0.1:${port}`;
   await waitReady(server, `${base}/health/ready`);
   log(`paymux ready on ${base} (pid ${server.pid})`);
@@ -1901,7 +1923,7 @@ function renderReport(r: {
     `- Node.js: ${process.version}`,
     `- PostgreSQL: ${r.pgVersion}`,
     `- Command: \`${benchCommand()}\``,
-    `- Repository revision: ${gitRevision()}; server: \`node ${relativeToRoot(join(DIST_DIR, 'src', 'main.js'))}\` (${SKIP_BUILD ? 'used as found with BENCH_SKIP_BUILD=1, so built from whatever tree it was built from' : 'built from this tree by this run'}) with NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE=${POOL_SIZE}, PAYMUX_SANDBOX=on, EXPIRY_SWEEP_INTERVAL_MS=0, API_RATE_LIMIT=${RATE_LIMIT} (the limiter counts every request but never trips)`,
+    `- Repository revision: ${gitRevision()}; server: \`node ${[...SERVER_NODE_FLAGS, ''].join(' ')}${relativeToRoot(join(DIST_DIR, 'src', 'main.js'))}\` (${SKIP_BUILD ? 'used as found with BENCH_SKIP_BUILD=1, so built from whatever tree it was built from' : 'built from this tree by this run'}) with NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE=${POOL_SIZE}, PAYMUX_SANDBOX=on, EXPIRY_SWEEP_INTERVAL_MS=0, API_RATE_LIMIT=${RATE_LIMIT} (the limiter counts every request but never trips)`,
     `- Load: autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, on a fresh database; a CHECKPOINT before each measured run. The ceiling is a bare \`node:http\` server (\`scripts/bench-ceiling.ts\`) doing one INSERT per request through a \`pg.Pool\` of ${POOL_SIZE} into the same database.`,
     `- Saturation: every connection sends its next request as soon as it has its answer. Fixed rate: autocannon's \`overallRate\` of ${fmt(FIXED_RATE)}/s, i.e. each connection may send ${fmt(FIXED_RATE / CONNECTIONS, 1)} requests per second (back to back, each after the previous answer) and then waits for its next second, so every second starts with a burst of up to ${CONNECTIONS} concurrent requests (the connections' timers start together) and latency there is close to latency at saturation while the server can do more than ${fmt(FIXED_RATE)}/s; latency is measured from each request's sending (no coordinated-omission correction). Evenly paced: one request due every ${fmt(1000 / FIXED_RATE, 1)} ms (the bench's own node:http client, up to ${CONNECTIONS} keep-alive connections), latency counted from when it was due. Achieved req/s: the 2xx responses over the ${DURATION_S} s in which they were sent (evenly paced: or until the last answer, if later); the goal is judged on autocannon's row as issue 12 defines it, the paced row shown beside it.`,
     '- The merchant API scenario signs every request afresh (its own order_no, timestamp, nonce and HMAC signature, docs/api-contract.md) with an API key of the bench tenant; USDT on BSC routes to the Sandbox.',
