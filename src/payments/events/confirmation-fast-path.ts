@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { InsertBatch } from '../../common/sql';
+import { EntityColumns, InsertBatch } from '../../common/sql';
 import { Order } from '../../orders/order.entity';
 import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
@@ -56,6 +56,8 @@ const GUARD_FAILED = '22012';
  */
 @Injectable()
 export class ConfirmationFastPath {
+  private orderColumns?: EntityColumns<Order>;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly orders: OrdersService,
@@ -138,34 +140,30 @@ export class ConfirmationFastPath {
    * (the Sandbox's completion: a lookup of its payment it needs anyway); null when there is none.
    */
   async readPayment(providerId: string, providerRef: string): Promise<ConfirmationRead | null> {
-    return this.readWith('p.provider = :providerId AND p.provider_ref = :providerRef', {
-      providerId,
-      providerRef,
-    });
+    return this.readWith('p.provider = $1 AND p.provider_ref = $2', [providerId, providerRef]);
   }
 
   private readOrder(payment: ConfirmablePayment): Promise<ConfirmationRead | null> {
-    return this.readWith('p.id = :paymentId', { paymentId: payment.id });
+    return this.readWith('p.id = $1', [payment.id]);
   }
 
-  private async readWith(where: string, params: Record<string, string>): Promise<ConfirmationRead | null> {
-    const { entities, raw } = await this.db
-      .getRepository(Order)
-      .createQueryBuilder('o')
-      .innerJoin('payments', 'p', 'p.order_id = o.id AND p.tenant_id = o.tenant_id')
-      .addSelect(
-        ['id', 'tenant_id', 'order_id', 'provider', 'provider_ref', 'status', 'amount', 'currency'].map(
-          (c) => `p.${c} AS p_${c}`,
-        ),
-      )
-      .addSelect('now()', 'db_now')
-      .addSelect('(SELECT t.webhook_url FROM tenants t WHERE t.id = o.tenant_id)', 'tenant_webhook_url')
-      .where(where, params)
-      .limit(1)
-      .getRawAndEntities<PaymentRow & { db_now: Date; tenant_webhook_url: string | null }>();
-    const [order] = entities;
+  private async readWith(where: string, params: string[]): Promise<ConfirmationRead | null> {
+    // Raw SQL built once: a TypeORM query builder per confirmation was 15% of its CPU.
+    this.orderColumns ??= new EntityColumns(this.db, Order, 'o', 'o_');
+    const raw = await this.db.query<(PaymentRow & { db_now: Date; tenant_webhook_url: string | null })[]>(
+      `SELECT ${this.orderColumns.select},
+              ${['id', 'tenant_id', 'order_id', 'provider', 'provider_ref', 'status', 'amount', 'currency']
+                .map((c) => `p.${c} AS p_${c}`)
+                .join(', ')},
+              now() AS db_now, (SELECT t.webhook_url FROM tenants t WHERE t.id = o.tenant_id) AS tenant_webhook_url
+         FROM orders o JOIN payments p ON p.order_id = o.id AND p.tenant_id = o.tenant_id
+        WHERE ${where}
+        LIMIT 1`,
+      params,
+    );
     const [row] = raw;
-    if (!order || !row) return null;
+    if (!row) return null;
+    const order = this.orderColumns.from(row);
     return {
       payment: {
         id: row.p_id,
