@@ -44,7 +44,7 @@ const decimalText = (v: string): string => new Money(v).toFixed();
  * The platform operator's view of tenants: list and search, detail (never a secret), and suspension.
  * A suspension or unsuspension is audited in its own transaction and takes effect at once in this
  * process (PrincipalCache) and within AUTH_RECHECK_SECONDS in the others; signed merchant requests see
- * it at once (their key lookup reads it).
+ * it at once (their nonce is written only while the tenant is not suspended: ApiNonceStore).
  */
 @Injectable()
 export class AdminTenantsService {

@@ -7,8 +7,10 @@ import { safeEqual } from '../common/crypto';
 import { DomainError } from '../common/domain-error';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
-import { Tenant } from '../tenants/tenant.entity';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyCache } from './api-key-cache';
+import { ApiKeyUsage } from './api-key-usage';
+import { ApiNonceStore } from './api-nonce-store';
 import { merchantSignature, SIGNATURE_WINDOW_SECONDS } from './merchant-signature';
 import type { Principal } from './principal';
 import { CommonErrors } from '../common/common.errors';
@@ -52,6 +54,9 @@ export class ApiKeysService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     config: AppConfig,
+    private readonly known: ApiKeyCache,
+    private readonly nonces: ApiNonceStore,
+    private readonly usage: ApiKeyUsage,
   ) {
     this.box = new SecretBox(config.masterKey, config.previousMasterKeys);
   }
@@ -113,7 +118,7 @@ export class ApiKeysService {
 
   /** Revoke the key (`api_key.revoke` audited); revoking a revoked key changes and writes nothing. */
   async revoke(p: Principal, id: string): Promise<ApiKey> {
-    return this.db.transaction(async (m) => {
+    const revoked = await this.db.transaction(async (m) => {
       const before = await this.get(p.tenantId, id, m, true);
       if (before.revokedAt) return before;
       await m.update(ApiKey, { id, tenantId: p.tenantId }, { revokedAt: new Date() });
@@ -127,6 +132,9 @@ export class ApiKeysService {
       });
       return after;
     });
+    // Refused at once in this process (within AUTH_RECHECK_SECONDS in the others).
+    this.known.invalidateKey(id);
+    return revoked;
   }
 
   /**
@@ -138,7 +146,7 @@ export class ApiKeysService {
     id: string,
     overlapSeconds = 86400,
   ): Promise<{ key: ApiKey; secret: string; old: ApiKey }> {
-    return this.db.transaction(async (m) => {
+    const rotated = await this.db.transaction(async (m) => {
       const old = await this.get(p.tenantId, id, m, true);
       if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= Date.now()))
         throw AuthErrors.api_key_inactive('this key is revoked or expired; create a new one');
@@ -158,6 +166,9 @@ export class ApiKeysService {
       });
       return { ...fresh, old: after };
     });
+    // The old key's new expiry holds at once in this process (within AUTH_RECHECK_SECONDS in the others).
+    this.known.invalidateKey(id);
+    return rotated;
   }
 
   /** The tenant's newest usable key (it signs outbound notifications), or null. */
@@ -191,21 +202,19 @@ export class ApiKeysService {
       throw authFailed('X-API-Key, X-Timestamp, X-Nonce and X-Signature are required');
     if (keyId.length > 64 || nonce.length > 128 || signature.length > 128)
       throw authFailed('malformed authentication headers');
-    // One read: the key and whether its tenant is suspended (refused only once the signature holds).
-    const found = await this.db
-      .getRepository(ApiKey)
-      .createQueryBuilder('k')
-      .leftJoin(Tenant, 't', 't.id = k.tenant_id')
-      .addSelect('t.suspended_at IS NOT NULL', 'tenant_suspended')
-      .where('k.key_id = :keyId', { keyId })
-      .getRawAndEntities<{ tenant_suspended: boolean }>();
-    const key = found.entities[0] as ApiKey | undefined;
+    // Who the key is and its secret, at most AUTH_RECHECK_SECONDS old (ApiKeyCache): a key seen revoked
+    // or expired is refused here; a usable one is checked again, as it is now, by the nonce write.
+    const key = await this.known.get(keyId);
     const now = Date.now();
-    if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now))
+    if (!key || key.revoked || (key.expiresAt !== null && key.expiresAt <= now))
       throw authFailed('unknown, revoked or expired API key');
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS)
       throw stale(`X-Timestamp must be unix seconds within ${SIGNATURE_WINDOW_SECONDS} s of now`);
-    const expected = merchantSignature(this.secretOf(key), {
+    const secret = this.box.open(
+      { keyId: key.masterKeyId, ciphertext: key.secretSealed },
+      apiKeyAad(key.tenantId, keyId),
+    );
+    const expected = merchantSignature(secret, {
       timestamp,
       nonce,
       method: req.method,
@@ -213,18 +222,12 @@ export class ApiKeysService {
       body: req.rawBody,
     });
     if (!safeEqual(expected, signature.toLowerCase())) throw authFailed('signature mismatch');
-    if (found.raw[0]?.tenant_suspended === true) throw tenantSuspended();
-    const fresh = await this.db.query<{ nonce: string }[]>(
-      `INSERT INTO api_nonces (api_key_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING nonce`,
-      [key.id, nonce],
-    );
-    if (fresh.length === 0) throw stale('X-Nonce was already used with this key');
-    void this.db
-      .query(
-        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [key.id],
-      )
-      .catch(() => undefined);
+    // Only now (the signature holds): nobody can burn a merchant's nonces, nor learn of a suspension.
+    const outcome = await this.nonces.use(key.id, nonce);
+    if (outcome === 'key_unusable') throw authFailed('unknown, revoked or expired API key');
+    if (outcome === 'tenant_suspended') throw tenantSuspended();
+    if (outcome === 'replayed') throw stale('X-Nonce was already used with this key');
+    this.usage.touch(key.id);
     return {
       userId: key.createdBy ?? key.id,
       tenantId: key.tenantId,

@@ -6,6 +6,9 @@ import { AppConfig } from '../config/app-config';
 import { TenantsModule } from '../tenants/tenants.module';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
+import { ApiKeyCache } from './api-key-cache';
+import { ApiKeyUsage } from './api-key-usage';
+import { ApiNonceStore } from './api-nonce-store';
 import { ApiRateLimiter } from './api-rate-limiter';
 import { AuthController } from './auth.controller';
 import { AuthPruners } from './auth-pruners';
@@ -85,6 +88,9 @@ import { ConsoleSessionsService } from './console-sessions.service';
     PgThrottlerStorage,
     ApiRateLimiter,
     ApiKeysService,
+    ApiKeyCache,
+    ApiNonceStore,
+    ApiKeyUsage,
     AuthPruners,
     JwtStrategy,
     PlatformTokenStrategy,
@@ -99,6 +105,7 @@ import { ConsoleSessionsService } from './console-sessions.service';
     PasswordResetService,
     ConsoleSessionsService,
     PrincipalCache,
+    ApiKeyCache,
     ApiKeysService,
     // MerchantAuthGuard is instantiated where @UseGuards names it: it needs its strategy from here.
     MerchantSignatureStrategy,

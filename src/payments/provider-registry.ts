@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { ProviderAccountsService } from '../tenants/provider-accounts.service';
+import {
+  ProviderAccountsService,
+  SealedAccount,
+  UnsealedAccount,
+} from '../tenants/provider-accounts.service';
 import { hmacSha256Hex } from '../common/crypto';
 import {
   PAYMENT_PROVIDERS,
@@ -44,26 +48,43 @@ export class ProviderRegistry {
    * The tenant's context for a provider, or null when the tenant cannot use it (not configured,
    * disabled, or the Sandbox switched off on this platform).
    */
-  contextFor(tenantId: string, id: string): Promise<ProviderContext | null> {
-    if (!this.byId.has(id)) return Promise.resolve(null);
-    if (id === 'sandbox') {
-      if (!this.config.sandboxEnabled) return Promise.resolve(null);
-      return Promise.resolve({
-        tenantId,
-        mode: 'test',
-        baseUrl: this.config.baseUrl(),
-        credentials: { webhook_secret: this.sandboxSecret(tenantId) },
-        notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/sandbox/${tenantId}`,
-        returnBaseUrl: `${this.config.baseUrl()}/api/v1/return/sandbox/${tenantId}`,
-        timeoutMs: this.config.providerTimeoutMs,
-      });
-    }
-    return this.accountContext(tenantId, id);
+  async contextFor(tenantId: string, id: string): Promise<ProviderContext | null> {
+    if (!this.byId.has(id)) return null;
+    if (!this.needsAccount(id)) return this.sandboxContext(tenantId);
+    const account = await this.accounts.unsealed(tenantId, id);
+    return account ? this.accountContext(tenantId, id, account) : null;
   }
 
-  private async accountContext(tenantId: string, id: string): Promise<ProviderContext | null> {
-    const account = await this.accounts.unsealed(tenantId, id);
-    if (!account?.enabled) return null;
+  /** Whether the tenant's context for this provider comes from its provider account (all but the Sandbox). */
+  needsAccount(id: string): boolean {
+    return id !== 'sandbox';
+  }
+
+  /**
+   * contextFor, with the tenant's account for the provider already read (null: it has none), so a
+   * caller that needs several reads them in one statement.
+   */
+  contextWith(tenantId: string, id: string, account: SealedAccount | null): ProviderContext | null {
+    if (!this.byId.has(id)) return null;
+    if (!this.needsAccount(id)) return this.sandboxContext(tenantId);
+    return account ? this.accountContext(tenantId, id, this.accounts.unseal(account)) : null;
+  }
+
+  private sandboxContext(tenantId: string): ProviderContext | null {
+    if (!this.config.sandboxEnabled) return null;
+    return {
+      tenantId,
+      mode: 'test',
+      baseUrl: this.config.baseUrl(),
+      credentials: { webhook_secret: this.sandboxSecret(tenantId) },
+      notifyUrl: `${this.config.baseUrl()}/api/v1/webhooks/sandbox/${tenantId}`,
+      returnBaseUrl: `${this.config.baseUrl()}/api/v1/return/sandbox/${tenantId}`,
+      timeoutMs: this.config.providerTimeoutMs,
+    };
+  }
+
+  private accountContext(tenantId: string, id: string, account: UnsealedAccount): ProviderContext | null {
+    if (!account.enabled) return null;
     const credentials: Record<string, string> = {};
     for (const [k, v] of Object.entries(account.credentials))
       credentials[k] = Array.isArray(v) ? v.join(',') : v;

@@ -23,6 +23,12 @@ export interface UnsealedAccount {
   credentials: Credentials;
 }
 
+/** An account row as read (sealed), by this service or by a query that joins it to something else. */
+export type SealedAccount = Pick<
+  ProviderAccount,
+  'tenantId' | 'provider' | 'enabled' | 'mode' | 'keyId' | 'credentialsSealed'
+>;
+
 /** Per-tenant provider accounts; credentials sealed with AES-256-GCM under the master key. */
 @Injectable()
 export class ProviderAccountsService {
@@ -114,7 +120,7 @@ export class ProviderAccountsService {
   }
 
   /** The account's credentials, opened. */
-  private open(row: ProviderAccount): Credentials {
+  private open(row: SealedAccount): Credentials {
     return JSON.parse(
       this.box.open(
         { keyId: row.keyId, ciphertext: row.credentialsSealed },
@@ -130,8 +136,12 @@ export class ProviderAccountsService {
   /** The tenant's account with its credentials opened, or null when there is none. */
   async unsealed(tenantId: string, provider: string): Promise<UnsealedAccount | null> {
     const row = await this.db.getRepository(ProviderAccount).findOne({ where: { tenantId, provider } });
-    if (!row) return null;
-    return { provider, enabled: row.enabled, mode: row.mode, credentials: this.open(row) };
+    return row ? this.unseal(row) : null;
+  }
+
+  /** An account read elsewhere (routing reads the tenant's accounts with its priority), opened. */
+  unseal(row: SealedAccount): UnsealedAccount {
+    return { provider: row.provider, enabled: row.enabled, mode: row.mode, credentials: this.open(row) };
   }
 }
 

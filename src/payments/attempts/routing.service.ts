@@ -67,17 +67,60 @@ export class RoutingService {
     return list;
   }
 
-  /** The providers to try for a route, first choice first; empty when none can take it. */
+  /**
+   * The providers to try for a route, first choice first; empty when none can take it. One statement:
+   * the tenant's priority with its accounts of the providers that support the route (never cached:
+   * a credential change is seen by the next order).
+   */
   async candidates(tenantId: string, route: PaymentRoute): Promise<RouteCandidate[]> {
-    const out: RouteCandidate[] = [];
-    for (const id of await this.priority(tenantId)) {
+    const supporting: string[] = PROVIDER_IDS.filter((id) => {
       const adapter = this.registry.get(id);
       const way = payWayOfProvider(id);
-      if (!adapter || !way) continue;
-      if (!adapter.supports({ method: way.method, currency: route.currency, network: route.chain })) continue;
-      const ctx = await this.registry.contextFor(tenantId, id);
+      return (
+        !!adapter &&
+        !!way &&
+        adapter.supports({ method: way.method, currency: route.currency, network: route.chain })
+      );
+    });
+    const [row] = await this.db.query<{ priority: string[] | null; accounts: SealedAccountJson[] }[]>(
+      `SELECT (SELECT priority FROM routing_preferences WHERE tenant_id = $1) AS priority,
+              (SELECT COALESCE(json_agg(json_build_object(
+                        'provider', provider, 'enabled', enabled, 'mode', mode,
+                        'key_id', key_id, 'credentials_sealed', credentials_sealed)), '[]')
+                 FROM provider_accounts WHERE tenant_id = $1 AND provider = ANY($2)) AS accounts`,
+      [tenantId, supporting.filter((id) => this.registry.needsAccount(id))],
+    );
+    const accounts = new Map(row.accounts.map((a) => [a.provider, a]));
+    const out: RouteCandidate[] = [];
+    for (const id of row.priority ?? DEFAULT_PRIORITY) {
+      const way = payWayOfProvider(id);
+      if (!way || !supporting.includes(id)) continue;
+      const a = accounts.get(id);
+      const ctx = this.registry.contextWith(
+        tenantId,
+        id,
+        a
+          ? {
+              tenantId,
+              provider: a.provider,
+              enabled: a.enabled,
+              mode: a.mode,
+              keyId: a.key_id,
+              credentialsSealed: a.credentials_sealed,
+            }
+          : null,
+      );
       if (ctx) out.push({ way, ctx });
     }
     return out;
   }
+}
+
+/** A provider account as the routing query returns it (json_build_object). */
+interface SealedAccountJson {
+  provider: string;
+  enabled: boolean;
+  mode: 'live' | 'test';
+  key_id: string;
+  credentials_sealed: string;
 }
