@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { RecheckCache } from './recheck-cache';
 
 /** A merchant API key as a signed request needs it: who it is, whether it may be used, its secret. */
 export interface KnownApiKey {
@@ -19,16 +20,6 @@ export interface KnownApiKey {
   secretSealed: string;
 }
 
-interface Entry {
-  key: Promise<KnownApiKey | null>;
-  loadedAt: number;
-  /** Set once the lookup has answered. */
-  id?: string;
-}
-
-/** The bound of PlatformTokenCache and PrincipalCache. */
-const MAX_ENTRIES = 50_000;
-
 /**
  * Merchant API keys by their public key id (`X-API-Key`), looked up at most once every
  * AUTH_RECHECK_SECONDS per process (the bound of PlatformTokenCache): whose key it is and its sealed
@@ -41,37 +32,26 @@ const MAX_ENTRIES = 50_000;
  */
 @Injectable()
 export class ApiKeyCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: RecheckCache<KnownApiKey>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.cache = new RecheckCache(
+      (keyId) => this.load(keyId),
+      (key) => key.id,
+      () => config.authRecheckSeconds * 1000,
+    );
+  }
 
   get(keyId: string): Promise<KnownApiKey | null> {
-    const now = Date.now();
-    const hit = this.entries.get(keyId);
-    if (hit && now - hit.loadedAt < this.config.authRecheckSeconds * 1000) return hit.key;
-    const key = this.load(keyId);
-    const entry: Entry = { key, loadedAt: now };
-    const forget = (): void => {
-      if (this.entries.get(keyId) === entry) this.entries.delete(keyId);
-    };
-    key.then((k) => (k ? (entry.id = k.id) : forget()), forget);
-    this.entries.delete(keyId);
-    this.entries.set(keyId, entry);
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    return key;
+    return this.cache.get(keyId);
   }
 
   /** Forget a key this process has just revoked or rotated (and any lookup still under way). */
   invalidateKey(id: string): void {
-    for (const [keyId, e] of this.entries) {
-      if (e.id === id || e.id === undefined) this.entries.delete(keyId);
-    }
+    this.cache.invalidate(id);
   }
 
   private async load(keyId: string): Promise<KnownApiKey | null> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { RecheckCache } from './recheck-cache';
 
 /** Whose a live (unrevoked) platform token is. */
 export interface TokenOwner {
@@ -9,15 +10,6 @@ export interface TokenOwner {
   userId: string;
   tenantId: string;
 }
-
-interface Entry {
-  owner: Promise<TokenOwner | null>;
-  loadedAt: number;
-  /** Set once the lookup has answered. */
-  tokenId?: string;
-}
-
-const MAX_ENTRIES = 50_000;
 
 /**
  * Platform tokens by their sha256, looked up at most once every AUTH_RECHECK_SECONDS per process (the
@@ -27,37 +19,26 @@ const MAX_ENTRIES = 50_000;
  */
 @Injectable()
 export class PlatformTokenCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: RecheckCache<TokenOwner>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly config: AppConfig,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.cache = new RecheckCache(
+      (hash) => this.load(hash),
+      (owner) => owner.tokenId,
+      () => config.authRecheckSeconds * 1000,
+    );
+  }
 
   get(tokenHash: string): Promise<TokenOwner | null> {
-    const now = Date.now();
-    const hit = this.entries.get(tokenHash);
-    if (hit && now - hit.loadedAt < this.config.authRecheckSeconds * 1000) return hit.owner;
-    const owner = this.load(tokenHash);
-    const entry: Entry = { owner, loadedAt: now };
-    const forget = (): void => {
-      if (this.entries.get(tokenHash) === entry) this.entries.delete(tokenHash);
-    };
-    owner.then((o) => (o ? (entry.tokenId = o.tokenId) : forget()), forget);
-    this.entries.delete(tokenHash);
-    this.entries.set(tokenHash, entry);
-    if (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    return owner;
+    return this.cache.get(tokenHash);
   }
 
   /** Forget a token this process has just revoked (and any lookup still under way). */
   invalidateToken(tokenId: string): void {
-    for (const [hash, e] of this.entries) {
-      if (e.tokenId === tokenId || e.tokenId === undefined) this.entries.delete(hash);
-    }
+    this.cache.invalidate(tokenId);
   }
 
   private async load(tokenHash: string): Promise<TokenOwner | null> {
