@@ -84,17 +84,10 @@ export class LedgerService {
     m: EntityManager,
     o: { tenantId: string; applicationId: string; orderId: string; amount: string },
   ): Promise<boolean> {
-    const inserted = await m.query<{ id: string }[]>(
-      `WITH bal AS (
-         UPDATE applications SET balance = balance + $4::numeric, updated_at = now()
-          WHERE id = $2 AND tenant_id = $1
-            AND NOT EXISTS (SELECT 1 FROM ledger_entries WHERE order_id = $3 AND kind = 'credit')
-          RETURNING balance)
-       INSERT INTO ledger_entries (id, tenant_id, application_id, order_id, kind, amount, balance_after)
-       SELECT $5, $1, $2, $3, 'credit', $4::numeric, bal.balance FROM bal
-       RETURNING id`,
-      [o.tenantId, o.applicationId, o.orderId, o.amount, randomUUID()],
-    );
+    // The statement addCreditOrder writes, on its own: its gate always holds.
+    const batch = new InsertBatch().add('go', 'SELECT 1');
+    this.addCreditOrder(batch, 'credit', 'go', o);
+    const inserted = await batch.returning('SELECT id FROM credit').run<{ id: string }>(m);
     return inserted.length === 1;
   }
 

@@ -71,7 +71,7 @@ export class OrderTransitionsService {
     opts: { fillRemaining?: boolean } = {},
   ): Promise<void> {
     const plan = planMoves(order, steps);
-    const sets = moveSets(plan.targets, opts, 'now()');
+    const sets = moveSets(plan.targets, opts, { state: '$3', now: 'now()' });
     const rows = await m.query<
       { updated_at: Date; paid_at: Date | null; finished_at: Date | null; remaining_amount: string }[]
     >(
@@ -124,9 +124,7 @@ export class OrderTransitionsService {
     const plan = planMoves(order, steps);
     const at = `${batch.param(opts.at)}::timestamptz`;
     const [id, tenantId] = [batch.param(order.id), batch.param(order.tenantId)];
-    const sets = moveSets(plan.targets, opts, at).map((set) =>
-      set === 'state = $3' ? `state = ${batch.param(plan.state)}` : set,
-    );
+    const sets = moveSets(plan.targets, opts, { state: batch.param(plan.state), now: at });
     batch
       .add(
         name,
@@ -243,9 +241,14 @@ function planMoves(
 }
 
 /** The SET list of a move through `targets` ($3 is the new state), stamped with `now`. */
-function moveSets(targets: readonly OrderState[], opts: { fillRemaining?: boolean }, now: string): string[] {
+function moveSets(
+  targets: readonly OrderState[],
+  opts: { fillRemaining?: boolean },
+  sql: { state: string; now: string },
+): string[] {
+  const now = sql.now;
   return [
-    'state = $3',
+    `state = ${sql.state}`,
     `updated_at = ${now}`,
     ...(targets.includes(OrderState.Paid) ? [`paid_at = ${now}`] : []),
     ...(targets.includes(OrderState.Finished) ? [`finished_at = ${now}`] : []),
