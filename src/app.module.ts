@@ -24,13 +24,13 @@ import { TenantsModule } from './tenants/tenants.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  static forRoot(config: AppConfig, database: { url: string; embedded: boolean }): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot(database.url, database.embedded),
         ScheduleModule.forRoot(),
         TenantsModule,
         AuthModule,

@@ -58,7 +58,7 @@ export async function startPaymux(
     const startup = startupLogger(config).child({ context: 'Migrations' });
     await runMigrations(db.url, (line) => startup.info(line));
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot(config, db.url),
+      AppModule.forRoot(config, db),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
         trustProxy: config.trustProxy,

@@ -1,6 +1,5 @@
+import { PreparedStatements } from '../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { Coalescer, Settled } from '../common/coalescer';
 
 interface NonceUse {
@@ -42,7 +41,7 @@ export class ApiNonceStore {
     maxInFlight: MAX_IN_FLIGHT,
   });
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly statements: PreparedStatements) {}
 
   use(apiKeyId: string, nonce: string): Promise<NonceOutcome> {
     return this.coalescer.submit({ apiKeyId, nonce });
@@ -55,7 +54,7 @@ export class ApiNonceStore {
     for (const u of uses) if (!distinct.has(pair(u))) distinct.set(pair(u), u);
     const sent = [...distinct.values()];
     // Two kinds of rows: each key's state (nonce null), then each nonce recorded now.
-    const rows = await this.db.query<
+    const rows = await this.statements.query<
       { api_key_id: string; nonce: string | null; usable: boolean | null; suspended: boolean | null }[]
     >(
       `WITH req AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS r(api_key_id, nonce)),

@@ -52,7 +52,7 @@ export async function openSession(): Promise<CliSession> {
   let app: INestApplicationContext | undefined;
   try {
     await runMigrations(handle.url);
-    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, handle.url), {
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, handle), {
       logger: stderrLogger,
       abortOnError: false,
     });

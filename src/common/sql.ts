@@ -1,5 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
+/** What runs SQL and answers the rows: an EntityManager (a transaction's too), or PreparedStatements. */
+export interface Queryable {
+  query<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+}
+
 /**
  * Run `UPDATE ... RETURNING` and get the returned rows. (TypeORM's `query()` answers an UPDATE with
  * `[rows, rowCount]` but an INSERT or SELECT with the rows alone.)
@@ -39,7 +44,8 @@ export class InsertBatch {
     return this;
   }
 
-  async run<T>(m: EntityManager): Promise<T[]> {
+  /** Run it on `m`: an EntityManager (a transaction's), or PreparedStatements outside one. */
+  async run<T>(m: Queryable): Promise<T[]> {
     if (this.ctes.length === 0) return [];
     return m.query<T[]>(`WITH ${this.ctes.join(',\n')}\n${this.result}`, this.values);
   }
@@ -102,7 +108,7 @@ export class RowInserts {
     return batch;
   }
 
-  run<T>(m: EntityManager): Promise<T[]> {
+  run<T>(m: Queryable): Promise<T[]> {
     return this.toStatement().run<T>(m);
   }
 }

@@ -11,6 +11,8 @@ export class AppConfig {
   readonly port: number;
   readonly databaseUrl: string | undefined;
   readonly dbPoolSize: number;
+  /** Hot statements named (prepared) on PostgreSQL (DB_PREPARED_STATEMENTS, default on). */
+  readonly dbPreparedStatements: boolean;
   readonly dataDir: string;
   readonly publicBaseUrl: string | undefined;
   readonly jwtSecret: string;
@@ -79,6 +81,7 @@ export class AppConfig {
     this.port = env.PORT;
     this.databaseUrl = env.DATABASE_URL;
     this.dbPoolSize = env.DB_POOL_SIZE;
+    this.dbPreparedStatements = env.DB_PREPARED_STATEMENTS !== 'off';
     this.dataDir = resolve(env.DATA_DIR);
     this.publicBaseUrl = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
     this.jwtExpiresIn = env.JWT_EXPIRES_IN;

@@ -59,6 +59,16 @@ export class EnvSchema {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /**
+   * The hot paths' statements as named (prepared) statements on PostgreSQL: parsed and planned once per
+   * connection. `off` behind a pooler that cannot keep them (PgBouncer in transaction mode). The
+   * embedded database never uses them (its connections share one backend).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  DB_PREPARED_STATEMENTS?: 'on' | 'off';
+
   @IsString()
   DATA_DIR = './data';
 

@@ -2,18 +2,28 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { NAME_STATEMENTS, PreparedStatements } from './prepared-statements';
 
 /** The URL of the database in use (PostgreSQL, or the embedded one's socket), for clients beside TypeORM. */
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
 @Module({})
 export class DatabaseModule {
-  static forRoot(url: string): DynamicModule {
+  /** `embedded`: the database is the embedded PGlite (no named statements: see PreparedStatements). */
+  static forRoot(url: string, embedded: boolean): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [{ provide: DATABASE_URL, useValue: url }],
-      exports: [DATABASE_URL],
+      providers: [
+        { provide: DATABASE_URL, useValue: url },
+        {
+          provide: NAME_STATEMENTS,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => config.dbPreparedStatements && !embedded,
+        },
+        PreparedStatements,
+      ],
+      exports: [DATABASE_URL, PreparedStatements],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],

@@ -6,6 +6,7 @@ import { AuditActor, recordAudit } from '../audit/audit-log';
 import { ApplicationsService } from '../applications/applications.service';
 import { Coalescer, Settled } from '../common/coalescer';
 import { formatAmount, Money } from '../common/money';
+import { PreparedStatements } from '../database/prepared-statements';
 import { CreatePackageDto, UpdatePackageDto } from './dto/package.dto';
 import { Package } from './package.entity';
 import { parseTerms } from './pricing';
@@ -41,6 +42,7 @@ export class PackagesService {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
     private readonly apps: ApplicationsService,
   ) {}
 
@@ -129,7 +131,7 @@ export class PackagesService {
   private async lookUp(keys: readonly OrderPackageKey[]): Promise<Settled<PackageRow>[]> {
     // Ids that are no UUID cannot be cast in the batch; each such lookup finds nothing (the DTO's @IsUUID
     // keeps them out of the API anyway).
-    const rows = await this.db.query<(PackageRow & { n: string })[]>(
+    const rows = await this.statements.query<(PackageRow & { n: string })[]>(
       `SELECT k.n, a.id AS found_application, p.id, p.application_id, p.name, p.amount, p.price, p.currency,
               p.discount, p.custom_unit_price, p.custom_min, p.custom_max, p.active, p.created_at, p.updated_at
          FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) WITH ORDINALITY AS k(application_id, package_id, tenant_id, n)

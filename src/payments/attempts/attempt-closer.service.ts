@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PreparedStatements } from '../../database/prepared-statements';
 import { OPEN_ATTEMPT_COLUMNS, OpenAttempt, refOf } from './open-attempt';
 import { ProviderRegistry } from '../provider-registry';
 
@@ -24,6 +25,7 @@ export class AttemptCloser implements OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
     private readonly registry: ProviderRegistry,
   ) {}
 
@@ -51,7 +53,8 @@ export class AttemptCloser implements OnApplicationShutdown {
 
   /** The attempts of an order still open at a provider. */
   openAttempts(tenantId: string, orderId: string): Promise<OpenAttempt[]> {
-    return this.db.query<OpenAttempt[]>(
+    // After every confirmation: a named statement (PreparedStatements).
+    return this.statements.query<OpenAttempt[]>(
       `SELECT ${OPEN_ATTEMPT_COLUMNS} FROM payments
         WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
       [tenantId, orderId],

@@ -1,3 +1,4 @@
+import { PreparedStatements } from '../../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -23,6 +24,7 @@ export interface RouteCandidate {
 export class RoutingService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
     private readonly registry: ProviderRegistry,
   ) {}
 
@@ -82,7 +84,7 @@ export class RoutingService {
         adapter.supports({ method: way.method, currency: route.currency, network: route.chain })
       );
     });
-    const [row] = await this.db.query<{ priority: string[] | null; accounts: SealedAccountJson[] }[]>(
+    const [row] = await this.statements.query<{ priority: string[] | null; accounts: SealedAccountJson[] }[]>(
       `SELECT (SELECT priority FROM routing_preferences WHERE tenant_id = $1) AS priority,
               (SELECT COALESCE(json_agg(json_build_object(
                         'provider', provider, 'enabled', enabled, 'mode', mode,

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EntityColumns, InsertBatch } from '../../common/sql';
+import { PreparedStatements } from '../../database/prepared-statements';
 import { Order } from '../../orders/order.entity';
 import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
@@ -60,6 +61,7 @@ export class ConfirmationFastPath {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
     private readonly orders: OrdersService,
   ) {}
 
@@ -126,7 +128,7 @@ export class ConfirmationFastPath {
     if (expected > 0) written.push(`(SELECT count(*) FROM ${notified}) = ${batch.param(expected)}`);
     batch.returning(`SELECT 1 / (CASE WHEN ${written.join(' AND ')} THEN 1 ELSE 0 END) AS applied`);
     try {
-      await batch.run(this.db.manager);
+      await batch.run(this.statements);
     } catch (err) {
       if ((err as { code?: string }).code === GUARD_FAILED) return null;
       throw err;
@@ -150,7 +152,9 @@ export class ConfirmationFastPath {
   private async readWith(where: string, params: string[]): Promise<ConfirmationRead | null> {
     // Raw SQL built once: a TypeORM query builder per confirmation was 15% of its CPU.
     this.orderColumns ??= new EntityColumns(this.db, Order, 'o', 'o_');
-    const raw = await this.db.query<(PaymentRow & { db_now: Date; tenant_webhook_url: string | null })[]>(
+    const raw = await this.statements.query<
+      (PaymentRow & { db_now: Date; tenant_webhook_url: string | null })[]
+    >(
       `SELECT ${this.orderColumns.select},
               ${['id', 'tenant_id', 'order_id', 'provider', 'provider_ref', 'status', 'amount', 'currency']
                 .map((c) => `p.${c} AS p_${c}`)

@@ -1,3 +1,4 @@
+import { PreparedStatements } from '../../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -48,6 +49,7 @@ type OrderDraft = Pick<
 export class OrderCreationService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
     private readonly config: AppConfig,
     private readonly orders: OrdersService,
     private readonly packages: PackagesService,
@@ -128,7 +130,9 @@ export class OrderCreationService {
       PaymentErrors.duplicate_order_no(`order_no ${d.orderNo} was already used`, { field: 'order_no' });
     // One read: is the number taken, how long the tenant's merchant orders stay payable, and whether the
     // tenant was suspended since its key was checked.
-    const [found] = await this.db.query<{ taken: boolean; ttl: number | null; suspended: boolean | null }[]>(
+    const [found] = await this.statements.query<
+      { taken: boolean; ttl: number | null; suspended: boolean | null }[]
+    >(
       `SELECT EXISTS (SELECT 1 FROM orders WHERE tenant_id = $1 AND merchant_order_no = $2) AS taken,
               (SELECT order_ttl_seconds FROM tenants WHERE id = $1) AS ttl,
               (SELECT suspended_at IS NOT NULL FROM tenants WHERE id = $1) AS suspended`,
