@@ -89,7 +89,12 @@ export class RowInserts {
     for (const b of sets) {
       merged.result ??= b.result;
       for (const [table, t] of b.tables) {
-        for (const r of t.rows) merged.row(table, Object.fromEntries(t.columns.map((c, i) => [c, r[i]])));
+        // The rows as they are (arrays in column order), not rebuilt: this runs for every order.
+        const into = merged.tables.get(table);
+        if (!into) merged.tables.set(table, { columns: t.columns, rows: [...t.rows] });
+        else if (into.columns.join() !== t.columns.join())
+          throw new Error(`InsertBatch: rows of ${table} name different columns`);
+        else into.rows.push(...t.rows);
       }
     }
     return merged;
