@@ -5,9 +5,9 @@ const recorder = () => {
   const calls: { sql: string; params: unknown[] }[] = [];
   return {
     calls,
-    query: (sql: string, params: unknown[] = []) => {
+    query: <T>(sql: string, params: unknown[] = []): Promise<T> => {
       calls.push({ sql, params });
-      return Promise.resolve([] as unknown);
+      return Promise.resolve([] as T);
     },
   };
 };

@@ -10,6 +10,7 @@ import { CurrentAccess, PrincipalCache } from '../principal-cache';
 import { APP_SCOPED_PASSPORT, forgetStrategy } from './app-scoped-passport';
 import { bearerToken, isPlatformToken } from './bearer-token';
 import { tokenHolder } from './token-holder';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The claims of an access token (signed by AuthService.login). */
 export interface JwtClaims {
@@ -45,37 +46,65 @@ export function issuedBeforePasswordChange(c: JwtClaims, now: CurrentAccess): bo
 export const jwtKey = (config: AppConfig): KeyObject =>
   createSecretKey(Buffer.from(config.jwtSecret, 'utf8'));
 
+type TokenRequest = Parameters<typeof bearerToken>[0];
+
+/** The JWT of a request (not a platform token, which PlatformTokenStrategy reads). */
+function jwtOf(req: TokenRequest): string | null {
+  const token = bearerToken(req);
+  return token && !isPlatformToken(token) ? token : null;
+}
+
 /**
  * `Authorization: Bearer <JWT>` (passport-jwt, HS256 only): the token names the user and tenant; the
  * principal carries their current role and flags (tokenHolder). Platform tokens are left to
- * PlatformTokenStrategy.
+ * PlatformTokenStrategy. A token verified before by this process is not verified again until it
+ * expires (VerifiedTokens); its principal is looked up on every request all the same.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements OnModuleDestroy {
+  private readonly verified = new VerifiedTokens<JwtClaims>();
+
   constructor(
     config: AppConfig,
     private readonly access: PrincipalCache,
   ) {
     super({
-      jwtFromRequest: (req: Parameters<typeof bearerToken>[0]) => {
-        const token = bearerToken(req);
-        return token && !isPlatformToken(token) ? token : null;
-      },
+      jwtFromRequest: jwtOf,
       // passport-jwt hands the key to jsonwebtoken, which takes a KeyObject (its types say string | Buffer).
       secretOrKey: jwtKey(config) as unknown as Buffer,
       algorithms: ['HS256'],
+      passReqToCallback: true,
     });
+  }
+
+  /** passport-jwt's, unless the token was verified here before: then straight to its principal. */
+  override authenticate(req: TokenRequest, options?: object): void {
+    const token = jwtOf(req);
+    const known = token ? this.verified.get(token) : undefined;
+    if (!known) {
+      // passport-jwt's types want an Express request; it reads only the headers (jwtFromRequest).
+      super.authenticate(req as Parameters<Strategy['authenticate']>[0], options);
+      return;
+    }
+    this.principalOf(known).then(
+      (principal) => (principal ? this.success(principal) : this.fail(401)),
+      (err: unknown) => this.error(err as Error),
+    );
   }
 
   getPassportInstance(): typeof APP_SCOPED_PASSPORT {
     return APP_SCOPED_PASSPORT;
   }
 
-  async validate(c: JwtClaims): Promise<Principal | null> {
-    // jsonwebtoken checks exp only when present: a token without one would never expire.
-    if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return null;
-    if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return null;
-    if (!isUUID(c.sub) || !isUUID(c.tid)) return null;
+  /** Called by passport-jwt with the claims of a token it has just verified. */
+  async validate(req: TokenRequest, c: JwtClaims): Promise<Principal | null> {
+    if (!wellFormed(c)) return null;
+    const token = jwtOf(req);
+    if (token) this.verified.remember(token, c);
+    return this.principalOf(c);
+  }
+
+  private async principalOf(c: JwtClaims): Promise<Principal | null> {
     const now = await this.access.get(c.sub, c.tid);
     if (issuedBeforePasswordChange(c, now)) return null;
     return tokenHolder(c.sub, c.tid, 'jwt', now);
@@ -84,4 +113,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') implements On
   onModuleDestroy(): void {
     forgetStrategy(this);
   }
+}
+
+/** The claims paymux signs, each of the right type; jsonwebtoken checks exp only when present. */
+function wellFormed(c: JwtClaims): boolean {
+  if (typeof c.exp !== 'number' || typeof c.iat !== 'number') return false;
+  if (typeof c.sub !== 'string' || typeof c.tid !== 'string' || !TENANT_ROLES.includes(c.role)) return false;
+  return isUUID(c.sub) && isUUID(c.tid);
 }
