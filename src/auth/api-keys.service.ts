@@ -181,8 +181,8 @@ export class ApiKeysService {
     return row ? this.db.getRepository(ApiKey).findOne({ where: { id: row.id } }) : null;
   }
 
-  /** The secret of a key, for signing outbound notifications. */
-  secretOf(key: ApiKey): string {
+  /** The secret of a key (public key id `keyId`): for signing outbound notifications, and checking requests. */
+  secretOf(key: Pick<ApiKey, 'tenantId' | 'keyId' | 'masterKeyId' | 'secretSealed'>): string {
     return this.box.open(
       { keyId: key.masterKeyId, ciphertext: key.secretSealed },
       apiKeyAad(key.tenantId, key.keyId),
@@ -210,11 +210,7 @@ export class ApiKeysService {
       throw authFailed('unknown, revoked or expired API key');
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS)
       throw stale(`X-Timestamp must be unix seconds within ${SIGNATURE_WINDOW_SECONDS} s of now`);
-    const secret = this.box.open(
-      { keyId: key.masterKeyId, ciphertext: key.secretSealed },
-      apiKeyAad(key.tenantId, keyId),
-    );
-    const expected = merchantSignature(secret, {
+    const expected = merchantSignature(this.secretOf({ ...key, keyId }), {
       timestamp,
       nonce,
       method: req.method,

@@ -1,6 +1,6 @@
-import { PreparedStatements } from '../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
 import { Coalescer, Settled } from '../common/coalescer';
+import { PreparedStatements } from '../database/prepared-statements';
 
 interface NonceUse {
   apiKeyId: string;

@@ -240,7 +240,7 @@ function planMoves(
   return { state, targets, froms: [order.state, ...targets.slice(0, -1)] };
 }
 
-/** The SET list of a move through `targets` ($3 is the new state), stamped with `now`. */
+/** The SET list of a move through `targets`: `sql.state` is the new state's placeholder, `sql.now` the time. */
 function moveSets(
   targets: readonly OrderState[],
   opts: { fillRemaining?: boolean },

@@ -141,25 +141,10 @@ export class OrdersService {
    */
   async confirmPaid(m: EntityManager, order: Order, reason: string): Promise<boolean> {
     if (!this.isPayable(order)) return false;
-    const credits = order.applicationId !== null;
-    await this.transitions.moveThrough(
-      m,
-      order,
-      [
-        { to: OrderState.Paid, reason },
-        { to: OrderState.Finished, reason: credits ? 'credited' : 'fulfilled' },
-      ],
-      { fillRemaining: credits },
-    );
+    const c = confirmation(order, reason);
+    await this.transitions.moveThrough(m, order, c.steps, { fillRemaining: c.credit !== null });
     // Last, so the application's balance row is locked only for the end of the transaction.
-    if (order.applicationId) {
-      await this.ledger.creditOrder(m, {
-        tenantId: order.tenantId,
-        applicationId: order.applicationId,
-        orderId: order.id,
-        amount: order.amount,
-      });
-    }
+    if (c.credit) await this.ledger.creditOrder(m, c.credit);
     return true;
   }
 
@@ -181,26 +166,14 @@ export class OrdersService {
     targets: OrderState[];
     checks: { rows: string[]; expected: number; notified: string };
   }> {
-    const credits = order.applicationId !== null;
-    const moved = await this.transitions.addMoveThrough(
-      batch,
-      'moved',
-      gate,
-      order,
-      [
-        { to: OrderState.Paid, reason },
-        { to: OrderState.Finished, reason: credits ? 'credited' : 'fulfilled' },
-      ],
-      { fillRemaining: credits, ...opts },
-    );
+    const c = confirmation(order, reason);
+    const moved = await this.transitions.addMoveThrough(batch, 'moved', gate, order, c.steps, {
+      fillRemaining: c.credit !== null,
+      ...opts,
+    });
     const rows = ['moved', ...moved.checks.jobs];
-    if (order.applicationId) {
-      this.ledger.addCreditOrder(batch, 'credited', 'moved', {
-        tenantId: order.tenantId,
-        applicationId: order.applicationId,
-        orderId: order.id,
-        amount: order.amount,
-      });
+    if (c.credit) {
+      this.ledger.addCreditOrder(batch, 'credited', 'moved', c.credit);
       rows.push('credited');
     }
     return {
@@ -250,4 +223,33 @@ export class OrdersService {
   async expire(m: EntityManager, order: Order): Promise<void> {
     await this.transitions.move(m, order, OrderState.Expired, 'expires_at passed');
   }
+}
+
+/**
+ * What a confirmed payment does to an order (confirmPaid and addConfirmPaid): Paid then Finished, and
+ * the credit of its package's amount when it has an application (then the remaining amount is filled).
+ */
+function confirmation(
+  order: Order,
+  reason: string,
+): {
+  steps: { to: OrderState; reason: string }[];
+  credit: { tenantId: string; applicationId: string; orderId: string; amount: string } | null;
+} {
+  const credit =
+    order.applicationId === null
+      ? null
+      : {
+          tenantId: order.tenantId,
+          applicationId: order.applicationId,
+          orderId: order.id,
+          amount: order.amount,
+        };
+  return {
+    steps: [
+      { to: OrderState.Paid, reason },
+      { to: OrderState.Finished, reason: credit ? 'credited' : 'fulfilled' },
+    ],
+    credit,
+  };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUUID } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditActor, recordAudit } from '../audit/audit-log';
@@ -239,5 +240,4 @@ interface OrderPackageKey {
   applicationId: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuidOrNull = (id: string): string | null => (UUID.test(id) ? id : null);
+const uuidOrNull = (id: string): string | null => (isUUID(id) ? id : null);

@@ -1,7 +1,7 @@
-import { PreparedStatements } from '../../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PreparedStatements } from '../../database/prepared-statements';
 import { AuditActor, recordAudit } from '../../audit/audit-log';
 import type { PaymentRoute, ProviderContext } from '../contract/payment-provider';
 import { PROVIDER_IDS } from '../providers';

@@ -1,4 +1,3 @@
-import { PreparedStatements } from '../../database/prepared-statements';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +8,7 @@ import { DomainError } from '../../common/domain-error';
 import { formatAmount } from '../../common/money';
 import { isUniqueViolation } from '../../common/pg-errors';
 import { RowInserts } from '../../common/sql';
+import { PreparedStatements } from '../../database/prepared-statements';
 import { IdempotencyKey } from '../../orders/idempotency-key.entity';
 import { Order } from '../../orders/order.entity';
 import { OrdersService } from '../../orders/orders.service';
