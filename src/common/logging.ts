@@ -4,8 +4,9 @@ import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { Options as HttpLogOptions } from 'pino-http';
 
 /**
- * Request headers that carry credentials or payment authorisations: never written to a log (pino
- * replaces them with "[redacted]" wherever a request is logged: the request line, errors).
+ * Request headers that carry credentials or payment authorisations: never written to a log
+ * (`requestLogged` replaces them with "[redacted]" wherever a request is logged: the request line,
+ * errors).
  */
 export const REDACTED_HEADERS = [
   'authorization',
@@ -19,10 +20,48 @@ export const REDACTED_HEADERS = [
   'wechatpay-signature',
 ];
 
-export const REDACT_PATHS = [
-  ...REDACTED_HEADERS.map((h) => `req.headers["${h}"]`),
-  'res.headers["set-cookie"]',
-];
+const CENSOR = '[redacted]';
+
+/**
+ * What pino's redaction covers: the response's Set-Cookie. A request's headers are censored by
+ * `requestLogged` instead, once per request: pino-http binds the request to a child logger for every
+ * request, even at a level that never writes it, and redaction paths on it made that middleware
+ * cost about 10 µs per request (a clone and a path walk each time) where copying the headers costs
+ * under 3 µs (pino-http on a fake request, LOG_LEVEL=warn, 200,000 requests).
+ */
+const REDACT_PATHS = ['res.headers["set-cookie"]'];
+
+const REDACTED_HEADER_SET = new Set(REDACTED_HEADERS);
+
+/** A request as pino-std-serializers maps it (pino-http's default `req` serializer, which wraps ours). */
+interface SerializedRequest {
+  id?: unknown;
+  method?: string;
+  url?: string;
+  query?: unknown;
+  params?: unknown;
+  headers?: Record<string, unknown>;
+  remoteAddress?: string;
+  remotePort?: number;
+}
+
+/** The request as logged: as pino-std-serializers maps it, with REDACTED_HEADERS' values censored. */
+export function requestLogged(req: SerializedRequest): SerializedRequest {
+  const headers: Record<string, unknown> = {};
+  for (const name in req.headers) {
+    headers[name] = REDACTED_HEADER_SET.has(name) ? CENSOR : req.headers[name];
+  }
+  return {
+    id: req.id,
+    method: req.method,
+    url: req.url,
+    query: req.query,
+    params: req.params,
+    headers,
+    remoteAddress: req.remoteAddress,
+    remotePort: req.remotePort,
+  };
+}
 
 const LEVEL_NAMES: Record<number, string> = {
   10: 'TRACE',
@@ -76,7 +115,7 @@ export interface LogSettings {
 
 /** Pino options shared by the request logger and the start-up logger. */
 function baseOptions(s: LogSettings): LoggerOptions {
-  return { level: s.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return { level: s.logLevel, redact: { paths: REDACT_PATHS, censor: CENSOR } };
 }
 
 /** The logger for what happens before Nest is up (migrations): same level, format and redaction. */
@@ -88,7 +127,7 @@ export function startupLogger(s: LogSettings, destination?: DestinationStream): 
 /**
  * nestjs-pino's `pinoHttp`: one line per request at info (warn for a 4xx, error for a 5xx) saying
  * method, path, status and duration (`responseTime`, ms), with the request's id; credentials and
- * payment headers redacted (REDACT_PATHS).
+ * payment headers censored (REDACTED_HEADERS, by `requestLogged`; the response's Set-Cookie by pino).
  */
 export function httpLogOptions(
   s: LogSettings,
@@ -96,6 +135,7 @@ export function httpLogOptions(
 ): HttpLogOptions | [HttpLogOptions, DestinationStream] {
   const options: HttpLogOptions = {
     ...baseOptions(s),
+    serializers: { req: requestLogged },
     customLogLevel: (_req, res, err) =>
       err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
