@@ -45,5 +45,14 @@ describe('RowInserts.merge', () => {
     const a = new RowInserts().row('orders', { id: 'o1', amount: '1.00' });
     const b = new RowInserts().row('orders', { id: 'o2', price: '2.00' });
     expect(() => RowInserts.merge([a, b])).toThrow('rows of orders name different columns');
+    // The same names in another order would put values under the wrong columns.
+    const c = new RowInserts().row('orders', { amount: '3.00', id: 'o3' });
+    expect(() => RowInserts.merge([a, c])).toThrow('rows of orders name different columns');
+    expect(() =>
+      new RowInserts().row('orders', { id: 'o1', amount: '1.00' }).row('orders', { id: 'o4' }),
+    ).toThrow('rows of orders name different columns');
+    expect(RowInserts.merge([a, new RowInserts().row('orders', { id: 'o5', amount: '5.00' })]).empty).toBe(
+      false,
+    );
   });
 });

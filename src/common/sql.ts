@@ -51,6 +51,11 @@ export class InsertBatch {
   }
 }
 
+/** The same column names in the same order (compared in place: this runs for every row of every order). */
+function sameColumns(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((c, i) => c === b[i]));
+}
+
 /**
  * New rows for several tables, written as one InsertBatch statement (`WITH t0 AS (INSERT ... VALUES
  * (...), (...)), t1 AS (INSERT ...) SELECT ...`): atomic without BEGIN/COMMIT, one round trip. Each module
@@ -67,7 +72,7 @@ export class RowInserts {
     const columns = Object.keys(values);
     const t = this.tables.get(table);
     if (!t) this.tables.set(table, { columns, rows: [Object.values(values)] });
-    else if (t.columns.join() !== columns.join())
+    else if (!sameColumns(t.columns, columns))
       throw new Error(`InsertBatch: rows of ${table} name different columns`);
     else t.rows.push(Object.values(values));
     return this;
@@ -92,7 +97,7 @@ export class RowInserts {
         // The rows as they are (arrays in column order), not rebuilt: this runs for every order.
         const into = merged.tables.get(table);
         if (!into) merged.tables.set(table, { columns: t.columns, rows: [...t.rows] });
-        else if (into.columns.join() !== t.columns.join())
+        else if (!sameColumns(into.columns, t.columns))
           throw new Error(`InsertBatch: rows of ${table} name different columns`);
         else into.rows.push(...t.rows);
       }

@@ -3,7 +3,9 @@ export function isoMicros(d: Date): string;
 export function isoMicros(d: Date | null | undefined): string | null;
 export function isoMicros(d: Date | null | undefined): string | null {
   if (!d) return null;
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  // toISOString() always ends in ".sssZ"; slicing is half the cost of a regular expression (it runs
+  // for every timestamp of every response).
+  return `${d.toISOString().slice(0, -1)}000Z`;
 }
 
 export const unixSeconds = (d: Date = new Date()): number => Math.floor(d.getTime() / 1000);
