@@ -18,6 +18,7 @@ import { addSecurityHeaders } from './common/security-headers';
 import { assertPortFree, portError } from './common/port-probe';
 import { validationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
+import { fastifyTrustProxy } from './config/trust-proxy';
 import { DatabaseHandle, openDatabase } from './database/embedded-database';
 import { runMigrations } from './database/migrate';
 import { DemoService } from './demo/demo.service';
@@ -61,7 +62,7 @@ export async function startPaymux(
       AppModule.forRoot(config, db),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
-        trustProxy: config.trustProxy,
+        trustProxy: fastifyTrustProxy(config.trustProxy),
         routerOptions: { ignoreTrailingSlash: true },
         // One request id per request: the caller's X-Request-Id when it is sane, else a UUID. It is in
         // every log line of the request (pino) and echoed back in the X-Request-Id response header.

@@ -1,7 +1,23 @@
 import { isIP } from 'node:net';
 
-/** What Fastify's `trustProxy` is given: off, a hop count, or the trusted proxies' addresses. */
+/** TRUST_PROXY as parsed: off, a hop count, or the trusted proxies' addresses. */
 export type TrustProxy = false | number | string[];
+
+/** proxy-addr's trust test: whether the address `hop` steps from the socket (0: the socket's) is ours. */
+type TrustHop = (address: string, hop: number) => boolean;
+
+/**
+ * What Fastify's `trustProxy` is given for TRUST_PROXY. Fastify 5.12 no longer honours a bare hop
+ * count (it trusts no hop then), so a hop count goes as the trust test Fastify used to build from it:
+ * the socket's address and the next `hops - 1` X-Forwarded-For entries are our proxies, and the entry
+ * before them is the client. Like any hop count, this holds only while paymux is reachable through
+ * those proxies alone (README, "TRUST_PROXY").
+ */
+export function fastifyTrustProxy(tp: TrustProxy): false | string[] | TrustHop {
+  if (typeof tp !== 'number') return tp;
+  const hops = tp;
+  return (_address, hop) => hop < hops;
+}
 
 /** proxy-addr's names for address ranges, which Fastify accepts beside addresses and CIDRs. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
