@@ -38,7 +38,7 @@ export class AppConfig {
   readonly registrationEnabled: boolean;
   readonly orderTtlSeconds: number;
   readonly expirySweepIntervalMs: number;
-  /** Fastify's trustProxy: false, a hop count or the proxies' addresses (TRUST_PROXY). */
+  /** TRUST_PROXY: false, a hop count or the proxies' addresses (Fastify is given fastifyTrustProxy of it). */
   readonly trustProxy: TrustProxy;
   /** An FX rate older than this is refused (422 fx_rate_stale), never used. */
   readonly fxRateMaxAgeSeconds: number;
