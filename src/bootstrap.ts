@@ -12,7 +12,7 @@ import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
 import { refuseComplexBodies } from './common/body-shape';
 import { drainOversizedBodies } from './common/oversized-body';
-import { startupLogger } from './common/logging';
+import { logRequests, rootLogger } from './common/logging';
 import { keepRawTextBodies } from './common/raw-body';
 import { addSecurityHeaders } from './common/security-headers';
 import { assertPortFree, portError } from './common/port-probe';
@@ -56,10 +56,11 @@ export async function startPaymux(
   const db = await openDatabase(config.databaseUrl, config.dataDir, config.dbPoolSize);
   let app: NestFastifyApplication | undefined;
   try {
-    const startup = startupLogger(config).child({ context: 'Migrations' });
-    await runMigrations(db.url, (line) => startup.info(line));
+    const log = rootLogger(config);
+    const migrations = log.child({ context: 'Migrations' });
+    await runMigrations(db.url, (line) => migrations.info(line));
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot(config, db),
+      AppModule.forRoot(config, db, log),
       new FastifyAdapter({
         bodyLimit: BODY_LIMIT_BYTES,
         trustProxy: fastifyTrustProxy(config.trustProxy),
@@ -90,6 +91,7 @@ export async function startPaymux(
       void reply.header('x-request-id', req.id);
       done(null, payload);
     });
+    logRequests(fastify, log);
     keepRawTextBodies(fastify, BODY_LIMIT_BYTES);
     drainOversizedBodies(fastify, BODY_LIMIT_BYTES);
     refuseComplexBodies(fastify, BODY_LIMIT_BYTES);

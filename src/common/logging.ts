@@ -1,12 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
-import type { Options as HttpLogOptions } from 'pino-http';
 
 /**
  * Request headers that carry credentials or payment authorisations: never written to a log
- * (`requestLogged` replaces them with "[redacted]" wherever a request is logged: the request line,
- * errors).
+ * (`requestLogged` replaces them with "[redacted]" in every line that carries a request).
  */
 export const REDACTED_HEADERS = [
   'authorization',
@@ -22,45 +20,73 @@ export const REDACTED_HEADERS = [
 
 const CENSOR = '[redacted]';
 
-/**
- * What pino's redaction covers: the response's Set-Cookie. A request's headers are censored by
- * `requestLogged` instead, once per request: pino-http binds the request to a child logger for every
- * request, even at a level that never writes it, and redaction paths on it made that middleware
- * cost about 10 µs per request (a clone and a path walk each time) where copying the headers costs
- * under 3 µs (pino-http on a fake request, LOG_LEVEL=warn, 200,000 requests).
- */
-const REDACT_PATHS = ['res.headers["set-cookie"]'];
-
 const REDACTED_HEADER_SET = new Set(REDACTED_HEADERS);
 
-/** A request as pino-std-serializers maps it (pino-http's default `req` serializer, which wraps ours). */
-interface SerializedRequest {
-  id?: unknown;
-  method?: string;
-  url?: string;
-  query?: unknown;
-  params?: unknown;
-  headers?: Record<string, unknown>;
-  remoteAddress?: string;
-  remotePort?: number;
+/** A request as its log line carries it (its id is the line's `reqId`). */
+export interface LoggedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, unknown>;
+  remoteAddress: string;
+  remotePort: number | undefined;
 }
 
-/** The request as logged: as pino-std-serializers maps it, with REDACTED_HEADERS' values censored. */
-export function requestLogged(req: SerializedRequest): SerializedRequest {
+/** The request as logged: REDACTED_HEADERS' values censored, the client address as TRUST_PROXY sees it. */
+export function requestLogged(req: FastifyRequest): LoggedRequest {
   const headers: Record<string, unknown> = {};
   for (const name in req.headers) {
     headers[name] = REDACTED_HEADER_SET.has(name) ? CENSOR : req.headers[name];
   }
   return {
-    id: req.id,
     method: req.method,
     url: req.url,
-    query: req.query,
-    params: req.params,
     headers,
-    remoteAddress: req.remoteAddress,
-    remotePort: req.remotePort,
+    remoteAddress: req.ip,
+    remotePort: req.socket.remotePort,
   };
+}
+
+/** The level of a request's line: error for a 5xx, warn for a 4xx, info otherwise. */
+export function requestLevel(statusCode: number): 'error' | 'warn' | 'info' {
+  return statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * One line per request, written by Fastify hooks when the answer is sent: method, path, status and
+ * duration (`responseTime`, ms), the request id (`reqId`, also the X-Request-Id answered) and the
+ * request (`requestLogged`); a request the client abandoned before its answer, at warn.
+ *
+ * Nothing is built for a line the level drops. This replaces pino-http as nestjs-pino mounts it (a
+ * Nest middleware per request, through @fastify/middie, that made a child logger and ran the rest of
+ * the request inside an AsyncLocalStorage): that cost about a fifth of an order creation's server CPU,
+ * most of it the promise hooks AsyncLocalStorage switches on for every promise in Node 20.
+ */
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const level = requestLevel(reply.statusCode);
+    if (logger.isLevelEnabled(level)) {
+      const ms = Math.round(reply.elapsedTime);
+      logger[level](
+        {
+          reqId: req.id,
+          req: requestLogged(req),
+          res: { statusCode: reply.statusCode },
+          responseTime: ms,
+        },
+        `${req.method} ${req.url} ${reply.statusCode} ${ms}ms`,
+      );
+    }
+    done();
+  });
+  fastify.addHook('onRequestAbort', (req, done) => {
+    if (logger.isLevelEnabled('warn')) {
+      logger.warn(
+        { reqId: req.id, req: requestLogged(req) },
+        `${req.method} ${req.url} aborted by the client`,
+      );
+    }
+    done();
+  });
 }
 
 const LEVEL_NAMES: Record<number, string> = {
@@ -113,36 +139,12 @@ export interface LogSettings {
   logPretty: boolean;
 }
 
-/** Pino options shared by the request logger and the start-up logger. */
-function baseOptions(s: LogSettings): LoggerOptions {
-  return { level: s.logLevel, redact: { paths: REDACT_PATHS, censor: CENSOR } };
-}
-
-/** The logger for what happens before Nest is up (migrations): same level, format and redaction. */
-export function startupLogger(s: LogSettings, destination?: DestinationStream): Logger {
-  const dest = destination ?? (s.logPretty ? prettyStream() : undefined);
-  return dest ? pino(baseOptions(s), dest) : pino(baseOptions(s));
-}
-
 /**
- * nestjs-pino's `pinoHttp`: one line per request at info (warn for a 4xx, error for a 5xx) saying
- * method, path, status and duration (`responseTime`, ms), with the request's id; credentials and
- * payment headers censored (REDACTED_HEADERS, by `requestLogged`; the response's Set-Cookie by pino).
+ * A process's one pino logger, at LOG_LEVEL in LOG_FORMAT: the migrations log through a child of it,
+ * Nest's Logger through nestjs-pino over it (AppModule), and each request's line (`logRequests`).
  */
-export function httpLogOptions(
-  s: LogSettings,
-  destination?: DestinationStream,
-): HttpLogOptions | [HttpLogOptions, DestinationStream] {
-  const options: HttpLogOptions = {
-    ...baseOptions(s),
-    serializers: { req: requestLogged },
-    customLogLevel: (_req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    customSuccessMessage: (req: IncomingMessage, res: ServerResponse, ms: number) =>
-      `${req.method} ${req.url} ${res.statusCode} ${Math.round(ms)}ms`,
-    customErrorMessage: (req: IncomingMessage, res: ServerResponse, err: Error) =>
-      `${req.method} ${req.url} ${res.statusCode} ${err.message}`,
-  };
+export function rootLogger(s: LogSettings, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = { level: s.logLevel };
   const dest = destination ?? (s.logPretty ? prettyStream() : undefined);
-  return dest ? [options, dest] : options;
+  return dest ? pino(options, dest) : pino(options);
 }
