@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { CommonErrors } from './common.errors';
+import { cacheValidationMetadata } from './validation-metadata-cache';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((e) => {
@@ -60,6 +61,8 @@ class StrictValidationPipe extends ValidationPipe {
     return super.transform(value, metadata) as Promise<unknown>;
   }
 }
+
+cacheValidationMetadata();
 
 /** Strict input: unknown fields, wrong types and missing fields are a 400 `validation_failed` naming each field. */
 export const validationPipe = new StrictValidationPipe({
