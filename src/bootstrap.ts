@@ -10,10 +10,10 @@ import { apiDocumentConfig, withTenantSuspension } from './api-document';
 import { serveConsole } from './admin/console-assets';
 import { AppModule } from './app.module';
 import { AuthService } from './auth/auth.service';
-import { refuseComplexBodies } from './common/body-shape';
+import { registerBodyParsers } from './common/body-parsers';
+import { refuseComplexQueries } from './common/body-shape';
 import { drainOversizedBodies } from './common/oversized-body';
 import { logRequests, rootLogger } from './common/logging';
-import { keepRawTextBodies } from './common/raw-body';
 import { addSecurityHeaders } from './common/security-headers';
 import { assertPortFree, portError } from './common/port-probe';
 import { validationPipe } from './common/validation';
@@ -73,7 +73,7 @@ export async function startPaymux(
           return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
         },
       }),
-      { rawBody: true, bufferLogs: true },
+      { bodyParser: false, bufferLogs: true },
     );
     const logger = app.get(Logger);
     app.useLogger(logger);
@@ -92,9 +92,9 @@ export async function startPaymux(
       done(null, payload);
     });
     logRequests(fastify, log);
-    keepRawTextBodies(fastify, BODY_LIMIT_BYTES);
+    registerBodyParsers(fastify, BODY_LIMIT_BYTES);
     drainOversizedBodies(fastify, BODY_LIMIT_BYTES);
-    refuseComplexBodies(fastify, BODY_LIMIT_BYTES);
+    refuseComplexQueries(fastify);
     addSecurityHeaders(fastify, {
       alwaysHsts: config.production && !!config.publicBaseUrl?.startsWith('https://'),
     });

@@ -1,5 +1,4 @@
-import { Transform, TransformCallback } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { DomainError } from './domain-error';
 import { dialectOf, fromDomain, render } from './error-dialect';
 import { CommonErrors } from './common.errors';
@@ -11,7 +10,7 @@ import { CommonErrors } from './common.errors';
  * provider callbacks stay in the low hundreds. Far above this, class-transformer's duplicate-key
  * filter is quadratic: 90,000 keys held the event loop for a minute; and JSON.parse alone spends
  * most of a second on 100,000 number-like keys, so JSON and form bodies are counted in their bytes
- * (BodyShapeScanner) before they are parsed.
+ * (bodyBytesProblem) before they are parsed.
  */
 export const MAX_BODY_VALUES = 1000;
 /** Deeper than any DTO or provider callback (see also validation.ts, which refuses the same depth). */
@@ -54,108 +53,55 @@ const ASCII = {
   close: [0x7d, 0x5d],
 };
 
-const tooComplex = (message: string): DomainError =>
+/** The 413 `body_too_complex` a body or query string too big in values or depth gets. */
+export const tooComplex = (message: string): DomainError =>
   Object.assign(CommonErrors.body_too_complex(message), { statusCode: 413 });
 
 /**
- * Counts the values of a JSON (or form) body in its bytes as they arrive, in one linear pass, and
- * fails the stream with 413 `body_too_complex` once there are more than MAX_BODY_VALUES (JSON:
- * containers + commas outside strings + 1, which is exact for non-empty containers and over by one
- * per empty one; form: `&` + 1) or JSON nesting passes MAX_BODY_DEPTH. After that it reads and drops
- * the rest of the body (up to `bodyLimit`), so the client gets the 413 rather than a reset.
+ * Why a JSON (or form) body cannot be accepted, counted in its bytes before it is parsed, or
+ * undefined: more than MAX_BODY_VALUES values (JSON: containers + commas outside strings + 1, which
+ * is exact for non-empty containers and over by one per empty one; form: `&` + 1) or JSON nesting
+ * deeper than MAX_BODY_DEPTH. One linear pass that stops at the first problem.
  */
-export class BodyShapeScanner extends Transform {
-  private values = 1;
-  private depth = 0;
-  private inString = false;
-  private escaped = false;
-  private refusal: DomainError | undefined;
-  private dropped = 0;
-
-  constructor(
-    private readonly kind: 'json' | 'form',
-    private readonly bodyLimit: number,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.refusal) {
-      this.dropped += chunk.length;
-      return done(this.dropped > this.bodyLimit ? this.refusal : undefined);
-    }
-    this.refusal = this.kind === 'json' ? this.scanJson(chunk) : this.scanForm(chunk);
-    if (this.refusal) {
-      this.dropped += chunk.length;
-      return done();
-    }
-    done(null, chunk);
-  }
-
-  override _flush(done: TransformCallback): void {
-    done(this.refusal);
-  }
-
-  private scanForm(chunk: Buffer): DomainError | undefined {
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] === ASCII.amp && ++this.values > MAX_BODY_VALUES)
-        return tooComplex(`the request has more than ${MAX_BODY_VALUES} values`);
+export function bodyBytesProblem(kind: 'json' | 'form', bytes: Buffer): string | undefined {
+  let values = 1;
+  if (kind === 'form') {
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === ASCII.amp && ++values > MAX_BODY_VALUES)
+        return `the request has more than ${MAX_BODY_VALUES} values`;
     }
     return undefined;
   }
-
-  private scanJson(chunk: Buffer): DomainError | undefined {
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === ASCII.backslash) this.escaped = true;
-        else if (b === ASCII.quote) this.inString = false;
-      } else if (b === ASCII.quote) this.inString = true;
-      else if (b === ASCII.comma) {
-        if (++this.values > MAX_BODY_VALUES)
-          return tooComplex(`the request has more than ${MAX_BODY_VALUES} values`);
-      } else if (b === ASCII.open[0] || b === ASCII.open[1]) {
-        if (++this.values > MAX_BODY_VALUES)
-          return tooComplex(`the request has more than ${MAX_BODY_VALUES} values`);
-        if (++this.depth > MAX_BODY_DEPTH)
-          return tooComplex(`the request is nested deeper than ${MAX_BODY_DEPTH} levels`);
-      } else if (b === ASCII.close[0] || b === ASCII.close[1]) this.depth--;
-    }
-    return undefined;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (b === ASCII.backslash) escaped = true;
+      else if (b === ASCII.quote) inString = false;
+    } else if (b === ASCII.quote) inString = true;
+    else if (b === ASCII.comma) {
+      if (++values > MAX_BODY_VALUES) return `the request has more than ${MAX_BODY_VALUES} values`;
+    } else if (b === ASCII.open[0] || b === ASCII.open[1]) {
+      if (++values > MAX_BODY_VALUES) return `the request has more than ${MAX_BODY_VALUES} values`;
+      if (++depth > MAX_BODY_DEPTH) return `the request is nested deeper than ${MAX_BODY_DEPTH} levels`;
+    } else if (b === ASCII.close[0] || b === ASCII.close[1]) depth--;
   }
-}
-
-/** Which scanner a content type gets: JSON (application/json, any +json), form, or none. */
-export function scannedKind(contentType: string | undefined): 'json' | 'form' | undefined {
-  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  return type === 'application/x-www-form-urlencoded' ? 'form' : undefined;
+  return undefined;
 }
 
 /**
- * Refuse a too-complex body or query string with 413 `body_too_complex`, in the dialect of the API
- * being called: JSON and form bodies while they are read (BodyShapeScanner), anything parsed right
- * after parsing (bodyShapeProblem), before any guard, pipe or class-transformer sees it. Every route,
- * webhooks included; the raw body stays as it was.
+ * Refuse a too-complex query string with 413 `body_too_complex`, in the dialect of the API being
+ * called, before any guard, pipe or class-transformer sees it. Bodies are refused by their parsers
+ * (`registerBodyParsers`), from their bytes, before they are parsed.
  */
-export function refuseComplexBodies(fastify: FastifyInstance, bodyLimit: number): void {
-  // Before parsing: JSON and form bodies are counted in their bytes (BodyShapeScanner).
-  fastify.addHook('preParsing', async (req: FastifyRequest, _reply: FastifyReply, payload) => {
-    const kind = scannedKind(req.headers['content-type']);
-    // A body declared larger than the limit is Fastify's 413 payload_too_large, answered from its
-    // Content-Length before anything is read: left to Fastify, which drains it (no EPIPE for the client).
-    if (!kind || Number(req.headers['content-length']) > bodyLimit) return payload;
-    // pipe, not pipeline: a refusal must not destroy the request (the client would get a reset, not the 413).
-    const scanner = new BodyShapeScanner(kind, bodyLimit);
-    payload.on('error', (err) => scanner.destroy(err));
-    return payload.pipe(scanner);
-  });
-  // After parsing, before any guard or pipe: the parsed body (whatever its type) and the query string.
-  fastify.addHook('preValidation', async (req: FastifyRequest, reply: FastifyReply) => {
-    const problem = bodyShapeProblem(req.body) ?? bodyShapeProblem(req.query);
-    if (problem === undefined) return;
-    return reply
+export function refuseComplexQueries(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', (req, reply, done) => {
+    const problem = bodyShapeProblem(req.query);
+    if (problem === undefined) return done();
+    void reply
       .code(413)
       .type('application/json; charset=utf-8')
       .send(render(dialectOf(req.url), fromDomain(tooComplex(problem))));

@@ -1,23 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-
-/** The bytes of the request body as received, where a parser kept them (Nest's `rawBody: true`). */
+/** The bytes of the request body as received, where a parser kept them (`registerBodyParsers`). */
 export interface WithRawBody {
   rawBody?: Buffer;
   body?: unknown;
-}
-
-/**
- * Keep the raw bytes of `text/plain` bodies too. Nest keeps them for JSON and urlencoded bodies only;
- * Fastify's own text parser dropped them, so a signed `text/plain` request was checked as if its body
- * were empty. The body is still handed on as a string.
- */
-export function keepRawTextBodies(fastify: FastifyInstance, bodyLimit: number): void {
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit }, (req, body, done) => {
-    const raw = body as Buffer;
-    (req as WithRawBody).rawBody = raw;
-    done(null, raw.toString('utf8'));
-  });
 }
 
 /**
