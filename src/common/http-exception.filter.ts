@@ -14,7 +14,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const req = ctx.getRequest<FastifyRequest>();
     const res = ctx.getResponse<FastifyReply>();
     const e = normalise(exception);
-    if (e.status >= 500) this.logger.error({ err: exception, reqId: req.id, url: req.url }, 'unhandled error');
+    if (e.status >= 500)
+      this.logger.error({ err: exception, reqId: req.id, url: req.url }, 'unhandled error');
     if (e.status === 429 && !res.getHeader('retry-after')) {
       // @nestjs/throttler names the header after the throttler (Retry-After-login): expose the standard one.
       const named = Object.entries(res.getHeaders()).find(([k]) =>
