@@ -59,7 +59,7 @@ export function requestLevel(statusCode: number): 'error' | 'warn' | 'info' {
  * Nothing is built for a line the level drops. This replaces pino-http as nestjs-pino mounts it (a
  * Nest middleware per request, through @fastify/middie, that made a child logger and ran the rest of
  * the request inside an AsyncLocalStorage): that cost about a fifth of an order creation's server CPU,
- * most of it the promise hooks AsyncLocalStorage switches on for every promise in Node 20.
+ * a quarter of it the promise hooks AsyncLocalStorage switches on for every promise in Node 20.
  */
 export function logRequests(fastify: FastifyInstance, logger: Logger): void {
   fastify.addHook('onResponse', (req, reply, done) => {
