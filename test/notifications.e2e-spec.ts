@@ -429,6 +429,98 @@ describe('merchant notifications to private addresses', () => {
 });
 
 describe('the notification worker', () => {
+  it('delivers different orders’ notifications at once, and each order’s in order without waiting', async () => {
+    // Written while no worker runs, so the worker's first fetch takes them all in one batch.
+    const writer = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true' });
+    // Each answer is held until two deliveries are in flight together (once seen, answers go at
+    // once); a worker delivering one at a time is answered after the fallback and fails below.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const held: (() => void)[] = [];
+    const arrivals: { orderId: string; event: string }[] = [];
+    const rx = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; state: number };
+        arrivals.push({ orderId: body.id, event: body.state === 2 ? 'Paid' : 'Finished' });
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const answer = () => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('success');
+        };
+        if (maxInFlight >= 2) {
+          held.splice(0).forEach((release) => release());
+          answer();
+        } else {
+          const fallback = setTimeout(() => held.splice(0).forEach((release) => release()), 10_000);
+          held.push(() => {
+            clearTimeout(fallback);
+            answer();
+          });
+        }
+      });
+    });
+    await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(rx.address() as AddressInfo).port}/c`;
+    let worker: RunningPaymux | undefined;
+    try {
+      const merchant = await newMerchant(writer);
+      const k = (
+        await http(writer).post('/api/v1/api-keys').set(merchant.auth).send({ name: 'k' }).expect(201)
+      ).body as { key_id: string; secret: string };
+      const orders: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const raw = JSON.stringify({
+          order_no: `C${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+          currency: 'USDT',
+          amount: '1',
+          chain_type: 'TRON',
+          notify_url: url,
+        });
+        const res = await signedRequest(writer, k, 'POST', '/v1/payment', raw).expect(200);
+        const id = res.body.data.id as string;
+        const [p] = await db(writer).query<{ provider_ref: string }[]>(
+          'SELECT provider_ref FROM payments WHERE order_id = $1',
+          [id],
+        );
+        await http(writer)
+          .post(`/api/v1/sandbox/payments/${p.provider_ref}/complete`)
+          .send({ outcome: 'succeeded' })
+          .expect(200);
+        orders.push(id);
+      }
+      const rows = () =>
+        db(writer).query<{ id: string; order_id: string; event: string; status: string; attempts: number }[]>(
+          'SELECT id, order_id, event, status, attempts FROM notifications WHERE order_id = ANY($1) ORDER BY seq',
+          [orders],
+        );
+      expect((await rows()).map((r) => r.event)).toEqual(orders.flatMap(() => ['Paid', 'Finished']));
+
+      worker = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true', NOTIFY_WORKER: 'true' });
+      await until('all 8 delivered', async () => (await rows()).every((r) => r.status === 'delivered'));
+      expect(maxInFlight).toBeGreaterThanOrEqual(2);
+      for (const id of orders)
+        expect(arrivals.filter((a) => a.orderId === id).map((a) => a.event)).toEqual(['Paid', 'Finished']);
+      const delivered = await rows();
+      expect(delivered.every((r) => r.attempts === 1)).toBe(true);
+      // In order without waiting: no Finished was put back behind its Paid (that would queue a second job).
+      const jobs = await db(writer).query<{ notification_id: string; n: number }[]>(
+        `SELECT j.data->>'notificationId' AS notification_id, count(*)::int AS n FROM pgboss.job j
+          WHERE j.name = 'merchant-notification' AND j.data->>'notificationId' = ANY($1)
+          GROUP BY 1`,
+        [delivered.map((r) => r.id)],
+      );
+      expect(jobs).toHaveLength(8);
+      expect(jobs.every((j) => j.n === 1)).toBe(true);
+    } finally {
+      await worker?.close();
+      await new Promise<void>((resolve) => rx.close(() => resolve()));
+      await writer.close();
+    }
+  });
+
   it('fails a poisoned job alone: the other jobs of its batch are delivered at once', async () => {
     // Written while no worker runs, so the worker's first fetch takes both jobs in one batch.
     const writer = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true' });

@@ -4,6 +4,36 @@ import type { EntityManager } from 'typeorm';
 import type { InsertBatch } from '../common/sql';
 import { DATABASE_URL } from '../database/database.module';
 
+type JobHandler = (data: Record<string, unknown>) => Promise<void>;
+/** Jobs with the same key run one after another, by position (see JobQueue.handle); undefined: on its own. */
+type SequenceOf = (data: Record<string, unknown>) => { key: string; position: number } | undefined;
+
+/**
+ * Jobs fetched at once. They run concurrently (but for those in one sequence), so this is also how many
+ * deliveries one process has in flight at most; a batch is done when its slowest job is.
+ */
+const BATCH_SIZE = 20;
+
+/** A batch's jobs in groups to run concurrently, each group's in the order to run them. */
+function inSequenceGroups<J extends { data: Record<string, unknown> }>(
+  jobs: J[],
+  inSequence?: SequenceOf,
+): J[][] {
+  const groups = new Map<string, { job: J; position: number }[]>();
+  const alone: J[][] = [];
+  for (const job of jobs) {
+    const at = inSequence?.(job.data);
+    if (!at) alone.push([job]);
+    else {
+      const group = groups.get(at.key) ?? [];
+      group.push({ job, position: at.position });
+      groups.set(at.key, group);
+    }
+  }
+  const sorted = [...groups.values()].map((g) => g.sort((a, b) => a.position - b.position).map((e) => e.job));
+  return [...sorted, ...alone];
+}
+
 /**
  * The durable job queue (pg-boss on the same PostgreSQL, schema `pgboss`). Jobs are sent inside the
  * caller's transaction when one is given, so a job exists exactly when the change that caused it
@@ -13,7 +43,7 @@ import { DATABASE_URL } from '../database/database.module';
 export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueue.name);
   private readonly boss: PgBoss;
-  private readonly handlers = new Map<string, (data: Record<string, unknown>) => Promise<void>>();
+  private readonly handlers = new Map<string, { handler: JobHandler; inSequence?: SequenceOf }>();
   /** Every queue this process sends to or works on: all are created at start. */
   private readonly queues = new Set<string>();
   private started: Promise<void> | undefined;
@@ -41,38 +71,57 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     this.queues.add(queue);
   }
 
-  /** Register a handler before the application starts (a worker process); declares its queue. */
-  handle(queue: string, handler: (data: Record<string, unknown>) => Promise<void>): void {
+  /**
+   * Register a handler before the application starts (a worker process); declares its queue. The jobs
+   * of a fetched batch run concurrently, except those `inSequence` names the same key for: they run
+   * one after another, by position.
+   */
+  handle(queue: string, handler: JobHandler, opts: { inSequence?: SequenceOf } = {}): void {
     this.declare(queue);
-    this.handlers.set(queue, handler);
+    this.handlers.set(queue, { handler, inSequence: opts.inSequence });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.started = (async () => {
       await this.boss.start();
       for (const queue of this.queues) await this.createQueue(queue);
-      for (const [queue, handler] of this.handlers) {
-        await this.boss.work<Record<string, unknown>>(
+      for (const [queue, { handler, inSequence }] of this.handlers) {
+        const worker = { id: '' };
+        worker.id = await this.boss.work<Record<string, unknown>>(
           queue,
-          { batchSize: 5, pollingIntervalSeconds: 0.5 },
+          { batchSize: BATCH_SIZE, pollingIntervalSeconds: 0.5 },
           async (jobs) => {
-            // One job's failure is its own: it is failed (and retried by pg-boss) alone, and the
-            // others of the batch complete. Failing the whole batch would hold back every job
-            // fetched with a poisoned one, over and over.
-            for (const job of jobs) {
-              try {
-                await handler(job.data);
-              } catch (err) {
-                const message = err instanceof Error ? err.message : String(err);
-                this.logger.warn(`job ${queue}/${job.id} failed: ${message}`);
-                await this.boss.fail(queue, job.id, { message });
-              }
-            }
+            await Promise.all(
+              inSequenceGroups(jobs, inSequence).map(async (group) => {
+                for (const job of group) await this.runJob(queue, job, handler);
+              }),
+            );
+            // A full batch: more are likely waiting, so fetch again now rather than after the interval.
+            if (jobs.length === BATCH_SIZE && worker.id) this.boss.notifyWorker(worker.id);
           },
         );
       }
     })();
     await this.started;
+  }
+
+  /**
+   * One job's failure is its own: it is failed (and retried by pg-boss) alone, and the others of its
+   * batch complete. Failing the whole batch would hold back every job fetched with a poisoned one,
+   * over and over.
+   */
+  private async runJob(
+    queue: string,
+    job: PgBoss.Job<Record<string, unknown>>,
+    handler: JobHandler,
+  ): Promise<void> {
+    try {
+      await handler(job.data);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.warn(`job ${queue}/${job.id} failed: ${message}`);
+      await this.boss.fail(queue, job.id, { message });
+    }
   }
 
   /**

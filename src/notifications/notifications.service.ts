@@ -25,6 +25,16 @@ type AttemptResult = Pick<
 >;
 
 export const NOTIFY_QUEUE = 'merchant-notification';
+
+/**
+ * A delivery job's data: the notification, its order (the jobs of one order run in sequence, see
+ * onModuleInit) and, for one written with an order's change, its place among that change's (`n`).
+ */
+const jobData = (n: { id: string; orderId: string }, position?: number): Record<string, unknown> => ({
+  notificationId: n.id,
+  orderId: n.orderId,
+  ...(position === undefined ? {} : { n: position }),
+});
 /** How long a notification waits behind an earlier undelivered one of the same order before looking again. */
 const ORDER_WAIT_SECONDS = 2;
 
@@ -51,7 +61,16 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     // Every process queues notifications (in its state changes), worker or not.
     this.queue.declare(NOTIFY_QUEUE);
     if (this.config.notifyWorker)
-      this.queue.handle(NOTIFY_QUEUE, (data) => this.deliver(String(data.notificationId)));
+      this.queue.handle(NOTIFY_QUEUE, (data) => this.deliver(String(data.notificationId)), {
+        // One order's jobs fetched together run one after another (so one notification is never
+        // posted twice at once), a retry or resend first, then new ones in the order written; other
+        // orders' concurrently. Whatever the batch, deliver keeps the order by waiting behind an
+        // earlier pending notification. (A job queued before orderId was added runs alone.)
+        inSequence: (data) =>
+          typeof data.orderId === 'string'
+            ? { key: data.orderId, position: Number(data.n ?? -1) }
+            : undefined,
+      });
   }
 
   /**
@@ -72,8 +91,8 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     );
     // In the order written: seq follows insertion, and delivery keeps one order's notifications in seq order.
     const sent = new Set(written.map((r) => r.id));
-    for (const id of ids)
-      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+    for (const [n, id] of ids.entries())
+      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, jobData({ id, orderId: order.id }, n), { m });
   }
 
   /**
@@ -107,7 +126,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     const jobs: string[] = [];
     for (const [i, id] of ids.entries()) {
       jobs.push(`${name}_job${i}`);
-      await this.queue.addSend(batch, `${name}_job${i}`, NOTIFY_QUEUE, { notificationId: id });
+      await this.queue.addSend(batch, `${name}_job${i}`, NOTIFY_QUEUE, jobData({ id, orderId: order.id }, i));
     }
     return { expected: ids.length, jobs };
   }
@@ -148,7 +167,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       [n.orderId, n.seq],
     );
     if (earlier) {
-      await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { startAfterSeconds: ORDER_WAIT_SECONDS });
+      await this.queue.send(NOTIFY_QUEUE, jobData(n), { startAfterSeconds: ORDER_WAIT_SECONDS });
       return;
     }
     const attempt = await this.post(n);
@@ -180,7 +199,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
         [n.id, number, status, delay],
       );
       if (status === 'pending')
-        await this.queue.send(NOTIFY_QUEUE, { notificationId: n.id }, { m, startAfterSeconds: delay });
+        await this.queue.send(NOTIFY_QUEUE, jobData(n), { m, startAfterSeconds: delay });
     });
   }
 
@@ -278,7 +297,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       await m.query(`UPDATE notifications SET status = 'pending', next_attempt_at = now() WHERE id = $1`, [
         id,
       ]);
-      await this.queue.send(NOTIFY_QUEUE, { notificationId: id }, { m });
+      await this.queue.send(NOTIFY_QUEUE, jobData(n), { m });
       await recordAudit(m, actor, {
         tenantId: n.tenantId,
         action: 'notification.resend',
