@@ -13,8 +13,10 @@
  *                                         the same rate evenly paced (one request due every 1/rate s, this
  *                                         script's node:http client, latency from when it was due)
  *   4. sandbox confirmation to Finished   POST /api/v1/sandbox/payments/<pay_id>/complete, one distinct
- *                                         Pending order (created by 1 and 3) per request, saturation; then
- *                                         the consistency check over SQL
+ *                                         Pending order (created by 1 and 3) per request, saturation; each
+ *                                         writes two notifications for the tenant's webhook_url (a receiver
+ *                                         in a child process), delivered by the server's worker meanwhile
+ *                                         and after (drainNotifications); then the consistency check over SQL
  *   5. the ceiling                        a bare node:http server doing one INSERT per request into the
  *                                         same database (scripts/bench-ceiling.ts), saturation
  * Writes req/s, p50/p90/p99/max latency, peak RSS, server CPU per request and the ratio to the ceiling, and
@@ -305,6 +307,40 @@ const loadAverage = (): string =>
     .join(' ');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The merchant's notification receiver (run with `node -e`): answers every request `success`. */
+const RECEIVER_JS = `require('node:http')
+  .createServer((req, res) => { req.resume(); req.on('end', () => res.end('success')); })
+  .listen(Number(process.env.RECEIVER_PORT), '127.0.0.1');`;
+
+/**
+ * After the confirmation scenario: how many of its notifications were delivered while it ran, and how
+ * long the rest took once the load stopped (waiting while deliveries progress, up to 2 minutes).
+ */
+async function drainNotifications(count: (sql: string) => Promise<number>): Promise<string> {
+  const delivered = (): Promise<number> =>
+    count(`SELECT count(*) AS n FROM notifications WHERE status = 'delivered'`);
+  const written = await count(`SELECT count(*) AS n FROM notifications`);
+  const atEnd = await delivered();
+  const started = performance.now();
+  let now = atEnd;
+  let progressAt = started;
+  while (now < written && performance.now() - started < 120_000 && performance.now() - progressAt < 10_000) {
+    await sleep(250);
+    const next = await delivered();
+    if (next > now) progressAt = performance.now();
+    now = next;
+  }
+  const s = (progressAt - started) / 1000;
+  const rest = now - atEnd;
+  return (
+    `Notifications: ${fmt(written)} written (Paid and Finished for each confirmed order, to the tenant's webhook_url: a local receiver answering \`success\`), ` +
+    `${fmt(atEnd)} delivered by the end of the run (warm-up included), ` +
+    (now === written
+      ? `the other ${fmt(rest)} in ${fmt(s, 1)} s after it (${fmt(rest / Math.max(s, 0.001))}/s) by the server's worker.`
+      : `${fmt(rest)} more in ${fmt(s, 1)} s after it; ${fmt(written - now)} still undelivered when the bench stopped waiting.`)
+  );
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((x, y) => x - y);
@@ -708,6 +744,8 @@ interface Consistency {
   balanceSum: string;
   creditEntries: number;
   succeededPayments: number;
+  /** Notifications of Finished orders: each confirmation writes two (Paid, Finished). */
+  notifications: number;
   ok: boolean;
 }
 
@@ -782,6 +820,8 @@ async function main(): Promise<number> {
     // All load is one tenant: the limit is set out of reach, so the limiter still counts every
     // request (its shared counter is part of the cost measured) but never answers 429.
     API_RATE_LIMIT: String(RATE_LIMIT),
+    // The tenant's notifications go to the bench's own receiver on 127.0.0.1 (startReceiver).
+    NOTIFY_ALLOW_PRIVATE: 'true',
     ADMIN_EMAIL: adminEmail,
     ADMIN_PASSWORD: adminPassword,
   };
@@ -897,7 +937,23 @@ async function main(): Promise<number> {
       `MISMATCH: the count of merchant orders differs from the count of code 10000 responses${s1m.result.errors > 0 ? ' (a request that timed out at the client may still have created its order)' : ''}.`,
     );
 
-  // -- scenario 4: sandbox confirmation, one distinct Pending order per request
+  // -- scenario 4: sandbox confirmation, one distinct Pending order per request. Each writes its
+  // notifications (Paid, Finished) for the tenant's webhook_url, a receiver answering `success` in its
+  // own process, and the server's worker delivers them meanwhile, signed with the bench's API key.
+  const receiverPort = await freePort();
+  const receiver = startChild('receiver', ['-e', RECEIVER_JS], {
+    ...baseEnv,
+    RECEIVER_PORT: String(receiverPort),
+  });
+  await waitReady(receiver, `http://127.0.0.1:${receiverPort}/`);
+  await call(
+    base,
+    'PATCH',
+    '/api/v1/tenant/settings',
+    { webhook_url: `http://127.0.0.1:${receiverPort}/paymux-notifications` },
+    200,
+    token,
+  );
   const poolSize = pool.length;
   const confirmTally = { applied: 0, unexpected: 0 };
   const s2 = await measured(
@@ -914,6 +970,7 @@ async function main(): Promise<number> {
   );
   if (confirmTally.unexpected > 0)
     s2.notes.push(`${confirmTally.unexpected} responses were not 200 with "result":"applied".`);
+  s2.notes.push(await drainNotifications(count));
 
   const sums = (
     await db.query<{ ledger: string; balances: string; equal: boolean }>(
@@ -929,13 +986,17 @@ async function main(): Promise<number> {
     balanceSum: sums.balances,
     creditEntries: await count(`SELECT count(*) AS n FROM ledger_entries WHERE kind = 'credit'`),
     succeededPayments: await count(`SELECT count(*) AS n FROM payments WHERE status = 'succeeded'`),
+    notifications: await count(
+      `SELECT count(*) AS n FROM notifications n JOIN orders o ON o.id = n.order_id WHERE o.state = 'Finished'`,
+    ),
     ok: false,
   };
   consistency.ok =
     consistency.finishedOrders === consistency.appliedResponses &&
     sums.equal &&
     consistency.creditEntries === consistency.finishedOrders &&
-    consistency.succeededPayments === consistency.finishedOrders;
+    consistency.succeededPayments === consistency.finishedOrders &&
+    consistency.notifications === 2 * consistency.finishedOrders;
   log(
     `check: ${consistency.finishedOrders} Finished orders vs ${confirmTally.applied} "applied" responses; ` +
       `sum(ledger) ${sums.ledger} vs sum(balance) ${sums.balances}: ${consistency.ok ? 'OK' : 'FAILED'}`,
@@ -2026,6 +2087,7 @@ function renderReport(r: {
     `| sum(ledger_entries.amount) = sum(applications.balance) | ${c.ledgerSum} = ${c.balanceSum}: ${c.ledgerSum === c.balanceSum ? 'yes' : '**NO**'} |`,
     `| one credit ledger entry per Finished order | ${fmt(c.creditEntries)}: ${c.creditEntries === c.finishedOrders ? 'yes' : '**NO**'} |`,
     `| one succeeded payment per Finished order | ${fmt(c.succeededPayments)}: ${c.succeededPayments === c.finishedOrders ? 'yes' : '**NO**'} |`,
+    `| two notifications (Paid, Finished) per Finished order | ${fmt(c.notifications)}: ${c.notifications === 2 * c.finishedOrders ? 'yes' : '**NO**'} |`,
     '',
     `Overall: **${c.ok ? 'passed' : 'FAILED'}**.`,
     '',
