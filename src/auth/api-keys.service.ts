@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { recordAudit } from '../audit/audit-log';
 import { safeEqual } from '../common/crypto';
 import { DomainError } from '../common/domain-error';
+import { EntityColumns } from '../common/sql';
 import { SecretBox } from '../common/secret-box';
 import { AppConfig } from '../config/app-config';
 import { ApiKey } from './api-key.entity';
@@ -50,6 +51,8 @@ const apiKeyJson = (k: ApiKey): Record<string, unknown> => ({
 @Injectable()
 export class ApiKeysService {
   private readonly box: SecretBox;
+
+  private keyColumns?: EntityColumns<ApiKey>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -173,12 +176,15 @@ export class ApiKeysService {
 
   /** The tenant's newest usable key (it signs outbound notifications), or null. */
   async newestActive(tenantId: string): Promise<ApiKey | null> {
-    const [row] = await this.db.query<{ id: string }[]>(
-      `SELECT id FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-        ORDER BY created_at DESC LIMIT 1`,
+    // One raw statement: every notification delivery asks (a TypeORM query per call cost more than it).
+    this.keyColumns ??= new EntityColumns(this.db, ApiKey, 'k', 'k_');
+    const [row] = await this.db.query<object[]>(
+      `SELECT ${this.keyColumns.select} FROM api_keys k
+        WHERE k.tenant_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+        ORDER BY k.created_at DESC LIMIT 1`,
       [tenantId],
     );
-    return row ? this.db.getRepository(ApiKey).findOne({ where: { id: row.id } }) : null;
+    return row ? this.keyColumns.from(row) : null;
   }
 
   /** The secret of a key (public key id `keyId`): for signing outbound notifications, and checking requests. */

@@ -7,7 +7,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
 import { AppConfig } from '../config/app-config';
-import type { InsertBatch } from '../common/sql';
+import { EntityColumns, InsertBatch } from '../common/sql';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { toOrderResponse } from '../orders/order.response';
 import type { Order } from '../orders/order.entity';
@@ -48,6 +48,7 @@ const ORDER_WAIT_SECONDS = 2;
 @Injectable()
 export class NotificationsService implements OrderStateListener, OnModuleInit {
   private readonly logger = new Logger(NotificationsService.name);
+  private columns?: EntityColumns<Notification>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -160,13 +161,18 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
 
   /** One delivery attempt; schedules the next one when it fails. */
   async deliver(id: string): Promise<void> {
-    const n = await this.db.getRepository(Notification).findOne({ where: { id } });
-    if (!n || n.status !== 'pending') return;
-    const [earlier] = await this.db.query<unknown[]>(
-      `SELECT 1 FROM notifications WHERE order_id = $1 AND seq < $2 AND status = 'pending' LIMIT 1`,
-      [n.orderId, n.seq],
+    // The notification and whether an earlier one of its order is still pending: one statement.
+    this.columns ??= new EntityColumns(this.db, Notification, 'n', 'n_');
+    const [row] = await this.db.query<{ earlier: boolean }[]>(
+      `SELECT ${this.columns.select},
+              EXISTS (SELECT 1 FROM notifications e
+                       WHERE e.order_id = n.order_id AND e.seq < n.seq AND e.status = 'pending') AS earlier
+         FROM notifications n WHERE n.id = $1`,
+      [id],
     );
-    if (earlier) {
+    const n = row ? this.columns.from(row) : null;
+    if (!n || n.status !== 'pending') return;
+    if (row.earlier) {
       await this.queue.send(NOTIFY_QUEUE, jobData(n), { startAfterSeconds: ORDER_WAIT_SECONDS });
       return;
     }
@@ -184,22 +190,38 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
           (status === 'failed' ? 'given up' : `next attempt in ${Math.round(delay)} s`),
       );
     }
-    await this.db.transaction(async (m) => {
-      await m.insert(NotificationAttempt, {
-        ...attempt,
-        id: randomUUID(),
-        notificationId: n.id,
-        tenantId: n.tenantId,
-        attempt: number,
-      });
-      await m.query(
-        `UPDATE notifications SET attempts = $2, status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+    // The attempt and the notification's new status in one statement; a retry's job with them.
+    const record = (m: Pick<EntityManager, 'query'>): Promise<unknown> =>
+      m.query(
+        `WITH attempt AS (
+           INSERT INTO notification_attempts
+             (id, notification_id, tenant_id, attempt, attempted_at, status_code, latency_ms, body_excerpt, error, success)
+           VALUES ($5, $1, $6, $2, $7, $8, $9, $10, $11, $12))
+         UPDATE notifications SET attempts = $2, status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
                 next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4) END
           WHERE id = $1`,
-        [n.id, number, status, delay],
+        [
+          n.id,
+          number,
+          status,
+          delay,
+          randomUUID(),
+          n.tenantId,
+          attempt.attemptedAt,
+          attempt.statusCode,
+          attempt.latencyMs,
+          attempt.bodyExcerpt,
+          attempt.error,
+          attempt.success,
+        ],
       );
-      if (status === 'pending')
-        await this.queue.send(NOTIFY_QUEUE, jobData(n), { m, startAfterSeconds: delay });
+    if (status !== 'pending') {
+      await record(this.db);
+      return;
+    }
+    await this.db.transaction(async (m) => {
+      await record(m);
+      await this.queue.send(NOTIFY_QUEUE, jobData(n), { m, startAfterSeconds: delay });
     });
   }
 
