@@ -430,7 +430,7 @@ describe('merchant notifications to private addresses', () => {
 
 describe('the notification worker', () => {
   it('delivers different orders’ notifications at once, and each order’s in order without waiting', async () => {
-    // Written while no worker runs, so the worker's first fetch takes them all in one batch.
+    // Written while no worker runs, then delivered by a worker started afterwards.
     const writer = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true' });
     // Each answer is held until two deliveries are in flight together (once seen, answers go at
     // once); a worker delivering one at a time is answered after the fallback and fails below.
@@ -471,7 +471,7 @@ describe('the notification worker', () => {
         await http(writer).post('/api/v1/api-keys').set(merchant.auth).send({ name: 'k' }).expect(201)
       ).body as { key_id: string; secret: string };
       const orders: string[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 6; i++) {
         const raw = JSON.stringify({
           order_no: `C${randomUUID().replace(/-/g, '').slice(0, 20)}`,
           currency: 'USDT',
@@ -499,21 +499,29 @@ describe('the notification worker', () => {
       expect((await rows()).map((r) => r.event)).toEqual(orders.flatMap(() => ['Paid', 'Finished']));
 
       worker = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true', NOTIFY_WORKER: 'true' });
-      await until('all 8 delivered', async () => (await rows()).every((r) => r.status === 'delivered'));
+      await until('all 12 delivered', async () => (await rows()).every((r) => r.status === 'delivered'));
       expect(maxInFlight).toBeGreaterThanOrEqual(2);
       for (const id of orders)
         expect(arrivals.filter((a) => a.orderId === id).map((a) => a.event)).toEqual(['Paid', 'Finished']);
       const delivered = await rows();
       expect(delivered.every((r) => r.attempts === 1)).toBe(true);
-      // In order without waiting: no Finished was put back behind its Paid (that would queue a second job).
-      const jobs = await db(writer).query<{ notification_id: string; n: number }[]>(
-        `SELECT j.data->>'notificationId' AS notification_id, count(*)::int AS n FROM pgboss.job j
-          WHERE j.name = 'merchant-notification' AND j.data->>'notificationId' = ANY($1)
-          GROUP BY 1`,
+      // In order without waiting: no Finished was put back behind its Paid (that would queue a second
+      // job), and each Paid job's id sorts before its Finished job's (pg-boss fetches one transaction's
+      // jobs by id, so a batch boundary between them, e.g. other suites' jobs in the batch, cannot
+      // take the Finished first).
+      const jobs = await db(writer).query<{ id: string; notification_id: string }[]>(
+        `SELECT j.id::text AS id, j.data->>'notificationId' AS notification_id FROM pgboss.job j
+          WHERE j.name = 'merchant-notification' AND j.data->>'notificationId' = ANY($1)`,
         [delivered.map((r) => r.id)],
       );
-      expect(jobs).toHaveLength(8);
-      expect(jobs.every((j) => j.n === 1)).toBe(true);
+      expect(new Set(jobs.map((j) => j.notification_id)).size).toBe(12);
+      expect(jobs).toHaveLength(12);
+      const jobOf = (notificationId: string) => jobs.find((j) => j.notification_id === notificationId)!.id;
+      for (const id of orders) {
+        const [paid, finished] = delivered.filter((r) => r.order_id === id);
+        expect([paid.event, finished.event]).toEqual(['Paid', 'Finished']);
+        expect(jobOf(paid.id) < jobOf(finished.id)).toBe(true);
+      }
     } finally {
       await worker?.close();
       await new Promise<void>((resolve) => rx.close(() => resolve()));

@@ -158,9 +158,11 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
     name: string,
     queue: string,
     data: Record<string, unknown>,
+    opts: { id?: string } = {},
   ): Promise<void> {
     let recorded: { text: string; values: unknown[] } | undefined;
     await this.boss.send(queue, data, {
+      id: opts.id,
       db: {
         executeSql: (text: string, values: unknown[]) => {
           recorded = { text, values };
@@ -184,15 +186,18 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /**
    * Queue a job, inside `m`'s transaction when given (rolled back with it). `startAfterSeconds`
-   * delays it (retries on a schedule).
+   * delays it (retries on a schedule). `id`: the job's own (a uuid), else pg-boss draws one. Jobs
+   * queued in one transaction are fetched in the order of their ids (pg-boss orders by creation
+   * time, the transaction's, then id).
    */
   async send(
     queue: string,
     data: Record<string, unknown>,
-    opts: { m?: EntityManager; startAfterSeconds?: number } = {},
+    opts: { m?: EntityManager; startAfterSeconds?: number; id?: string } = {},
   ): Promise<void> {
     const m = opts.m;
     const id = await this.boss.send(queue, data, {
+      id: opts.id,
       startAfter: opts.startAfterSeconds && opts.startAfterSeconds > 0 ? opts.startAfterSeconds : undefined,
       db: m
         ? {

@@ -27,6 +27,13 @@ type AttemptResult = Pick<
 export const NOTIFY_QUEUE = 'merchant-notification';
 
 /**
+ * Ids for the delivery jobs of one change's notifications, ascending: pg-boss fetches the jobs of one
+ * transaction by id, so a batch that takes only some of them takes the earlier ones, and a later
+ * notification is never fetched before an earlier one of the same change (it would have to wait).
+ */
+const jobIdsInOrder = (count: number): string[] => Array.from({ length: count }, () => randomUUID()).sort();
+
+/**
  * A delivery job's data: the notification, its order (the jobs of one order run in sequence, see
  * onModuleInit) and, for one written with an order's change, its place among that change's (`n`).
  */
@@ -92,8 +99,10 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     );
     // In the order written: seq follows insertion, and delivery keeps one order's notifications in seq order.
     const sent = new Set(written.map((r) => r.id));
+    const jobIds = jobIdsInOrder(ids.length);
     for (const [n, id] of ids.entries())
-      if (sent.has(id)) await this.queue.send(NOTIFY_QUEUE, jobData({ id, orderId: order.id }, n), { m });
+      if (sent.has(id))
+        await this.queue.send(NOTIFY_QUEUE, jobData({ id, orderId: order.id }, n), { m, id: jobIds[n] });
   }
 
   /**
@@ -125,9 +134,18 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
        RETURNING id`,
     );
     const jobs: string[] = [];
+    const jobIds = jobIdsInOrder(ids.length);
     for (const [i, id] of ids.entries()) {
       jobs.push(`${name}_job${i}`);
-      await this.queue.addSend(batch, `${name}_job${i}`, NOTIFY_QUEUE, jobData({ id, orderId: order.id }, i));
+      await this.queue.addSend(
+        batch,
+        `${name}_job${i}`,
+        NOTIFY_QUEUE,
+        jobData({ id, orderId: order.id }, i),
+        {
+          id: jobIds[i],
+        },
+      );
     }
     return { expected: ids.length, jobs };
   }
