@@ -174,17 +174,26 @@ export class ApiKeysService {
     return rotated;
   }
 
-  /** The tenant's newest usable key (it signs outbound notifications), or null. */
-  async newestActive(tenantId: string): Promise<ApiKey | null> {
-    // One raw statement: every notification delivery asks (a TypeORM query per call cost more than it).
-    this.keyColumns ??= new EntityColumns(this.db, ApiKey, 'k', 'k_');
-    const [row] = await this.db.query<object[]>(
-      `SELECT ${this.keyColumns.select} FROM api_keys k
-        WHERE k.tenant_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
-        ORDER BY k.created_at DESC LIMIT 1`,
-      [tenantId],
-    );
-    return row ? this.keyColumns.from(row) : null;
+  /**
+   * The tenant's newest usable key, which signs outbound notifications, as part of a caller's
+   * statement (a delivery reads its notification and this key at once): `join` is a LEFT JOIN LATERAL
+   * on the newest usable key of the tenant in SQL expression `tenantColumn`, `select` its columns,
+   * `from(row)` the key from the row (null when the tenant has none).
+   */
+  newestActiveJoin(tenantColumn: string): {
+    join: string;
+    select: string;
+    from: (row: object) => ApiKey | null;
+  } {
+    const columns = (this.keyColumns ??= new EntityColumns(this.db, ApiKey, 'k', 'k_'));
+    return {
+      join: `LEFT JOIN LATERAL (
+               SELECT * FROM api_keys k
+                WHERE k.tenant_id = ${tenantColumn} AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+                ORDER BY k.created_at DESC LIMIT 1) k ON true`,
+      select: columns.select,
+      from: (row) => ((row as { k_id: string | null }).k_id === null ? null : columns.from(row)),
+    };
   }
 
   /** The secret of a key (public key id `keyId`): for signing outbound notifications, and checking requests. */

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditActor, recordAudit } from '../audit/audit-log';
+import type { ApiKey } from '../auth/api-key.entity';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
@@ -179,13 +180,15 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
 
   /** One delivery attempt; schedules the next one when it fails. */
   async deliver(id: string): Promise<void> {
-    // The notification and whether an earlier one of its order is still pending: one statement.
+    // The notification, whether an earlier one of its order is still pending, and the key that signs
+    // it: one statement.
     this.columns ??= new EntityColumns(this.db, Notification, 'n', 'n_');
+    const key = this.keys.newestActiveJoin('n.tenant_id');
     const [row] = await this.db.query<{ earlier: boolean }[]>(
-      `SELECT ${this.columns.select},
+      `SELECT ${this.columns.select}, ${key.select},
               EXISTS (SELECT 1 FROM notifications e
                        WHERE e.order_id = n.order_id AND e.seq < n.seq AND e.status = 'pending') AS earlier
-         FROM notifications n WHERE n.id = $1`,
+         FROM notifications n ${key.join} WHERE n.id = $1`,
       [id],
     );
     const n = row ? this.columns.from(row) : null;
@@ -194,7 +197,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
       await this.queue.send(NOTIFY_QUEUE, jobData(n), { startAfterSeconds: ORDER_WAIT_SECONDS });
       return;
     }
-    const attempt = await this.post(n);
+    const attempt = await this.post(n, key.from(row));
     const number = n.attempts + 1;
     const retryIn = RETRY_SCHEDULE_SECONDS[number - 1];
     const status = attempt.success ? 'delivered' : retryIn === undefined ? 'failed' : 'pending';
@@ -243,7 +246,8 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     });
   }
 
-  private async post(n: Notification): Promise<AttemptResult> {
+  /** One delivery attempt to the notification's URL, signed with `key` (the tenant's newest usable key). */
+  private async post(n: Notification, key: ApiKey | null): Promise<AttemptResult> {
     const attemptedAt = new Date();
     const started = performance.now();
     const done = (r: {
@@ -261,7 +265,6 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     });
     const refusal = await this.urls.refusal(n.url, this.config.notifyAllowPrivate);
     if (refusal) return done({ error: `refused: ${refusal}` });
-    const key = await this.keys.newestActive(n.tenantId);
     if (!key) return done({ error: 'the tenant has no active API key to sign with' });
     const url = new URL(n.url);
     const timestamp = String(Math.floor(Date.now() / 1000));
