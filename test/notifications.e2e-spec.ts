@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { RunningPaymux } from '../src/bootstrap';
 import { merchantSignature } from '../src/auth/merchant-signature';
 import { RETRY_SCHEDULE_SECONDS } from '../src/notifications/notify-schedule';
+import { NotificationDeliveryStore } from '../src/notifications/notification-delivery.store';
+import { DataSource } from 'typeorm';
 import {
   db,
   http,
@@ -238,6 +240,82 @@ describe('merchant notifications', () => {
         .set(other.auth)
         .expect(200);
       expect(theirs.body.data).toEqual([]);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('reads and records concurrent deliveries in one statement each, every one its own row', async () => {
+    const rx = await startReceiver(() => [200, 'success']);
+    try {
+      const a = await merchantOrder(`${rx.url}/a`);
+      const b = await merchantOrder(`${rx.url}/b`);
+      await pay(a.payId);
+      await pay(b.payId);
+      await until('both orders notified', async () =>
+        [...(await rowsOf(a.id)), ...(await rowsOf(b.id))].every((r) => r.status === 'delivered'),
+      );
+      const [aPaid] = await rowsOf(a.id);
+      const [, bFinished] = await rowsOf(b.id);
+      const store = app.app.get(NotificationDeliveryStore);
+      const query = jest.spyOn(app.app.get(DataSource), 'query');
+      try {
+        const ids = [aPaid.id, bFinished.id, randomUUID(), 'not-a-uuid'];
+        const reads = await Promise.all(ids.map((id) => store.read(id)));
+        expect(reads.map((r) => r?.notification.id ?? null)).toEqual([aPaid.id, bFinished.id, null, null]);
+        expect(reads.map((r) => r?.notification.event)).toEqual(['Paid', 'Finished', undefined, undefined]);
+        expect(reads[0]?.key?.keyId).toBe(key.key_id);
+        expect(reads[1]?.earlier).toBe(false);
+        const attempt = (error: string) => ({
+          attemptedAt: new Date(),
+          statusCode: null,
+          latencyMs: 7,
+          bodyExcerpt: null,
+          error,
+          success: false,
+        });
+        await Promise.all([
+          store.recordFinal({
+            notification: reads[0]!.notification,
+            number: 9,
+            status: 'failed',
+            delaySeconds: 0,
+            attempt: attempt('a "quoted", {braced} error'),
+          }),
+          store.recordFinal({
+            notification: reads[1]!.notification,
+            number: 8,
+            status: 'failed',
+            delaySeconds: 0,
+            attempt: attempt('another\\one'),
+          }),
+        ]);
+        // This app's worker may deliver other suites' notifications meanwhile: count only the
+        // statements that carry these two.
+        const mine = (text: string, param: number) =>
+          query.mock.calls.filter(([sql, params]) => {
+            const ids = (params as unknown[] | undefined)?.[param];
+            return (
+              String(sql).includes(text) &&
+              Array.isArray(ids) &&
+              [aPaid.id, bFinished.id].some((id) => ids.includes(id))
+            );
+          });
+        expect(mine('FROM notifications n', 0)).toHaveLength(1);
+        expect(mine('INSERT INTO notification_attempts', 1)).toHaveLength(1);
+      } finally {
+        query.mockRestore();
+      }
+      const after = await db(app).query<{ id: string; status: string; attempts: number; error: string }[]>(
+        `SELECT n.id, n.status, n.attempts, a.error FROM notifications n
+           JOIN notification_attempts a ON a.notification_id = n.id AND a.attempt = n.attempts
+          WHERE n.id = ANY($1) ORDER BY n.attempts DESC`,
+        [[aPaid.id, bFinished.id]],
+      );
+      expect(after).toEqual([
+        { id: aPaid.id, status: 'failed', attempts: 9, error: 'a "quoted", {braced} error' },
+        { id: bFinished.id, status: 'failed', attempts: 8, error: 'another\\one' },
+      ]);
     } finally {
       await rx.close();
     }

@@ -4,6 +4,7 @@ import { TenantUrlClient } from '../common/tenant-url-client';
 import { ORDER_STATE_LISTENER } from '../orders/order-state-listener';
 import { JobQueue } from './job-queue.service';
 import { NotificationsController } from './notifications.controller';
+import { NotificationDeliveryStore } from './notification-delivery.store';
 import { NotificationsService } from './notifications.service';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Notification } from './notification.entity';
@@ -20,6 +21,7 @@ import { NotificationAttempt } from './notification-attempt.entity';
   providers: [
     JobQueue,
     NotificationsService,
+    NotificationDeliveryStore,
     // The one client for tenants' URLs (notifications here, x402 facilitators in payments).
     TenantUrlClient,
     { provide: ORDER_STATE_LISTENER, useExisting: NotificationsService },

@@ -8,7 +8,7 @@ import { ApiKeysService } from '../auth/api-keys.service';
 import { merchantSignature } from '../auth/merchant-signature';
 import { TenantUrlClient, TenantUrlRefused } from '../common/tenant-url-client';
 import { AppConfig } from '../config/app-config';
-import { EntityColumns, InsertBatch } from '../common/sql';
+import type { InsertBatch } from '../common/sql';
 import { toMerchantOrder } from '../orders/merchant-order.response';
 import { toOrderResponse } from '../orders/order.response';
 import type { Order } from '../orders/order.entity';
@@ -17,13 +17,9 @@ import type { OrderStateListener } from '../orders/order-state-listener';
 import { JobQueue } from './job-queue.service';
 import { Notification } from './notification.entity';
 import { NotificationAttempt } from './notification-attempt.entity';
+import { AttemptResult, NotificationDeliveryStore } from './notification-delivery.store';
 import { isAcknowledged, RETRY_SCHEDULE_SECONDS } from './notify-schedule';
 import { NotificationErrors } from './notifications.errors';
-
-type AttemptResult = Pick<
-  NotificationAttempt,
-  'attemptedAt' | 'statusCode' | 'latencyMs' | 'bodyExcerpt' | 'error' | 'success'
->;
 
 export const NOTIFY_QUEUE = 'merchant-notification';
 
@@ -56,7 +52,6 @@ const ORDER_WAIT_SECONDS = 2;
 @Injectable()
 export class NotificationsService implements OrderStateListener, OnModuleInit {
   private readonly logger = new Logger(NotificationsService.name);
-  private columns?: EntityColumns<Notification>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -64,6 +59,7 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     private readonly queue: JobQueue,
     private readonly keys: ApiKeysService,
     private readonly urls: TenantUrlClient,
+    private readonly deliveries: NotificationDeliveryStore,
   ) {}
 
   onModuleInit(): void {
@@ -180,24 +176,14 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
 
   /** One delivery attempt; schedules the next one when it fails. */
   async deliver(id: string): Promise<void> {
-    // The notification, whether an earlier one of its order is still pending, and the key that signs
-    // it: one statement.
-    this.columns ??= new EntityColumns(this.db, Notification, 'n', 'n_');
-    const key = this.keys.newestActiveJoin('n.tenant_id');
-    const [row] = await this.db.query<{ earlier: boolean }[]>(
-      `SELECT ${this.columns.select}, ${key.select},
-              EXISTS (SELECT 1 FROM notifications e
-                       WHERE e.order_id = n.order_id AND e.seq < n.seq AND e.status = 'pending') AS earlier
-         FROM notifications n ${key.join} WHERE n.id = $1`,
-      [id],
-    );
-    const n = row ? this.columns.from(row) : null;
-    if (!n || n.status !== 'pending') return;
-    if (row.earlier) {
+    const read = await this.deliveries.read(id);
+    if (!read || read.notification.status !== 'pending') return;
+    const n = read.notification;
+    if (read.earlier) {
       await this.queue.send(NOTIFY_QUEUE, jobData(n), { startAfterSeconds: ORDER_WAIT_SECONDS });
       return;
     }
-    const attempt = await this.post(n, key.from(row));
+    const attempt = await this.post(n, read.key);
     const number = n.attempts + 1;
     const retryIn = RETRY_SCHEDULE_SECONDS[number - 1];
     const status = attempt.success ? 'delivered' : retryIn === undefined ? 'failed' : 'pending';
@@ -211,37 +197,11 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
           (status === 'failed' ? 'given up' : `next attempt in ${Math.round(delay)} s`),
       );
     }
-    // The attempt and the notification's new status in one statement; a retry's job with them.
-    const record = (m: Pick<EntityManager, 'query'>): Promise<unknown> =>
-      m.query(
-        `WITH attempt AS (
-           INSERT INTO notification_attempts
-             (id, notification_id, tenant_id, attempt, attempted_at, status_code, latency_ms, body_excerpt, error, success)
-           VALUES ($5, $1, $6, $2, $7, $8, $9, $10, $11, $12))
-         UPDATE notifications SET attempts = $2, status = $3, delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
-                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4) END
-          WHERE id = $1`,
-        [
-          n.id,
-          number,
-          status,
-          delay,
-          randomUUID(),
-          n.tenantId,
-          attempt.attemptedAt,
-          attempt.statusCode,
-          attempt.latencyMs,
-          attempt.bodyExcerpt,
-          attempt.error,
-          attempt.success,
-        ],
-      );
-    if (status !== 'pending') {
-      await record(this.db);
-      return;
-    }
+    const record = { notification: n, number, status, delaySeconds: delay, attempt } as const;
+    if (status !== 'pending') return this.deliveries.recordFinal(record);
+    // A retry: its next job in the same transaction as the attempt.
     await this.db.transaction(async (m) => {
-      await record(m);
+      await this.deliveries.record(m, record);
       await this.queue.send(NOTIFY_QUEUE, jobData(n), { m, startAfterSeconds: delay });
     });
   }
