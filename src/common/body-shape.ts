@@ -16,6 +16,10 @@ export const MAX_BODY_VALUES = 1000;
 /** Deeper than any DTO or provider callback (see also validation.ts, which refuses the same depth). */
 export const MAX_BODY_DEPTH = 32;
 
+/** The refusals' wording, for parsed values (bodyShapeProblem) and bytes (bodyBytesProblem) alike. */
+const tooManyValues = (limit: number): string => `the request has more than ${limit} values`;
+const nestedTooDeep = (limit: number): string => `the request is nested deeper than ${limit} levels`;
+
 /**
  * Why a parsed body or query cannot be accepted (too many values, nested too deeply), or undefined.
  * Linear in the size of the input and stops as soon as a limit is passed; iterative, so no stack
@@ -29,15 +33,15 @@ export function bodyShapeProblem(
   const stack: [unknown, number][] = [[value, 0]];
   for (let next = stack.pop(); next; next = stack.pop()) {
     const [v, depth] = next;
-    if (++values > limits.values) return `the request has more than ${limits.values} values`;
+    if (++values > limits.values) return tooManyValues(limits.values);
     if (v === null || typeof v !== 'object' || Buffer.isBuffer(v)) continue;
-    if (depth >= limits.depth) return `the request is nested deeper than ${limits.depth} levels`;
+    if (depth >= limits.depth) return nestedTooDeep(limits.depth);
     // for...in with hasOwn: no array of keys or entries is built for a huge object.
     for (const k in v) {
       if (Object.prototype.hasOwnProperty.call(v, k)) {
         stack.push([(v as Record<string, unknown>)[k], depth + 1]);
         // The stack never holds more than the limit: a huge object is refused while being walked.
-        if (stack.length + values > limits.values) return `the request has more than ${limits.values} values`;
+        if (stack.length + values > limits.values) return tooManyValues(limits.values);
       }
     }
   }
@@ -67,8 +71,7 @@ export function bodyBytesProblem(kind: 'json' | 'form', bytes: Buffer): string |
   let values = 1;
   if (kind === 'form') {
     for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] === ASCII.amp && ++values > MAX_BODY_VALUES)
-        return `the request has more than ${MAX_BODY_VALUES} values`;
+      if (bytes[i] === ASCII.amp && ++values > MAX_BODY_VALUES) return tooManyValues(MAX_BODY_VALUES);
     }
     return undefined;
   }
@@ -83,10 +86,10 @@ export function bodyBytesProblem(kind: 'json' | 'form', bytes: Buffer): string |
       else if (b === ASCII.quote) inString = false;
     } else if (b === ASCII.quote) inString = true;
     else if (b === ASCII.comma) {
-      if (++values > MAX_BODY_VALUES) return `the request has more than ${MAX_BODY_VALUES} values`;
+      if (++values > MAX_BODY_VALUES) return tooManyValues(MAX_BODY_VALUES);
     } else if (b === ASCII.open[0] || b === ASCII.open[1]) {
-      if (++values > MAX_BODY_VALUES) return `the request has more than ${MAX_BODY_VALUES} values`;
-      if (++depth > MAX_BODY_DEPTH) return `the request is nested deeper than ${MAX_BODY_DEPTH} levels`;
+      if (++values > MAX_BODY_VALUES) return tooManyValues(MAX_BODY_VALUES);
+      if (++depth > MAX_BODY_DEPTH) return nestedTooDeep(MAX_BODY_DEPTH);
     } else if (b === ASCII.close[0] || b === ASCII.close[1]) depth--;
   }
   return undefined;

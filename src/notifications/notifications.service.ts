@@ -39,6 +39,7 @@ const jobData = (n: { id: string; orderId: string }, position?: number): Record<
   orderId: n.orderId,
   ...(position === undefined ? {} : { n: position }),
 });
+
 /** How long a notification waits behind an earlier undelivered one of the same order before looking again. */
 const ORDER_WAIT_SECONDS = 2;
 
