@@ -40,6 +40,9 @@ export default async function globalSetup(): Promise<void> {
     });
     process.env.DATABASE_URL = url;
     process.env.PAYMUX_TEST_EMBEDDED = '1';
+    // The apps reach it through a PostgreSQL URL, but every connection shares its one backend: a
+    // statement named by one connection already exists for the next (src/database/prepared-statements.ts).
+    process.env.DB_PREPARED_STATEMENTS = 'off';
   }
   await runMigrations(process.env.DATABASE_URL);
 }
