@@ -67,7 +67,7 @@ describe('operator CLI (npm run paymux)', () => {
   };
 
   beforeAll(async () => {
-    fresh = await freshDatabase('cli');
+    fresh = await freshDatabase('cli', { served: true });
     app = await start(OLD_KEY);
     m = await newMerchant(app);
     other = await newMerchant(app);

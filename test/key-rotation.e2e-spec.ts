@@ -76,7 +76,7 @@ describe('master key rotation (keys:rotate)', () => {
     ).map((r) => r.k);
 
   beforeAll(async () => {
-    fresh = await freshDatabase('keys');
+    fresh = await freshDatabase('keys', { served: true });
     fake = await new StripeFake([STRIPE_KEY]).start();
     const before = await startTestApp(env({ PAYMUX_MASTER_KEY: OLD_KEY }));
     try {

@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { serveEmbedded } from './embedded-server';
 
 /** A database of a test's own: where paymux keeps its data, and how to remove it. */
 export interface FreshDatabase {
-  /** The settings that point paymux at it: DATABASE_URL and DATA_DIR (embedded when no URL). */
-  /** DATABASE_URL is empty for the embedded database (so it overrides the test database's URL). */
-  env: { DATABASE_URL: string; DATA_DIR: string };
+  /**
+   * The settings that point paymux at it: DATABASE_URL and DATA_DIR. DATABASE_URL is empty for an
+   * embedded database opened by the process itself (so it overrides the test database's URL).
+   */
+  env: { DATABASE_URL: string; DATA_DIR: string; DB_PREPARED_STATEMENTS?: string };
   drop(): Promise<void>;
 }
 
@@ -16,10 +19,23 @@ export interface FreshDatabase {
  * For tests whose code acts on the whole database (a CLI, a second process): on PostgreSQL a new
  * database `<test database>_<tag>_<random>` beside the test database; on the embedded test database
  * an embedded database in a fresh DATA_DIR. drop() removes either, and the DATA_DIR.
+ *
+ * `served`: for a test that starts an app inside Jest (PGlite cannot load there), the embedded
+ * database is served by a child process and reached through its URL, as the test database is.
  */
-export async function freshDatabase(tag: string): Promise<FreshDatabase> {
+export async function freshDatabase(tag: string, opts: { served?: boolean } = {}): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), `paymux-${tag}-`));
   const base = process.env.DATABASE_URL;
+  if ((!base || process.env.PAYMUX_TEST_EMBEDDED) && opts.served) {
+    const served = await serveEmbedded(join(dataDir, 'served'));
+    return {
+      env: { DATABASE_URL: served.url, DATA_DIR: dataDir, DB_PREPARED_STATEMENTS: 'off' },
+      drop: async () => {
+        await served.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
   if (!base || process.env.PAYMUX_TEST_EMBEDDED) {
     return {
       env: { DATABASE_URL: '', DATA_DIR: dataDir },

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '../../src/database/migrate';
-import { EmbeddedChild, setupState } from './global-state';
+import { serveEmbedded } from '../helpers/embedded-server';
+import { setupState } from './global-state';
 import { openRunScope } from './run-scope';
 
 /**
@@ -15,30 +15,9 @@ export default async function globalSetup(): Promise<void> {
   setupState().scope = openRunScope();
   if (!process.env.DATABASE_URL) {
     const dir = mkdtempSync(join(tmpdir(), 'paymux-test-db-'));
-    const child = spawn(
-      process.execPath,
-      [join(__dirname, '../../dist/src/database/embedded-server.js'), dir],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const embedded: EmbeddedChild = {
-      child,
-      dir,
-      exited: new Promise((resolve) => child.once('exit', () => resolve())),
-    };
-    setupState().embedded = embedded;
-    // No time budget: the database is ready when it says so, and failed when it exits.
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /DATABASE_URL=(\S+)/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.on('exit', (code) => reject(new Error(`embedded database exited with ${code}:\n${out}`)));
-    });
-    process.env.DATABASE_URL = url;
+    const served = await serveEmbedded(dir);
+    setupState().embedded = { served, dir };
+    process.env.DATABASE_URL = served.url;
     process.env.PAYMUX_TEST_EMBEDDED = '1';
     // The apps reach it through a PostgreSQL URL, but every connection shares its one backend: a
     // statement named by one connection already exists for the next (src/database/prepared-statements.ts).

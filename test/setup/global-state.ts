@@ -1,11 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import type { ServedEmbedded } from '../helpers/embedded-server';
 import type { RunScope } from './run-scope';
 
 /** The embedded database process of a run without DATABASE_URL, and its data directory. */
 export interface EmbeddedChild {
-  child: ChildProcess;
+  served: ServedEmbedded;
   dir: string;
-  exited: Promise<void>;
 }
 
 /** What the global setup hands to the global teardown (both run in Jest's main process). */

@@ -9,9 +9,7 @@ import { closeRunScope } from './run-scope';
 export default async function globalTeardown(): Promise<void> {
   const { embedded, scope } = setupState();
   if (embedded) {
-    if (embedded.child.exitCode === null && embedded.child.signalCode === null)
-      embedded.child.kill('SIGTERM');
-    await embedded.exited;
+    await embedded.served.stop();
     rmSync(embedded.dir, { recursive: true, force: true });
   }
   if (scope) await closeRunScope(scope);
