@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningPaymux } from '../src/bootstrap';
+import { AttemptCloser } from '../src/payments/attempts/attempt-closer.service';
 import { ConfirmationFastPath } from '../src/payments/events/confirmation-fast-path';
 import { ProviderRegistry } from '../src/payments/provider-registry';
 import { db, http, Merchant, newMerchant, newOrder, startTestApp } from './helpers/app';
@@ -102,7 +103,7 @@ describe('confirmation fast path', () => {
     return answers;
   };
 
-  it('confirms in one statement (plus one read and the provider-side record), notifications and jobs included', async () => {
+  it('confirms in one statement after one read (which records the provider-side charge), notifications and jobs included', async () => {
     const m = await newMerchant(app);
     await http(app)
       .patch('/api/v1/tenant/settings')
@@ -128,10 +129,10 @@ describe('confirmation fast path', () => {
       Client.prototype.query = original;
     }
     expect(res.body).toMatchObject({ result: 'applied', order_state: 'Finished' });
-    // The payment with its order, the sandbox charge, the one confirmation statement; then, after the
-    // answer may already be on its way, the closer's look for other open attempts.
+    // The payment with its order (and the Sandbox's charge), then the one confirmation statement,
+    // which also counts the order's other open attempts: none, so the closer reads nothing more.
     expect(statements.filter((s) => /^\s*(START TRANSACTION|BEGIN)/i.test(s))).toEqual([]);
-    expect(statements.length).toBeLessThanOrEqual(4);
+    expect(statements).toHaveLength(2);
 
     const row = await orderRow(order.id);
     expect(row.state).toBe('Finished');
@@ -311,4 +312,78 @@ describe('confirmation fast path', () => {
       expect(await books(m)).toEqual({ balance: '500.000000', ledger: '500.000000' });
     },
   );
+
+  describe("the order's other open attempts (closed at their providers after a success)", () => {
+    /**
+     * What OrderPaymentService's reopen writes, in one transaction: a new pending attempt, and the order
+     * row pointed at it.
+     */
+    const reopen = async (orderId: unknown): Promise<string> => {
+      const id = randomUUID();
+      await db(app).transaction(async (m) => {
+        await m.query(
+          `INSERT INTO payments (id, tenant_id, order_id, provider, method, status, amount, currency, provider_ref, action)
+           SELECT $2, tenant_id, order_id, provider, method, 'pending', amount, currency, $3, action
+             FROM payments WHERE order_id = $1 LIMIT 1`,
+          [orderId, id, `sbx_reopened_${id}`],
+        );
+        await m.query(`UPDATE orders SET pay_id = $2, updated_at = now() WHERE id = $1`, [
+          orderId,
+          `sbx_reopened_${id}`,
+        ]);
+      });
+      return id;
+    };
+    const closings = (): jest.SpyInstance =>
+      jest.spyOn(app.app.get(AttemptCloser), 'closeOthersLater').mockImplementation(() => undefined);
+
+    it('none: the one statement says so, and no closing is started', async () => {
+      const m = await newMerchant(app);
+      const order = await newOrder(app, m);
+      const closed = closings();
+      const answers = fastAnswers();
+      await complete(order.pay_id as string).expect(200);
+      expect(await Promise.all(answers)).toEqual([{ orderState: 'Finished', othersOpen: false }]);
+      expect(closed).not.toHaveBeenCalled();
+    });
+
+    it('one opened before the confirmation: confirmed in one statement, then closed', async () => {
+      const m = await newMerchant(app);
+      const order = await newOrder(app, m);
+      await reopen(order.id);
+      const closed = closings();
+      const answers = fastAnswers();
+      await complete(order.pay_id as string).expect(200);
+      expect(await Promise.all(answers)).toEqual([{ orderState: 'Finished', othersOpen: true }]);
+      const [paid] = await q<{ id: string }>('SELECT id FROM payments WHERE provider_ref = $1', [
+        order.pay_id,
+      ]);
+      expect(closed).toHaveBeenCalledWith(m.tenantId, order.id, paid.id);
+    });
+
+    it('one opened between the read and the statement: the statement writes nothing, the general path confirms and closes it', async () => {
+      const m = await newMerchant(app);
+      const order = await newOrder(app, m);
+      const closed = closings();
+      const answers: Promise<unknown>[] = [];
+      const original = fastPath.confirm.bind(fastPath);
+      jest.spyOn(fastPath, 'confirm').mockImplementation(async (...args) => {
+        await reopen(order.id); // after the read the confirmation decides on, before its statement
+        const answer = original(...args);
+        answers.push(answer);
+        return answer;
+      });
+      await complete(order.pay_id as string)
+        .expect(200)
+        .expect((res) => expect(res.body).toMatchObject({ result: 'applied', order_state: 'Finished' }));
+      expect(await Promise.all(answers)).toEqual([null]);
+      expect(closed).toHaveBeenCalledTimes(1);
+      expect(await credits(order.id)).toBe(1);
+      expect(await transitions(order.id)).toEqual([
+        [null, 'Pending'],
+        ['Pending', 'Paid'],
+        ['Paid', 'Finished'],
+      ]);
+    });
+  });
 });

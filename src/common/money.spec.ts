@@ -4,8 +4,10 @@ import {
   formatAmount,
   Money,
   MoneyError,
+  moneyField,
   parseAmount,
   parseDecimal,
+  parseReportedAmount,
   roundTo,
   scaleOf,
 } from './money';
@@ -96,6 +98,16 @@ describe('money', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it('takes a reported amount of any sign and scale up to the ceiling; a refusal names the field (400)', () => {
+    expect(parseReportedAmount('-0.000000001').toFixed()).toBe('-0.000000001');
+    expect(parseReportedAmount(`1${'0'.repeat(15)}`).toFixed()).toBe('1000000000000000');
+    expect(() => parseReportedAmount(`1${'0'.repeat(15)}.01`)).toThrow(MoneyError);
+    expect(() => parseReportedAmount(-1e16)).toThrow(MoneyError);
+    expect(() => moneyField('amount', () => parseReportedAmount('12,5'))).toThrow(
+      expect.objectContaining({ code: 'invalid_amount', details: { field: 'amount' } }),
     );
   });
 });

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { CommonErrors } from './common.errors';
 import { CURRENCY_SCALE } from './currency-scale';
 
 export { CURRENCY_SCALE };
@@ -63,6 +64,26 @@ export function parseDecimal(value: unknown): Decimal {
   if (!DECIMAL_TEXT.test(text))
     throw new MoneyError('not_a_number', 'must be a decimal number or a decimal string');
   return new Money(text);
+}
+
+/**
+ * Parse an amount as a payer reports it (the Sandbox payer's simulated amount, checked against the
+ * attempt later): any sign and scale, at most the ceiling in size.
+ */
+export function parseReportedAmount(value: unknown): Decimal {
+  const d = parseDecimal(value);
+  if (d.abs().gt(MAX_AMOUNT)) throw new MoneyError('too_large', 'is too large');
+  return d;
+}
+
+/** Run a money parse of field `name`: a MoneyError becomes a 400 invalid_amount naming the field. */
+export function moneyField<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof MoneyError) throw CommonErrors.invalid_amount(`${name} ${e.message}`, { field: name });
+    throw e;
+  }
 }
 
 /** Parse an amount for `currency`: non-negative, at most the currency's scale, below the ceiling. */

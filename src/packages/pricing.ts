@@ -2,7 +2,7 @@ import Decimal from 'decimal.js';
 import {
   CREDIT_SCALE,
   Money,
-  MoneyError,
+  moneyField,
   parseAmount,
   parseDecimal,
   parseQuantity,
@@ -15,18 +15,8 @@ import { PackageErrors } from './packages.errors';
 
 const UNIT_PRICE_SCALE = 12;
 
-/** Wrap a money parse so the error names the field. */
-export function field<T>(name: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof MoneyError) throw CommonErrors.invalid_amount(`${name} ${e.message}`, { field: name });
-    throw e;
-  }
-}
-
 export function parseDiscount(raw: unknown): Decimal {
-  const d = field('discount', () => parseDecimal(raw));
+  const d = moneyField('discount', () => parseDecimal(raw));
   if (d.lte(0) || d.gt(1) || d.decimalPlaces() > 6) {
     throw CommonErrors.invalid_amount(
       'discount must be greater than 0 and at most 1, with at most 6 decimals',
@@ -55,17 +45,17 @@ export function parseTerms(raw: {
   custom_amount?: { unit_price: unknown; min: unknown; max: unknown };
 }): PackageTerms {
   const terms: PackageTerms = {
-    amount: field('amount', () => parseQuantity(raw.amount, CREDIT_SCALE)),
-    price: field('price', () => parseAmount(raw.price, raw.currency, { allowZero: true })),
+    amount: moneyField('amount', () => parseQuantity(raw.amount, CREDIT_SCALE)),
+    price: moneyField('price', () => parseAmount(raw.price, raw.currency, { allowZero: true })),
     currency: raw.currency,
     discount: raw.discount === undefined ? new Money(1) : parseDiscount(raw.discount),
   };
   if (raw.custom_amount) {
     const c = raw.custom_amount;
     const custom = {
-      unitPrice: field('custom_amount.unit_price', () => parseQuantity(c.unit_price, UNIT_PRICE_SCALE)),
-      min: field('custom_amount.min', () => parseQuantity(c.min, CREDIT_SCALE)),
-      max: field('custom_amount.max', () => parseQuantity(c.max, CREDIT_SCALE)),
+      unitPrice: moneyField('custom_amount.unit_price', () => parseQuantity(c.unit_price, UNIT_PRICE_SCALE)),
+      min: moneyField('custom_amount.min', () => parseQuantity(c.min, CREDIT_SCALE)),
+      max: moneyField('custom_amount.max', () => parseQuantity(c.max, CREDIT_SCALE)),
     };
     if (custom.min.gt(custom.max)) {
       throw CommonErrors.invalid_amount('custom_amount.min must not exceed custom_amount.max', {
@@ -99,7 +89,7 @@ export function quote(
       field: 'amount',
     });
   }
-  const amount = field('amount', () => parseQuantity(customAmount, CREDIT_SCALE));
+  const amount = moneyField('amount', () => parseQuantity(customAmount, CREDIT_SCALE));
   if (amount.lt(pkg.customMin) || amount.gt(pkg.customMax)) {
     throw PackageErrors.amount_out_of_range(
       `amount must be between ${new Money(pkg.customMin).toFixed()} and ${new Money(pkg.customMax).toFixed()}`,

@@ -70,6 +70,11 @@ export class ProviderRegistry {
     return account ? this.accountContext(tenantId, id, this.accounts.unseal(account)) : null;
   }
 
+  /** Whether the Sandbox is on for this platform (its every tenant then has a context for it). */
+  sandboxEnabled(): boolean {
+    return this.byId.has('sandbox') && this.config.sandboxEnabled;
+  }
+
   private sandboxContext(tenantId: string): ProviderContext | null {
     if (!this.config.sandboxEnabled) return null;
     return {

@@ -1,9 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import type { InsertBatch } from '../../common/sql';
 import { PreparedStatements } from '../../database/prepared-statements';
 import { OPEN_ATTEMPT_COLUMNS, OpenAttempt, refOf } from './open-attempt';
 import { ProviderRegistry } from '../provider-registry';
+
+/** An attempt still open at a provider: one it may yet be paid through (a condition on `payments`). */
+const OPEN = `status = 'pending' AND provider_ref IS NOT NULL`;
 
 /**
  * An order has one payable attempt at a time. When a new attempt opens (the order payment API's
@@ -53,11 +57,30 @@ export class AttemptCloser implements OnApplicationShutdown {
 
   /** The attempts of an order still open at a provider. */
   openAttempts(tenantId: string, orderId: string): Promise<OpenAttempt[]> {
-    // After every confirmation: a named statement (PreparedStatements).
+    // After a confirmation that found others open: a named statement (PreparedStatements).
     return this.statements.query<OpenAttempt[]>(
-      `SELECT ${OPEN_ATTEMPT_COLUMNS} FROM payments
-        WHERE tenant_id = $1 AND order_id = $2 AND status = 'pending' AND provider_ref IS NOT NULL`,
+      `SELECT ${OPEN_ATTEMPT_COLUMNS} FROM payments WHERE tenant_id = $1 AND order_id = $2 AND ${OPEN}`,
       [tenantId, orderId],
+    );
+  }
+
+  /**
+   * CTE `name` of a caller's statement (the confirmation's fast path): `n`, how many attempts of the
+   * order but `keepPaymentId` are open, as the statement's snapshot sees them. closeOthersLater is
+   * needed only when there are any.
+   */
+  addCountOthers(
+    batch: InsertBatch,
+    name: string,
+    tenantId: string,
+    orderId: string,
+    keepPaymentId: string,
+  ): void {
+    batch.add(
+      name,
+      `SELECT count(*)::int AS n FROM payments
+        WHERE tenant_id = ${batch.param(tenantId)} AND order_id = ${batch.param(orderId)}
+          AND id <> ${batch.param(keepPaymentId)} AND ${OPEN}`,
     );
   }
 

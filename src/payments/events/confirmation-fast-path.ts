@@ -9,6 +9,7 @@ import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
 import type { VerifiedEvent } from '../contract/payment-provider';
 import type { Payment, PaymentStatus } from '../attempts/payment.entity';
+import { AttemptCloser } from '../attempts/attempt-closer.service';
 import { amountMismatch } from './amount-mismatch';
 
 /** The payment's fields the decision reads. */
@@ -24,6 +25,8 @@ export type ConfirmablePayment = Pick<
 export interface ConfirmationRead {
   payment: ConfirmablePayment;
   order: Order;
+  /** The order row's version as read (its xmin): any write to the row since changes it. */
+  orderVersion: string;
   at: Date;
   webhookUrl: string | null;
 }
@@ -63,12 +66,14 @@ export class ConfirmationFastPath {
     @InjectDataSource() private readonly db: DataSource,
     private readonly statements: PreparedStatements,
     private readonly orders: OrdersService,
+    private readonly closer: AttemptCloser,
   ) {}
 
   /**
    * Apply `event` (a success) in one statement when it is the common case, and say the order's new
-   * state; null when it is not, or when what was read changed before the statement took its locks
-   * (then nothing was written: apply the event through the general path). `read`: the payment and
+   * state, and whether other attempts of the order are still open (then close them: AttemptCloser);
+   * null when it is not, or when what was read changed before the statement took its locks (then
+   * nothing was written: apply the event through the general path). `read`: the payment and
    * its order as the caller read them (readPayment), or only the payment (its order is read here).
    */
   async confirm(
@@ -76,13 +81,13 @@ export class ConfirmationFastPath {
     event: VerifiedEvent,
     read: ConfirmationRead | { payment: ConfirmablePayment },
     stored: { payload: string; verified: string },
-  ): Promise<{ orderState: OrderState } | null> {
+  ): Promise<{ orderState: OrderState; othersOpen: boolean } | null> {
     const { payment } = read;
     if (event.outcome !== 'succeeded' || payment.status === 'succeeded') return null;
     if (amountMismatch(payment, event) !== null) return null;
     const full = 'order' in read ? read : await this.readOrder(payment);
     if (!full || !this.orders.isPayable(full.order)) return null;
-    const { order, at, webhookUrl } = full;
+    const { order, orderVersion, at, webhookUrl } = full;
     const tenantId = payment.tenantId;
 
     const batch = new InsertBatch();
@@ -97,7 +102,7 @@ export class ConfirmationFastPath {
       'order_locked',
       `SELECT o.id FROM orders o, recorded
         WHERE o.id = ${batch.param(order.id)} AND o.tenant_id = ${batch.param(tenantId)}
-          AND o.state = ${batch.param(order.state)}
+          AND o.state = ${batch.param(order.state)} AND o.xmin = ${batch.param(orderVersion)}::xid
         FOR UPDATE OF o`,
     );
     batch.add(
@@ -126,45 +131,71 @@ export class ConfirmationFastPath {
     const { rows, expected, notified } = confirmed.checks;
     const written = rows.map((cte) => `(SELECT count(*) FROM ${cte}) = 1`);
     if (expected > 0) written.push(`(SELECT count(*) FROM ${notified}) = ${batch.param(expected)}`);
-    batch.returning(`SELECT 1 / (CASE WHEN ${written.join(' AND ')} THEN 1 ELSE 0 END) AS applied`);
+    // The order's other open attempts, as the statement's snapshot sees them. One opened after it (a
+    // reopen: OrderPaymentService) was written with its order row in one transaction: committed
+    // after our read, the row's version no longer matches and `order_locked` finds nothing; later,
+    // it finds the order paid and opens nothing.
+    this.closer.addCountOthers(batch, 'others', tenantId, order.id, payment.id);
+    batch.returning(
+      `SELECT 1 / (CASE WHEN ${written.join(' AND ')} THEN 1 ELSE 0 END) AS applied, others.n AS others FROM others`,
+    );
+    let others: number;
     try {
-      await batch.run(this.statements);
+      [{ others }] = await batch.run<{ others: number }>(this.statements);
     } catch (err) {
       if ((err as { code?: string }).code === GUARD_FAILED) return null;
       throw err;
     }
     this.orders.confirmedPaid(confirmed.after, confirmed.targets);
-    return { orderState: confirmed.after.state };
+    return { orderState: confirmed.after.state, othersOpen: others > 0 };
   }
 
   /**
    * The payment with this provider reference and the rest of a ConfirmationRead, in one statement
    * (the Sandbox's completion: a lookup of its payment it needs anyway); null when there is none.
+   * `alsoWrite` adds data-modifying CTEs to that statement, reading FROM CTE `found` (the row read,
+   * columns `p_*` and `o_*`): they write only when the payment exists, and commit with the read.
    */
-  async readPayment(providerId: string, providerRef: string): Promise<ConfirmationRead | null> {
-    return this.readWith('p.provider = $1 AND p.provider_ref = $2', [providerId, providerRef]);
+  async readPayment(
+    providerId: string,
+    providerRef: string,
+    alsoWrite?: (batch: InsertBatch, found: string) => void,
+  ): Promise<ConfirmationRead | null> {
+    return this.readWith(
+      (batch) => `p.provider = ${batch.param(providerId)} AND p.provider_ref = ${batch.param(providerRef)}`,
+      alsoWrite,
+    );
   }
 
   private readOrder(payment: ConfirmablePayment): Promise<ConfirmationRead | null> {
-    return this.readWith('p.id = $1', [payment.id]);
+    return this.readWith((batch) => `p.id = ${batch.param(payment.id)}`);
   }
 
-  private async readWith(where: string, params: string[]): Promise<ConfirmationRead | null> {
+  private async readWith(
+    where: (batch: InsertBatch) => string,
+    alsoWrite?: (batch: InsertBatch, found: string) => void,
+  ): Promise<ConfirmationRead | null> {
     // Raw SQL built once: a TypeORM query builder per confirmation was 15% of its CPU.
     this.orderColumns ??= new EntityColumns(this.db, Order, 'o', 'o_');
-    const raw = await this.statements.query<
-      (PaymentRow & { db_now: Date; tenant_webhook_url: string | null })[]
-    >(
+    const batch = new InsertBatch();
+    batch.add(
+      'found',
       `SELECT ${this.orderColumns.select},
               ${['id', 'tenant_id', 'order_id', 'provider', 'provider_ref', 'status', 'amount', 'currency']
                 .map((c) => `p.${c} AS p_${c}`)
                 .join(', ')},
-              now() AS db_now, (SELECT t.webhook_url FROM tenants t WHERE t.id = o.tenant_id) AS tenant_webhook_url
+              o.xmin::text AS order_version, now() AS db_now,
+              (SELECT t.webhook_url FROM tenants t WHERE t.id = o.tenant_id) AS tenant_webhook_url
          FROM orders o JOIN payments p ON p.order_id = o.id AND p.tenant_id = o.tenant_id
-        WHERE ${where}
+        WHERE ${where(batch)}
         LIMIT 1`,
-      params,
     );
+    alsoWrite?.(batch, 'found');
+    const raw = await batch
+      .returning('SELECT * FROM found')
+      .run<PaymentRow & { order_version: string; db_now: Date; tenant_webhook_url: string | null }>(
+        this.statements,
+      );
     const [row] = raw;
     if (!row) return null;
     const order = this.orderColumns.from(row);
@@ -180,6 +211,7 @@ export class ConfirmationFastPath {
         currency: row.p_currency,
       },
       order,
+      orderVersion: row.order_version,
       at: row.db_now,
       webhookUrl: row.tenant_webhook_url,
     };

@@ -78,7 +78,7 @@ export class PaymentEventsService {
         verified: JSON.stringify(verifiedFields(event)),
       });
       if (fast) {
-        this.closer.closeOthersLater(tenantId, found.orderId, found.id);
+        if (fast.othersOpen) this.closer.closeOthersLater(tenantId, found.orderId, found.id);
         return { outcome: 'applied', orderState: fast.orderState };
       }
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomToken } from '../../common/crypto';
+import { moneyField, parseReportedAmount } from '../../common/money';
 import { unixSeconds } from '../../common/time';
 import { ConfirmationFastPath } from '../events/confirmation-fast-path';
 import { WebhooksService } from '../events/webhooks.service';
@@ -38,16 +39,22 @@ export class SandboxPayer {
 
   async complete(payId: string, c: SandboxCompletion): Promise<SandboxCompletionResponse> {
     if (!/^sbx_[A-Za-z0-9_-]{1,64}$/.test(payId)) throw PaymentErrors.payment_not_found('payment not found');
-    // The payment with its order, as the confirmation's fast path reads them: one statement for both.
-    const read = await this.fastPath.readPayment('sandbox', payId);
+    // Checked before any SQL, since the completion's one statement writes the charge
+    // (ProviderRegistry.contextFor needs no database for the Sandbox).
+    if (!this.registry.sandboxEnabled()) throw PaymentErrors.payment_not_found('payment not found');
+    if (c.amount !== undefined) moneyField('amount', () => parseReportedAmount(c.amount));
+    // The payment with its order, as the confirmation's fast path reads them, and the provider-side
+    // record (sandbox_charges) of what the payer did: one statement, which writes only when the
+    // payment exists.
+    const read = await this.fastPath.readPayment('sandbox', payId, (batch, found) =>
+      this.charges.addRecord(batch, 'charge', found, c),
+    );
     const payment = read?.payment;
     const ctx = payment ? await this.registry.contextFor(payment.tenantId, 'sandbox') : null;
     if (!payment || !ctx) throw PaymentErrors.payment_not_found('payment not found');
 
     const amount = c.amount ?? payment.amount;
     const currency = c.currency ?? payment.currency;
-    // The provider-side record; a success is final and is never overwritten by a later failure.
-    await this.charges.record(payment.providerRef ?? '', payment.tenantId, c.outcome, amount, currency);
     if (c.notify === false) return { pay_id: payId, outcome: c.outcome, delivered: false };
 
     const event: SandboxEventBody = {
