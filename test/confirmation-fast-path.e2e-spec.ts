@@ -164,6 +164,29 @@ describe('confirmation fast path', () => {
     );
     expect(jobs.map((j) => j.data.notificationId).sort()).toEqual(notifications.map((n) => n.id).sort());
     expect(await books(m)).toEqual({ balance: '500.000000', ledger: '500.000000' });
+
+    // Its jobs are pg-boss's multi-row insert: stored with the settings of the jobs the general path
+    // sends one by one (a cancellation's notification, here), ids ascending in the order written.
+    const cancelled = await newOrder(app, m);
+    await http(app)
+      .post(`/api/v1/orders/${cancelled.id as string}/cancel`)
+      .set(m.auth)
+      .expect(200);
+    const settings = (orderId: unknown) =>
+      q<Record<string, unknown>>(
+        `SELECT j.id, j.name, j.priority, j.state, j.retry_limit, j.retry_delay, j.retry_backoff, j.expire_in,
+                j.policy, j.singleton_key, j.dead_letter, j.keep_until - j.created_on AS kept_for,
+                j.start_after <= now() AS due
+           FROM pgboss.job j JOIN notifications n ON n.id = (j.data->>'notificationId')::uuid
+          WHERE n.order_id = $1 ORDER BY n.seq`,
+        [orderId],
+      );
+    const withoutId = (j: Record<string, unknown>) => ({ ...j, id: undefined });
+    const [sent] = await settings(cancelled.id);
+    const inserted = await settings(order.id);
+    expect(sent).toMatchObject({ name: 'merchant-notification', retry_limit: 10, due: true });
+    expect(inserted.map(withoutId)).toEqual([withoutId(sent), withoutId(sent)]);
+    expect(inserted.map((j) => j.id)).toEqual(inserted.map((j) => j.id as string).sort());
   });
 
   it('50 concurrent confirmations on one application: each credited once, the ledger sums to the balance', async () => {

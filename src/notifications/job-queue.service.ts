@@ -148,39 +148,41 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /**
-   * Queue a job as CTE `name` of the caller's statement (one row RETURNING id when stored; none when
-   * pg-boss did not store it, e.g. its queue is missing: the caller must then fail its statement).
-   * The INSERT is pg-boss's own, with its own values: send() is run against a recording executeSql
-   * and what it would have sent is added to the batch, its $n renumbered.
+   * Queue jobs as CTE `name` of the caller's statement, RETURNING the id of each job stored (none
+   * when pg-boss did not store it, e.g. its queue is missing: the caller must count them and fail its
+   * statement unless all were). The INSERT is pg-boss's own multi-row one (`insert()`, one JSON
+   * parameter for all the jobs), with its own values: insert() is run against a recording executeSql
+   * and what it would have sent is added to the batch, its $n renumbered and `RETURNING id` added.
    */
-  async addSend(
+  async addInsert(
     batch: InsertBatch,
     name: string,
     queue: string,
-    data: Record<string, unknown>,
-    opts: { id?: string } = {},
+    jobs: readonly { id: string; data: Record<string, unknown> }[],
   ): Promise<void> {
     let recorded: { text: string; values: unknown[] } | undefined;
-    await this.boss.send(queue, data, {
-      id: opts.id,
-      db: {
-        executeSql: (text: string, values: unknown[]) => {
-          recorded = { text, values };
-          return Promise.resolve({ rows: [{ id: 'recorded' }] });
+    await this.boss.insert(
+      jobs.map((j) => ({ id: j.id, name: queue, data: j.data })),
+      {
+        db: {
+          executeSql: (text: string, values: unknown[]) => {
+            recorded = { text, values };
+            return Promise.resolve({ rows: [] });
+          },
         },
       },
-    });
-    if (!recorded) throw new Error(`job queue: pg-boss sent no statement for a ${queue} job`);
+    );
+    if (!recorded) throw new Error(`job queue: pg-boss sent no statement for ${queue} jobs`);
     const { text, values } = recorded;
     const placeholders = new Map<number, string>();
     batch.add(
       name,
-      text.replace(/\$(\d+)/g, (_, n: string) => {
+      `${text.replace(/\$(\d+)/g, (_, n: string) => {
         const i = Number(n);
         let p = placeholders.get(i);
         if (p === undefined) placeholders.set(i, (p = batch.param(values[i - 1])));
         return p;
-      }),
+      })} RETURNING id`,
     );
   }
 

@@ -106,10 +106,10 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
   /**
    * onTransitions as parts of one caller's statement (the confirmation's fast path, see
    * ConfirmationFastPath), for an order whose notification URL the caller read (`url`: its
-   * notify_url, else its tenant's webhook_url; null: nothing is written). The notifications read
-   * FROM `gate`; their delivery jobs are pg-boss's own INSERTs (JobQueue.addSend), which do not: so
-   * the caller must make the statement fail unless `gate` held and CTE `name` wrote `expected` rows
-   * (each job CTE's name is in `jobs`, each must return one row).
+   * notify_url, else its tenant's webhook_url; null: nothing is written). The notifications (CTE
+   * `name`) read FROM `gate`; their delivery jobs (CTE `${name}_jobs`) are pg-boss's own INSERT
+   * (JobQueue.addInsert), which does not: so the caller must make the statement fail unless each CTE
+   * of `ctes` returned `expected` rows.
    */
   async addTransitionWrites(
     batch: InsertBatch,
@@ -118,8 +118,8 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
     order: Order,
     targets: readonly OrderState[],
     url: string | null,
-  ): Promise<{ expected: number; jobs: string[] }> {
-    if (url === null) return { expected: 0, jobs: [] };
+  ): Promise<{ expected: number; ctes: string[] }> {
+    if (url === null) return { expected: 0, ctes: [] };
     const { ids, bodies } = this.notificationsOf(order, targets);
     batch.add(
       name,
@@ -131,21 +131,14 @@ export class NotificationsService implements OrderStateListener, OnModuleInit {
         ORDER BY s.n
        RETURNING id`,
     );
-    const jobs: string[] = [];
     const jobIds = jobIdsInOrder(ids.length);
-    for (const [i, id] of ids.entries()) {
-      jobs.push(`${name}_job${i}`);
-      await this.queue.addSend(
-        batch,
-        `${name}_job${i}`,
-        NOTIFY_QUEUE,
-        jobData({ id, orderId: order.id }, i),
-        {
-          id: jobIds[i],
-        },
-      );
-    }
-    return { expected: ids.length, jobs };
+    await this.queue.addInsert(
+      batch,
+      `${name}_jobs`,
+      NOTIFY_QUEUE,
+      ids.map((id, i) => ({ id: jobIds[i], data: jobData({ id, orderId: order.id }, i) })),
+    );
+    return { expected: ids.length, ctes: [name, `${name}_jobs`] };
   }
 
   /** The notifications of an order's moves through `targets`: their ids and bodies, in order. */

@@ -15,8 +15,8 @@ export interface OrderStateListener {
   /**
    * The same writes as parts of one caller's statement that also makes the change (an autocommitted
    * data-modifying CTE, see NotificationsService.addTransitionWrites for the contract): `url` is where
-   * the order is notified as the caller read it (null: nowhere). Returns how many rows CTE `name` must
-   * write and the CTEs that must each return one row, or the caller's statement must fail.
+   * the order is notified as the caller read it (null: nowhere). Returns the CTEs that must each
+   * return `expected` rows, or the caller's statement must fail.
    */
   addTransitionWrites(
     batch: InsertBatch,
@@ -25,7 +25,7 @@ export interface OrderStateListener {
     order: Order,
     targets: readonly OrderState[],
     url: string | null,
-  ): Promise<{ expected: number; jobs: string[] }>;
+  ): Promise<{ expected: number; ctes: string[] }>;
 }
 
 export const ORDER_STATE_LISTENER = Symbol('ORDER_STATE_LISTENER');

@@ -110,8 +110,8 @@ export class OrderTransitionsService {
    * in its state); then its history rows and the listener's. The timestamps are `at` (a time the
    * caller read from the database) instead of now(), so what the listener writes is known before the
    * statement runs. `after` is the order as it is once the statement has written; `checks` are what
-   * the statement must have written (else the caller makes it fail): `name` one row, the listener's
-   * CTE `${name}_notified` `expected` rows, each of `jobs` one row. Call `moved` after it committed.
+   * the statement must have written (else the caller makes it fail): `name` one row, each of the
+   * listener's CTEs `ctes` `expected` rows. Call `moved` after it committed.
    */
   async addMoveThrough(
     batch: InsertBatch,
@@ -120,7 +120,7 @@ export class OrderTransitionsService {
     order: Order,
     steps: readonly { to: OrderState; reason: string }[],
     opts: { fillRemaining?: boolean; at: Date; notifyUrl: string | null },
-  ): Promise<{ after: Order; targets: OrderState[]; checks: { expected: number; jobs: string[] } }> {
+  ): Promise<{ after: Order; targets: OrderState[]; checks: { expected: number; ctes: string[] } }> {
     const plan = planMoves(order, steps);
     const at = `${batch.param(opts.at)}::timestamptz`;
     const [id, tenantId] = [batch.param(order.id), batch.param(order.tenantId)];
@@ -158,7 +158,7 @@ export class OrderTransitionsService {
           plan.targets,
           opts.notifyUrl,
         )
-      : { expected: 0, jobs: [] };
+      : { expected: 0, ctes: [] };
     return { after, targets: plan.targets, checks };
   }
 

@@ -152,8 +152,8 @@ export class OrdersService {
    * confirmPaid as parts of one caller's statement (the confirmation's fast path, see
    * ConfirmationFastPath): the same moves, the state listener's writes and the credit, each reading
    * FROM the one before (`gate` first), the application's balance row last. `checks`: what the
-   * statement must have written, else the caller makes it fail (addMoveThrough; with a credit, CTE
-   * `credited` one row). Call `confirmedPaid` once the statement committed.
+   * statement must have written, else the caller makes it fail: each CTE of `rows` one row (`moved`;
+   * with a credit, `credited`), each of `counted` `expected` rows (addMoveThrough's listener CTEs). Call `confirmedPaid` once the statement committed.
    */
   async addConfirmPaid(
     batch: InsertBatch,
@@ -164,14 +164,14 @@ export class OrdersService {
   ): Promise<{
     after: Order;
     targets: OrderState[];
-    checks: { rows: string[]; expected: number; notified: string };
+    checks: { rows: string[]; expected: number; counted: string[] };
   }> {
     const c = confirmation(order, reason);
     const moved = await this.transitions.addMoveThrough(batch, 'moved', gate, order, c.steps, {
       fillRemaining: c.credit !== null,
       ...opts,
     });
-    const rows = ['moved', ...moved.checks.jobs];
+    const rows = ['moved'];
     if (c.credit) {
       this.ledger.addCreditOrder(batch, 'credited', 'moved', c.credit);
       rows.push('credited');
@@ -179,7 +179,7 @@ export class OrdersService {
     return {
       after: moved.after,
       targets: moved.targets,
-      checks: { rows, expected: moved.checks.expected, notified: 'moved_notified' },
+      checks: { rows, expected: moved.checks.expected, counted: moved.checks.ctes },
     };
   }
 

@@ -127,10 +127,10 @@ export class ConfirmationFastPath {
       },
     );
     // Everything written, or the statement fails (rolled back whole): the jobs cannot read FROM the
-    // chain (pg-boss's own INSERTs), and the event row must not stay when nothing else was written.
-    const { rows, expected, notified } = confirmed.checks;
+    // chain (pg-boss's own INSERT), and the event row must not stay when nothing else was written.
+    const { rows, expected, counted } = confirmed.checks;
     const written = rows.map((cte) => `(SELECT count(*) FROM ${cte}) = 1`);
-    if (expected > 0) written.push(`(SELECT count(*) FROM ${notified}) = ${batch.param(expected)}`);
+    for (const cte of counted) written.push(`(SELECT count(*) FROM ${cte}) = ${expected}`);
     // The order's other open attempts, as the statement's snapshot sees them. One opened after it (a
     // reopen: OrderPaymentService) was written with its order row in one transaction: committed
     // after our read, the row's version no longer matches and `order_locked` finds nothing; later,
