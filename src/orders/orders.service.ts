@@ -153,7 +153,8 @@ export class OrdersService {
    * ConfirmationFastPath): the same moves, the state listener's writes and the credit, each reading
    * FROM the one before (`gate` first), the application's balance row last. `checks`: what the
    * statement must have written, else the caller makes it fail: each CTE of `rows` one row (`moved`;
-   * with a credit, `credited`), each of `counted` `expected` rows (addMoveThrough's listener CTEs). Call `confirmedPaid` once the statement committed.
+   * with a credit, `credited`), each of `counted` `expected` rows (addMoveThrough's listener CTEs).
+   * Call `confirmedPaid` once the statement committed.
    */
   async addConfirmPaid(
     batch: InsertBatch,
