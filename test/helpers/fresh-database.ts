@@ -26,20 +26,14 @@ export interface FreshDatabase {
 export async function freshDatabase(tag: string, opts: { served?: boolean } = {}): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), `paymux-${tag}-`));
   const base = process.env.DATABASE_URL;
-  if ((!base || process.env.PAYMUX_TEST_EMBEDDED) && opts.served) {
+  if (!base || process.env.PAYMUX_TEST_EMBEDDED) {
+    const removeDir = (): void => rmSync(dataDir, { recursive: true, force: true });
+    if (!opts.served)
+      return { env: { DATABASE_URL: '', DATA_DIR: dataDir }, drop: () => Promise.resolve(removeDir()) };
     const served = await serveEmbedded(join(dataDir, 'served'));
     return {
       env: { DATABASE_URL: served.url, DATA_DIR: dataDir, DB_PREPARED_STATEMENTS: 'off' },
-      drop: async () => {
-        await served.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  }
-  if (!base || process.env.PAYMUX_TEST_EMBEDDED) {
-    return {
-      env: { DATABASE_URL: '', DATA_DIR: dataDir },
-      drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
+      drop: () => served.stop().then(removeDir),
     };
   }
   const admin = new URL(base);
