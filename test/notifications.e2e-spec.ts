@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningPaymux } from '../src/bootstrap';
 import { merchantSignature } from '../src/auth/merchant-signature';
@@ -678,6 +678,82 @@ describe('the notification worker', () => {
       expect(jobs.map((j) => j.state)).toContain('retry');
     } finally {
       await worker?.close();
+      await rx.close();
+      await writer.close();
+    }
+  });
+
+  it('a receiver that does not answer holds only its own delivery: the others complete, and later ones are fetched', async () => {
+    // Written while no worker runs, so the worker's first fetch takes the slow one with the others.
+    const writer = await startTestApp({ NOTIFY_ALLOW_PRIVATE: 'true' });
+    const rx = await startReceiver(() => [200, 'success']);
+    // Holds every request it gets until the end of the test (answered at the timeout at the earliest).
+    const held: ServerResponse[] = [];
+    const slow = createServer((req, res) => {
+      req.resume();
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`;
+    let worker: RunningPaymux | undefined;
+    try {
+      const tenant = async () => {
+        const merchant = await newMerchant(writer);
+        const k = (
+          await http(writer).post('/api/v1/api-keys').set(merchant.auth).send({ name: 'k' }).expect(201)
+        ).body as { key_id: string; secret: string };
+        return { merchant, k };
+      };
+      /** A merchant order to `url`, cancelled: one notification. */
+      const notified = async (t: Awaited<ReturnType<typeof tenant>>, url: string): Promise<string> => {
+        const raw = JSON.stringify({
+          order_no: `S${randomUUID().replace(/-/g, '').slice(0, 20)}`,
+          currency: 'USDT',
+          amount: '1',
+          chain_type: 'TRON',
+          notify_url: url,
+        });
+        const res = await signedRequest(writer, t.k, 'POST', '/v1/payment', raw).expect(200);
+        const id = res.body.data.id as string;
+        await http(writer).post(`/api/v1/orders/${id}/cancel`).set(t.merchant.auth).expect(200);
+        return id;
+      };
+      const jobState = async (orderId: string) =>
+        (
+          await db(writer).query<{ state: string; status: string }[]>(
+            `SELECT j.state, n.status FROM pgboss.job j
+               JOIN notifications n ON n.id::text = j.data->>'notificationId' WHERE n.order_id = $1`,
+            [orderId],
+          )
+        )[0];
+      const [slowTenant, healthy] = [await tenant(), await tenant()];
+      const slowOrder = await notified(slowTenant, slowUrl);
+      const before = [await notified(healthy, `${rx.url}/h`), await notified(healthy, `${rx.url}/h`)];
+
+      worker = await startTestApp({
+        NOTIFY_ALLOW_PRIVATE: 'true',
+        NOTIFY_WORKER: 'true',
+        NOTIFY_TIMEOUT_MS: '60000',
+      });
+      await until('the slow receiver holding its request', () => Promise.resolve(held.length === 1));
+      for (const id of before)
+        await until('a notification fetched with the slow one completed', async () => {
+          const s = await jobState(id);
+          return s?.state === 'completed' && s.status === 'delivered';
+        });
+      // Written while the slow delivery is in flight: fetched and delivered without waiting for it.
+      const later = await notified(healthy, `${rx.url}/h`);
+      await until(
+        'a later notification completed',
+        async () => (await jobState(later))?.state === 'completed',
+      );
+      expect(rx.received.filter((r) => r.path === '/h')).toHaveLength(3);
+      expect(held).toHaveLength(1);
+      expect(await jobState(slowOrder)).toEqual({ state: 'active', status: 'pending' });
+    } finally {
+      for (const res of held) res.end('success');
+      await worker?.close();
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
       await rx.close();
       await writer.close();
     }

@@ -2,37 +2,21 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import type { InsertBatch } from '../common/sql';
+import { Coalescer, Settled } from '../common/coalescer';
 import { DATABASE_URL } from '../database/database.module';
+import { FetchedJob, QueueWorker, SequenceOf } from './queue-worker';
 
 type JobHandler = (data: Record<string, unknown>) => Promise<void>;
-/** Jobs with the same key run one after another, by position (see JobQueue.handle); undefined: on its own. */
-type SequenceOf = (data: Record<string, unknown>) => { key: string; position: number } | undefined;
 
 /**
- * Jobs fetched at once. They run concurrently (but for those in one sequence), so this is also how many
- * deliveries one process has in flight at most; a batch is done when its slowest job is.
+ * Jobs one process runs at once per queue (deliveries in flight at most): each holds its slot until it
+ * ends, and the worker fetches more as slots free up (QueueWorker).
  */
-const BATCH_SIZE = 20;
-
-/** A batch's jobs in groups to run concurrently, each group's in the order to run them. */
-function inSequenceGroups<J extends { data: Record<string, unknown> }>(
-  jobs: J[],
-  inSequence?: SequenceOf,
-): J[][] {
-  const groups = new Map<string, { job: J; position: number }[]>();
-  const alone: J[][] = [];
-  for (const job of jobs) {
-    const at = inSequence?.(job.data);
-    if (!at) alone.push([job]);
-    else {
-      const group = groups.get(at.key) ?? [];
-      group.push({ job, position: at.position });
-      groups.set(at.key, group);
-    }
-  }
-  const sorted = [...groups.values()].map((g) => g.sort((a, b) => a.position - b.position).map((e) => e.job));
-  return [...sorted, ...alone];
-}
+const JOBS_IN_FLIGHT = 20;
+/** How often an idle worker looks for new jobs. */
+const POLL_MS = 500;
+/** How long shutting down waits for the jobs running to end. */
+const STOP_WAIT_MS = 10_000;
 
 /**
  * The durable job queue (pg-boss on the same PostgreSQL, schema `pgboss`). Jobs are sent inside the
@@ -47,6 +31,7 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Every queue this process sends to or works on: all are created at start. */
   private readonly queues = new Set<string>();
   private started: Promise<void> | undefined;
+  private readonly workers: QueueWorker[] = [];
 
   constructor(@Inject(DATABASE_URL) url: string) {
     this.boss = new PgBoss({
@@ -72,9 +57,9 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /**
-   * Register a handler before the application starts (a worker process); declares its queue. The jobs
-   * of a fetched batch run concurrently, except those `inSequence` names the same key for: they run
-   * one after another, by position.
+   * Register a handler before the application starts (a worker process); declares its queue. Jobs
+   * run concurrently (up to JOBS_IN_FLIGHT, QueueWorker), except those `inSequence` names the same key
+   * for: they run one after another, by position.
    */
   handle(queue: string, handler: JobHandler, opts: { inSequence?: SequenceOf } = {}): void {
     this.declare(queue);
@@ -86,42 +71,56 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       await this.boss.start();
       for (const queue of this.queues) await this.createQueue(queue);
       for (const [queue, { handler, inSequence }] of this.handlers) {
-        const worker = { id: '' };
-        worker.id = await this.boss.work<Record<string, unknown>>(
-          queue,
-          { batchSize: BATCH_SIZE, pollingIntervalSeconds: 0.5 },
-          async (jobs) => {
-            await Promise.all(
-              inSequenceGroups(jobs, inSequence).map(async (group) => {
-                for (const job of group) await this.runJob(queue, job, handler);
-              }),
-            );
-            // A full batch: more are likely waiting, so fetch again now rather than after the interval.
-            if (jobs.length === BATCH_SIZE && worker.id) this.boss.notifyWorker(worker.id);
-          },
-        );
+        const completions = new Coalescer<string, void>((ids) => this.complete(queue, ids), {
+          maxBatch: JOBS_IN_FLIGHT,
+          maxInFlight: 1,
+        });
+        const worker = new QueueWorker({
+          fetch: async (n) => (await this.boss.fetch<Record<string, unknown>>(queue, { batchSize: n })) ?? [],
+          run: (job) => this.runJob(queue, job, handler, completions),
+          inSequence,
+          maxInFlight: JOBS_IN_FLIGHT,
+          pollMs: POLL_MS,
+          onFetchError: (err) => this.logger.warn(`job queue: fetching ${queue} jobs failed: ${String(err)}`),
+        });
+        this.workers.push(worker);
+        worker.start();
       }
     })();
     await this.started;
   }
 
   /**
-   * One job's failure is its own: it is failed (and retried by pg-boss) alone, and the others of its
-   * batch complete. Failing the whole batch would hold back every job fetched with a poisoned one,
-   * over and over.
+   * One job: completed when its handler succeeds (completions of jobs ending together go in one
+   * statement), failed (and retried by pg-boss) alone when it throws.
    */
   private async runJob(
     queue: string,
-    job: PgBoss.Job<Record<string, unknown>>,
+    job: FetchedJob,
     handler: JobHandler,
+    completions: Coalescer<string, void>,
   ): Promise<void> {
     try {
       await handler(job.data);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.warn(`job ${queue}/${job.id} failed: ${message}`);
-      await this.boss.fail(queue, job.id, { message });
+      await this.boss.fail(queue, job.id, { message }).catch((e: unknown) => this.lost(queue, job.id, e));
+      return;
     }
+    await completions.submit(job.id).catch((e: unknown) => this.lost(queue, job.id, e));
+  }
+
+  private async complete(queue: string, ids: readonly string[]): Promise<Settled<void>[]> {
+    await this.boss.complete(queue, [...ids]);
+    return ids.map(() => ({ ok: true, value: undefined }));
+  }
+
+  /** A job's end could not be recorded: it stays active until it expires, and then runs again. */
+  private lost(queue: string, id: string, err: unknown): void {
+    this.logger.warn(
+      `job ${queue}/${id}: recording its end failed (${String(err)}); it runs again once it expires`,
+    );
   }
 
   /**
@@ -144,7 +143,15 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.started?.catch(() => undefined);
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 }).catch(() => undefined);
+    // The jobs running end first (a delivery is bounded by NOTIFY_TIMEOUT_MS); one still running
+    // after STOP_WAIT_MS stays active in the queue and runs again once it expires.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.workers.map((w) => w.stop())),
+      new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    await this.boss.stop({ graceful: true, wait: true, timeout: STOP_WAIT_MS }).catch(() => undefined);
   }
 
   /**

@@ -1,0 +1,140 @@
+import { FetchedJob, QueueWorker } from './queue-worker';
+
+/** A queue in memory: jobs to fetch, and each run held until the test ends it. */
+function fakeQueue() {
+  const waiting: FetchedJob[] = [];
+  const fetches: number[] = [];
+  const started: string[] = [];
+  const ends = new Map<string, () => void>();
+  let running = 0;
+  let maxRunning = 0;
+  return {
+    waiting,
+    fetches,
+    started,
+    get maxRunning() {
+      return maxRunning;
+    },
+    add(...ids: string[]): void {
+      for (const id of ids) {
+        const [key, position] = id.split('.');
+        waiting.push({ id, data: position === undefined ? {} : { key, position: Number(position) } });
+      }
+    },
+    fetch: (n: number): Promise<FetchedJob[]> => {
+      fetches.push(n);
+      return Promise.resolve(waiting.splice(0, n));
+    },
+    run: (job: FetchedJob): Promise<void> => {
+      started.push(job.id);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      return new Promise<void>((resolve) =>
+        ends.set(job.id, () => {
+          running--;
+          resolve();
+        }),
+      );
+    },
+    end(id: string): void {
+      const end = ends.get(id);
+      if (!end) throw new Error(`${id} is not running`);
+      ends.delete(id);
+      end();
+    },
+    endAll(): void {
+      for (const id of [...ends.keys()]) this.end(id);
+    },
+  };
+}
+
+const inSequence = (data: Record<string, unknown>) =>
+  typeof data.key === 'string' ? { key: data.key, position: data.position as number } : undefined;
+
+/** Let the worker's promises settle (a few event-loop turns). */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('QueueWorker', () => {
+  let worker: QueueWorker | undefined;
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+  });
+
+  const start = (q: ReturnType<typeof fakeQueue>, maxInFlight = 4, pollMs = 10) => {
+    worker = new QueueWorker({
+      fetch: q.fetch,
+      run: q.run,
+      inSequence,
+      maxInFlight,
+      pollMs,
+      onFetchError: () => undefined,
+    });
+    worker.start();
+  };
+
+  it('keeps a slow job to its own slot: the others end and more are fetched meanwhile', async () => {
+    const q = fakeQueue();
+    q.add('slow', 'a', 'b', 'c');
+    start(q, 4);
+    await settle();
+    expect(q.started).toEqual(['slow', 'a', 'b', 'c']);
+    q.add('d', 'e');
+    for (const id of ['a', 'b', 'c']) q.end(id);
+    await settle();
+    // `slow` still runs; the jobs queued since were fetched into the freed slots.
+    expect(q.started).toEqual(['slow', 'a', 'b', 'c', 'd', 'e']);
+    q.endAll();
+  });
+
+  it('never runs more than maxInFlight, and fetches once half the slots are free', async () => {
+    const q = fakeQueue();
+    q.add('a', 'b', 'c', 'd', 'e', 'f', 'g');
+    start(q, 4);
+    await settle();
+    expect(q.started).toEqual(['a', 'b', 'c', 'd']);
+    q.end('a');
+    await settle();
+    expect(q.started).toHaveLength(4); // one slot free: no fetch yet
+    q.end('b');
+    await settle();
+    expect(q.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(q.fetches.slice(0, 2)).toEqual([4, 2]);
+    expect(q.maxRunning).toBe(4);
+    q.endAll();
+    await settle();
+    q.endAll();
+  });
+
+  it("runs one key's jobs one after another, by position, across fetches", async () => {
+    const q = fakeQueue();
+    q.add('k.2', 'x', 'k.1');
+    start(q, 4);
+    await settle();
+    expect(q.started).toEqual(['x', 'k.1']);
+    q.add('k.3');
+    q.end('x');
+    q.end('k.1');
+    await settle();
+    expect(q.started).toEqual(['x', 'k.1', 'k.2']);
+    q.end('k.2');
+    await settle();
+    expect(q.started).toEqual(['x', 'k.1', 'k.2', 'k.3']);
+    q.end('k.3');
+  });
+
+  it('stop waits for the jobs running, and fetches no more', async () => {
+    const q = fakeQueue();
+    q.add('a');
+    start(q, 4);
+    await settle();
+    let stopped = false;
+    const stopping = worker!.stop().then(() => (stopped = true));
+    q.add('b');
+    await settle();
+    expect(stopped).toBe(false);
+    q.end('a');
+    await stopping;
+    expect(q.started).toEqual(['a']);
+  });
+});
