@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import PgBoss from 'pg-boss';
 import type { EntityManager } from 'typeorm';
 import type { InsertBatch } from '../common/sql';
-import { Coalescer, Settled } from '../common/coalescer';
 import { DATABASE_URL } from '../database/database.module';
 import { FetchedJob, QueueWorker, SequenceOf } from './queue-worker';
 
@@ -12,7 +11,7 @@ type JobHandler = (data: Record<string, unknown>) => Promise<void>;
  * Jobs one process runs at once per queue (deliveries in flight at most): each holds its slot until it
  * ends, and the worker fetches more as slots free up (QueueWorker).
  */
-const JOBS_IN_FLIGHT = 20;
+const JOBS_IN_FLIGHT = 40;
 /** How often an idle worker looks for new jobs. */
 const POLL_MS = 500;
 /** How long shutting down waits for the jobs running to end. */
@@ -71,17 +70,19 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
       await this.boss.start();
       for (const queue of this.queues) await this.createQueue(queue);
       for (const [queue, { handler, inSequence }] of this.handlers) {
-        const completions = new Coalescer<string, void>((ids) => this.complete(queue, ids), {
-          maxBatch: JOBS_IN_FLIGHT,
-          maxInFlight: 1,
-        });
         const worker = new QueueWorker({
           fetch: async (n) => (await this.boss.fetch<Record<string, unknown>>(queue, { batchSize: n })) ?? [],
-          run: (job) => this.runJob(queue, job, handler, completions),
+          run: (job) => this.runJob(queue, job, handler),
+          complete: async (ids) => void (await this.boss.complete(queue, ids)),
           inSequence,
           maxInFlight: JOBS_IN_FLIGHT,
           pollMs: POLL_MS,
-          onFetchError: (err) => this.logger.warn(`job queue: fetching ${queue} jobs failed: ${String(err)}`),
+          onError: (what, err) =>
+            this.logger.warn(
+              what === 'fetch'
+                ? `job queue: fetching ${queue} jobs failed: ${String(err)}`
+                : `job queue: completing ${queue} jobs failed (${String(err)}); they run again once they expire`,
+            ),
         });
         this.workers.push(worker);
         worker.start();
@@ -91,36 +92,23 @@ export class JobQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 
   /**
-   * One job: completed when its handler succeeds (completions of jobs ending together go in one
-   * statement), failed (and retried by pg-boss) alone when it throws.
+   * One job: true when its handler succeeded (QueueWorker completes it); when the handler throws,
+   * the job is failed (and retried by pg-boss) alone, and false.
    */
-  private async runJob(
-    queue: string,
-    job: FetchedJob,
-    handler: JobHandler,
-    completions: Coalescer<string, void>,
-  ): Promise<void> {
+  private async runJob(queue: string, job: FetchedJob, handler: JobHandler): Promise<boolean> {
     try {
       await handler(job.data);
+      return true;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.warn(`job ${queue}/${job.id} failed: ${message}`);
-      await this.boss.fail(queue, job.id, { message }).catch((e: unknown) => this.lost(queue, job.id, e));
-      return;
+      await this.boss.fail(queue, job.id, { message }).catch((e: unknown) => {
+        this.logger.warn(
+          `job ${queue}/${job.id}: failing it failed (${String(e)}); it runs again once it expires`,
+        );
+      });
+      return false;
     }
-    await completions.submit(job.id).catch((e: unknown) => this.lost(queue, job.id, e));
-  }
-
-  private async complete(queue: string, ids: readonly string[]): Promise<Settled<void>[]> {
-    await this.boss.complete(queue, [...ids]);
-    return ids.map(() => ({ ok: true, value: undefined }));
-  }
-
-  /** A job's end could not be recorded: it stays active until it expires, and then runs again. */
-  private lost(queue: string, id: string, err: unknown): void {
-    this.logger.warn(
-      `job ${queue}/${id}: recording its end failed (${String(err)}); it runs again once it expires`,
-    );
   }
 
   /**

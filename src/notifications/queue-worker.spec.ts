@@ -4,6 +4,7 @@ import { FetchedJob, QueueWorker } from './queue-worker';
 function fakeQueue() {
   const waiting: FetchedJob[] = [];
   const fetches: number[] = [];
+  const completions: string[][] = [];
   const started: string[] = [];
   const ends = new Map<string, () => void>();
   let running = 0;
@@ -11,6 +12,7 @@ function fakeQueue() {
   return {
     waiting,
     fetches,
+    completions,
     started,
     get maxRunning() {
       return maxRunning;
@@ -25,14 +27,19 @@ function fakeQueue() {
       fetches.push(n);
       return Promise.resolve(waiting.splice(0, n));
     },
-    run: (job: FetchedJob): Promise<void> => {
+    complete: (ids: string[]): Promise<void> => {
+      completions.push(ids);
+      return Promise.resolve();
+    },
+    /** Runs until ended; a job whose id starts with `fail` fails (is not to be completed). */
+    run: (job: FetchedJob): Promise<boolean> => {
       started.push(job.id);
       running++;
       maxRunning = Math.max(maxRunning, running);
-      return new Promise<void>((resolve) =>
+      return new Promise<boolean>((resolve) =>
         ends.set(job.id, () => {
           running--;
-          resolve();
+          resolve(!job.id.startsWith('fail'));
         }),
       );
     },
@@ -52,23 +59,32 @@ const inSequence = (data: Record<string, unknown>) =>
   typeof data.key === 'string' ? { key: data.key, position: data.position as number } : undefined;
 
 /** Let the worker's promises settle (a few event-loop turns). */
-const settle = () => new Promise((r) => setTimeout(r, 20));
+const settle = () => new Promise((r) => setTimeout(r, 10));
 
 describe('QueueWorker', () => {
   let worker: QueueWorker | undefined;
+  let queue: ReturnType<typeof fakeQueue> | undefined;
   afterEach(async () => {
-    await worker?.stop();
-    worker = undefined;
+    // A failed test may leave jobs running: end them, so stop() does not wait for them.
+    const stopping = worker?.stop();
+    for (let i = 0; i < 3; i++) {
+      queue?.endAll();
+      await settle();
+    }
+    await stopping;
+    worker = queue = undefined;
   });
 
   const start = (q: ReturnType<typeof fakeQueue>, maxInFlight = 4, pollMs = 10) => {
+    queue = q;
     worker = new QueueWorker({
       fetch: q.fetch,
       run: q.run,
+      complete: q.complete,
       inSequence,
       maxInFlight,
       pollMs,
-      onFetchError: () => undefined,
+      onError: () => undefined,
     });
     worker.start();
   };
@@ -87,22 +103,38 @@ describe('QueueWorker', () => {
     q.endAll();
   });
 
-  it('never runs more than maxInFlight, and fetches once half the slots are free', async () => {
+  it('never runs more than maxInFlight; fetches once half the slots are free, completing what succeeded first', async () => {
     const q = fakeQueue();
-    q.add('a', 'b', 'c', 'd', 'e', 'f', 'g');
-    start(q, 4);
+    q.add('a', 'fail-b', 'c', 'd', 'e', 'f', 'g');
+    start(q, 4, 60_000); // no fetch for want of free slots until half are free
     await settle();
-    expect(q.started).toEqual(['a', 'b', 'c', 'd']);
+    expect(q.started).toEqual(['a', 'fail-b', 'c', 'd']);
     q.end('a');
     await settle();
     expect(q.started).toHaveLength(4); // one slot free: no fetch yet
-    q.end('b');
+    q.end('fail-b');
     await settle();
-    expect(q.started).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
-    expect(q.fetches.slice(0, 2)).toEqual([4, 2]);
+    expect(q.started).toEqual(['a', 'fail-b', 'c', 'd', 'e', 'f']);
+    expect(q.fetches).toEqual([4, 2]);
+    // Completed in one statement, just before that fetch; the failed job is not completed.
+    expect(q.completions).toEqual([['a']]);
     expect(q.maxRunning).toBe(4);
     q.endAll();
     await settle();
+    q.endAll();
+  });
+
+  it('with every slot but one held by slow jobs, fetches into that one after pollMs', async () => {
+    const q = fakeQueue();
+    q.add('s1', 's2', 's3', 'a');
+    start(q, 4, 30);
+    await settle();
+    q.add('b');
+    q.end('a');
+    // Not a budget: the ceiling only names what a hung test waited for.
+    for (let waited = 0; !q.started.includes('b') && waited < 10_000; waited += 10) await settle();
+    expect(q.started).toEqual(['s1', 's2', 's3', 'a', 'b']);
+    expect(q.fetches).toEqual([4, 1]);
     q.endAll();
   });
 
@@ -136,5 +168,6 @@ describe('QueueWorker', () => {
     q.end('a');
     await stopping;
     expect(q.started).toEqual(['a']);
+    expect(q.completions).toEqual([['a']]);
   });
 });

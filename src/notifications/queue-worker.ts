@@ -10,35 +10,47 @@ export type SequenceOf = (data: Record<string, unknown>) => { key: string; posit
 export interface QueueWorkerOptions {
   /** Fetch up to `n` jobs, now active (pg-boss fetch). */
   fetch(n: number): Promise<FetchedJob[]>;
-  /** Run one job to its end, its failure included (the caller records it): never rejects. */
-  run(job: FetchedJob): Promise<void>;
+  /**
+   * Run one job to its end; true when it succeeded and is to be completed, false when the caller
+   * recorded its failure. Never rejects.
+   */
+  run(job: FetchedJob): Promise<boolean>;
+  /** Mark these jobs completed (pg-boss complete, one statement). */
+  complete(ids: string[]): Promise<void>;
   inSequence?: SequenceOf;
   /** At most this many jobs running at once. */
   maxInFlight: number;
-  /** How long to wait before fetching again when the queue was empty. */
+  /** How long to wait before fetching again when the queue was empty, or for more free slots. */
   pollMs: number;
-  /** A fetch failed (the database is away, say): the worker waits `pollMs` and tries again. */
-  onFetchError(err: unknown): void;
+  /** A fetch or a completion failed (the database is away, say). */
+  onError(what: 'fetch' | 'complete', err: unknown): void;
 }
 
 /**
- * Works one queue with up to `maxInFlight` jobs running at once, and fetches more as they finish: a
- * job that takes long (a receiver that answers only at the timeout) holds its own slot and no other.
+ * Works one queue with up to `maxInFlight` jobs running at once, and fetches more as they end: a job
+ * that takes long (a receiver that answers only at the timeout) holds its own slot and no other.
  * (pg-boss's `work()` fetches a batch and fetches the next only when the whole batch is done, so one
  * slow job held back every job fetched with it, and every job behind them.)
  *
- * Fetches go in chunks: once half the slots are free, or when none is running, so a steady flow of
- * jobs is fetched about `maxInFlight / 2` at a time rather than one by one.
+ * Statements go in chunks, so a steady flow of jobs costs about what pg-boss's batches cost:
+ * - a fetch waits until half the slots are free (or none is running), or for `pollMs` when fewer are,
+ *   so slow jobs filling most slots delay the next fetch by `pollMs` at most;
+ * - the jobs that succeeded are completed in one statement just before each fetch (and when
+ *   stopping); one that ended but was not yet completed when its process died is run again once it
+ *   expires, as one cut short would be (jobs are at-least-once).
  */
 export class QueueWorker {
   private inFlight = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
-  /** Wakes the loop early: a slot freed while it waits for room, or stop(). */
+  /** Ends the loop's current pause early: a slot freed (see `pause`), or stop(). */
   private wake: (() => void) | undefined;
+  private wakeWhen: () => boolean = () => false;
   private readonly running = new Set<Promise<void>>();
   /** The last job of each sequence key still running or waiting: the next of that key runs after it. */
   private readonly tails = new Map<string, Promise<void>>();
+  /** Succeeded, not yet completed. */
+  private succeeded: string[] = [];
 
   constructor(private readonly options: QueueWorkerOptions) {}
 
@@ -46,37 +58,42 @@ export class QueueWorker {
     this.loop ??= this.work();
   }
 
-  /** Fetch no more; wait for the jobs running to end. */
+  /** Fetch no more; wait for the jobs running to end, and complete those that succeeded. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
     await this.loop;
     await Promise.all(this.running);
+    await this.completeSucceeded();
   }
 
   private async work(): Promise<void> {
     const { maxInFlight, pollMs } = this.options;
+    const half = Math.ceil(maxInFlight / 2);
     while (!this.stopped) {
-      const free = maxInFlight - this.inFlight;
-      if (!this.hasRoom()) {
-        await this.pause(null);
+      if (this.inFlight === maxInFlight) {
+        await this.pause(null, () => this.inFlight < maxInFlight);
         continue;
       }
-      let jobs: FetchedJob[];
+      if (this.inFlight > 0 && maxInFlight - this.inFlight < half)
+        await this.pause(pollMs, () => maxInFlight - this.inFlight >= half);
+      const free = maxInFlight - this.inFlight;
+      if (this.stopped || free === 0) continue;
+      await this.completeSucceeded();
+      let jobs: FetchedJob[] = [];
       try {
         jobs = (await this.options.fetch(free)) ?? [];
       } catch (err) {
-        this.options.onFetchError(err);
-        jobs = [];
+        this.options.onError('fetch', err);
       }
       this.startAll(jobs);
       // Fewer than asked for: the queue is empty for now.
-      if (jobs.length < free) await this.pause(pollMs);
+      if (jobs.length < free) await this.pause(pollMs, () => this.inFlight === 0);
     }
   }
 
-  /** Wait `ms` (null: until a slot frees), or less when stopped. */
-  private pause(ms: number | null): Promise<void> {
+  /** Wait `ms` (null: no limit) or until `until` holds when a job ends, or until stop(). */
+  private pause(ms: number | null, until: () => boolean): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -87,7 +104,19 @@ export class QueueWorker {
       };
       if (ms !== null) timer = setTimeout(done, ms);
       this.wake = done;
+      this.wakeWhen = until;
     });
+  }
+
+  private async completeSucceeded(): Promise<void> {
+    if (this.succeeded.length === 0) return;
+    const ids = this.succeeded;
+    this.succeeded = [];
+    try {
+      await this.options.complete(ids);
+    } catch (err) {
+      this.options.onError('complete', err);
+    }
   }
 
   private startAll(jobs: FetchedJob[]): void {
@@ -102,20 +131,17 @@ export class QueueWorker {
       const before = at ? this.tails.get(at.key) : undefined;
       const run: Promise<void> = (before ?? Promise.resolve())
         .then(() => this.options.run(job))
+        .then((ok) => {
+          if (ok) this.succeeded.push(job.id);
+        })
         .finally(() => {
           this.inFlight--;
           this.running.delete(run);
           if (at && this.tails.get(at.key) === run) this.tails.delete(at.key);
-          if (this.hasRoom()) this.wake?.();
+          if (this.wakeWhen()) this.wake?.();
         });
       this.running.add(run);
       if (at) this.tails.set(at.key, run);
     }
-  }
-
-  /** None running, or at least half the slots free: time to fetch. */
-  private hasRoom(): boolean {
-    const { maxInFlight } = this.options;
-    return this.inFlight === 0 || maxInFlight - this.inFlight >= Math.ceil(maxInFlight / 2);
   }
 }
