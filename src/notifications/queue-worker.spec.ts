@@ -61,6 +61,11 @@ const inSequence = (data: Record<string, unknown>) =>
 /** Let the worker's promises settle (a few event-loop turns). */
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
+/** Wait until `done` holds. Not a budget: the ceiling only names what a hung test waited for. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done() && waited < 10_000; waited += 10) await settle();
+}
+
 describe('QueueWorker', () => {
   let worker: QueueWorker | undefined;
   let queue: ReturnType<typeof fakeQueue> | undefined;
@@ -131,8 +136,7 @@ describe('QueueWorker', () => {
     await settle();
     q.add('b');
     q.end('a');
-    // Not a budget: the ceiling only names what a hung test waited for.
-    for (let waited = 0; !q.started.includes('b') && waited < 10_000; waited += 10) await settle();
+    await until(() => q.started.includes('b'));
     expect(q.started).toEqual(['s1', 's2', 's3', 'a', 'b']);
     expect(q.fetches).toEqual([4, 1]);
     q.endAll();
@@ -147,10 +151,10 @@ describe('QueueWorker', () => {
     q.add('k.3');
     q.end('x');
     q.end('k.1');
-    await settle();
+    await until(() => q.started.includes('k.2') && q.waiting.length === 0); // k.3 fetched at the next poll
     expect(q.started).toEqual(['x', 'k.1', 'k.2']);
     q.end('k.2');
-    await settle();
+    await until(() => q.started.includes('k.3'));
     expect(q.started).toEqual(['x', 'k.1', 'k.2', 'k.3']);
     q.end('k.3');
   });

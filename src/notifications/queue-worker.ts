@@ -87,8 +87,9 @@ export class QueueWorker {
         this.options.onError('fetch', err);
       }
       this.startAll(jobs);
-      // Fewer than asked for: the queue is empty for now.
-      if (jobs.length < free) await this.pause(pollMs, () => this.inFlight === 0);
+      // Fewer than asked for: the queue is empty for now; look again in `pollMs` (as pg-boss's work()
+      // does), whatever ends meanwhile, so that the jobs of a trickle are fetched together.
+      if (jobs.length < free) await this.pause(pollMs, () => false);
     }
   }
 
