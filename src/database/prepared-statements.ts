@@ -36,7 +36,7 @@ export class PreparedStatements implements Queryable {
   ) {}
 
   async query<T = unknown>(text: string, values: unknown[] = []): Promise<T> {
-    const name = this.enabled ? this.nameOf(text) : undefined;
+    const name = this.nameOf(text);
     if (!name) return this.db.query<T>(text, values);
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     try {
@@ -47,7 +47,9 @@ export class PreparedStatements implements Queryable {
     }
   }
 
-  private nameOf(text: string): string | undefined {
+  /** The name `text` runs under on every connection; undefined when it runs unnamed. */
+  nameOf(text: string): string | undefined {
+    if (!this.enabled) return undefined;
     const known = this.names.get(text);
     if (known !== undefined || this.names.size >= PreparedStatements.MAX_NAMES) return known;
     const name = `pmx_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EntityColumns, InsertBatch } from '../../common/sql';
+import { HotRowGroups } from '../../database/hot-row-groups';
 import { PreparedStatements } from '../../database/prepared-statements';
 import { Order } from '../../orders/order.entity';
 import type { OrderState } from '../../orders/order-state';
@@ -65,6 +66,7 @@ export class ConfirmationFastPath {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly statements: PreparedStatements,
+    private readonly hotRows: HotRowGroups,
     private readonly orders: OrdersService,
     private readonly closer: AttemptCloser,
   ) {}
@@ -141,7 +143,8 @@ export class ConfirmationFastPath {
     );
     let others: number;
     try {
-      [{ others }] = await batch.run<{ others: number }>(this.statements);
+      // Confirmations of one application all update its balance row: sent together (HotRowGroups).
+      [{ others }] = await batch.run<{ others: number }>(this.hotRows.on(order.applicationId));
     } catch (err) {
       if ((err as { code?: string }).code === GUARD_FAILED) return null;
       throw err;
