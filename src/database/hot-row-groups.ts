@@ -9,6 +9,8 @@ import { PreparedStatements } from './prepared-statements';
 
 interface Waiting {
   text: string;
+  /** The statement's name (PreparedStatements'). */
+  name: string;
   values: unknown[];
   resolve: (rows: unknown) => void;
   reject: (err: unknown) => void;
@@ -40,7 +42,7 @@ export class HotRowGroups {
   static readonly MAX_GROUP = 32;
   /** Per hot row with a statement in flight, the statements waiting for it to end. */
   private readonly waiting = new Map<string, Waiting[]>();
-  /** The statement texts PREPAREd on each pooled connection (under the group's name). */
+  /** The statements PREPAREd on each pooled connection (by name; under groupName). */
   private readonly prepared = new WeakMap<PoolClient, Set<string>>();
 
   constructor(
@@ -55,11 +57,12 @@ export class HotRowGroups {
   }
 
   private query<T>(hotRow: string, text: string, values: unknown[]): Promise<T> {
-    if (this.statements.nameOf(text) === undefined) return this.statements.query<T>(text, values);
+    const name = this.statements.nameOf(text);
+    if (name === undefined) return this.statements.query<T>(text, values);
     const queue = this.waiting.get(hotRow);
     if (queue)
       return new Promise<T>((resolve, reject) =>
-        queue.push({ text, values, resolve: (rows) => resolve(rows as T), reject }),
+        queue.push({ text, name, values, resolve: (rows) => resolve(rows as T), reject }),
       );
     this.waiting.set(hotRow, []);
     const alone = this.statements.query<T>(text, values);
@@ -91,16 +94,16 @@ export class HotRowGroups {
 
   /** The group as one multi-statement query: its results in order; throws when it was rolled back. */
   private async runTogether(group: Waiting[]): Promise<QueryResult[]> {
-    const executes = group.map((w) => `EXECUTE ${this.groupName(w.text)}${argumentList(w.values)}`);
+    const executes = group.map((w) => `EXECUTE ${groupName(w.name)}${argumentList(w.values)}`);
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     const client = await pool.connect();
     try {
       let known = this.prepared.get(client);
       if (!known) this.prepared.set(client, (known = new Set()));
-      for (const text of new Set(group.map((w) => w.text))) {
-        if (known.has(text)) continue;
-        await client.query(`PREPARE ${this.groupName(text)} AS ${text}`);
-        known.add(text);
+      for (const w of group) {
+        if (known.has(w.name)) continue;
+        await client.query(`PREPARE ${groupName(w.name)} AS ${w.text}`);
+        known.add(w.name);
       }
       const results = (await client.query(executes.join(';\n'))) as unknown as QueryResult | QueryResult[];
       return Array.isArray(results) ? results : [results];
@@ -108,14 +111,14 @@ export class HotRowGroups {
       client.release();
     }
   }
+}
 
-  /**
-   * The group's name for a statement: PreparedStatements' name with its own prefix (the extended
-   * protocol's names are the same namespace, and node-postgres tracks only those it parsed itself).
-   */
-  private groupName(text: string): string {
-    return `"g${this.statements.nameOf(text)}"`;
-  }
+/**
+ * The group's name for a statement: PreparedStatements' name with a prefix of its own (the extended
+ * protocol's names are the same namespace, and node-postgres tracks only those it parsed itself).
+ */
+function groupName(name: string): string {
+  return `"g${name}"`;
 }
 
 /** `(v1, v2, ...)` as SQL literals, in node-postgres's own text form of each value; '' when there are none. */
