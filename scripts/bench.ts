@@ -18,7 +18,8 @@
  *                                         in a child process), delivered by the server's worker meanwhile
  *                                         and after (drainNotifications); then the consistency check over SQL
  *   5. the ceiling                        a bare node:http server doing one INSERT per request into the
- *                                         same database (scripts/bench-ceiling.ts), saturation
+ *                                         same database (scripts/bench-ceiling.ts), saturation; then at the
+ *                                         fixed rate of 3 (autocannon), the latency goal's reference
  * Writes req/s, p50/p90/p99/max latency, peak RSS, server CPU per request and the ratio to the ceiling, and
  * the goals (met or missed) to BENCH_OUTPUT and stdout.
  *
@@ -726,7 +727,7 @@ async function measured(
     loadLabel: !spec.overallRate
       ? 'saturation'
       : `${fmt(spec.overallRate)}/s offered (${spec.evenlyPaced ? 'evenly paced' : 'autocannon overallRate'})`,
-    paymux: key !== 'ceiling',
+    paymux: !key.startsWith('ceiling'),
     result,
     peakRssMiB,
     cpuMsPerRequest,
@@ -1047,6 +1048,19 @@ async function main(): Promise<number> {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: orderBody,
   };
+  // The same offered rate against the ceiling: what the latency goal asks of paymux, asked of a server
+  // that does nothing but one INSERT per request on this machine.
+  const s3r = await measured(
+    'ceiling-rate',
+    `Ceiling at ${fmt(FIXED_RATE)}/s offered`,
+    'POST / (bench-ceiling)',
+    ceiling.pid,
+    admin,
+    { url: ceilingBase, request: ceilingRequest, overallRate: FIXED_RATE },
+  );
+  s3r.notes.push(
+    `As "Order creation at ${fmt(FIXED_RATE)}/s offered" (autocannon overallRate), against the ceiling: the latency a bare one-INSERT server has at that offered rate on this machine; achieved ${fmt(s3r.result.rps)}/s.`,
+  );
 
   // -- order creation and the ceiling interleaved: the goal's ratio (see RATIO_ROUNDS)
   const rounds: RatioRound[] = [];
@@ -1069,7 +1083,7 @@ async function main(): Promise<number> {
   }
   await ceiling.stop();
   await server.stop();
-  const scenarios = [s1, s1m, s1r, s1p, s2, s3];
+  const scenarios = [s1, s1m, s1r, s1p, s2, s3, s3r];
   const goals = evaluateGoals(scenarios, consistency, rounds);
 
   // -- PostgreSQL statements per operation, through the counting proxy
@@ -1244,6 +1258,7 @@ function evaluateGoals(scenarios: Scenario[], consistency: Consistency, rounds: 
   const create = by('create');
   const rate = by('create-rate');
   const paced = scenarios.find((x) => x.key === 'create-paced');
+  const ceilingAtRate = scenarios.find((x) => x.key === 'ceiling-rate');
   const confirm = by('confirm');
   const ceiling = by('ceiling');
   const r = ratio(create, ceiling);
@@ -1273,6 +1288,9 @@ function evaluateGoals(scenarios: Scenario[], consistency: Consistency, rounds: 
         `p99 ${rate.result.ac.latency.p99} ms, achieved ${fmt(rate.result.rps)}/s${rateReached ? '' : ' (offered rate not reached)'}, ${fmt(rate.result.errors)} errors` +
         (paced
           ? ` (evenly paced: p99 ${paced.result.ac.latency.p99} ms, achieved ${fmt(paced.result.rps)}/s, ${fmt(paced.result.errors)} errors)`
+          : '') +
+        (ceilingAtRate
+          ? `; the ceiling at the same offered rate: p99 ${ceilingAtRate.result.ac.latency.p99} ms`
           : ''),
     },
     {
