@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import { DatabaseError, type Pool, type PoolClient, type QueryResult } from 'pg';
 import { escapeLiteral, prepareValue } from 'pg/lib/utils';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -97,6 +97,7 @@ export class HotRowGroups {
     const executes = group.map((w) => `EXECUTE ${groupName(w.name)}${argumentList(w.values)}`);
     const pool = (this.db.driver as PostgresDriver).master as Pool;
     const client = await pool.connect();
+    let broken: Error | undefined;
     try {
       let known = this.prepared.get(client);
       if (!known) this.prepared.set(client, (known = new Set()));
@@ -107,8 +108,12 @@ export class HotRowGroups {
       }
       const results = (await client.query(executes.join(';\n'))) as unknown as QueryResult | QueryResult[];
       return Array.isArray(results) ? results : [results];
+    } catch (err) {
+      // An error PostgreSQL answered leaves the session usable; any other (the connection lost) does not.
+      if (!(err instanceof DatabaseError)) broken = err as Error;
+      throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 }
