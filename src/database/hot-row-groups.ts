@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DatabaseError, type Pool, type PoolClient, type QueryResult } from 'pg';
+import { DatabaseError, type PoolClient, type QueryResult } from 'pg';
 import { escapeLiteral, prepareValue } from 'pg/lib/utils';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Queryable } from '../common/sql';
-import { PreparedStatements } from './prepared-statements';
+import { poolOf, PreparedStatements } from './prepared-statements';
 
 interface Waiting {
   text: string;
@@ -95,8 +94,7 @@ export class HotRowGroups {
   /** The group as one multi-statement query: its results in order; throws when it was rolled back. */
   private async runTogether(group: Waiting[]): Promise<QueryResult[]> {
     const executes = group.map((w) => `EXECUTE ${groupName(w.name)}${argumentList(w.values)}`);
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    const client = await pool.connect();
+    const client = await poolOf(this.db).connect();
     let broken: Error | undefined;
     try {
       let known = this.prepared.get(client);

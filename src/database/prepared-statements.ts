@@ -6,6 +6,11 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Queryable } from '../common/sql';
 
+/** The node-postgres pool under TypeORM's PostgreSQL DataSource (for what TypeORM's query() cannot send). */
+export function poolOf(db: DataSource): Pool {
+  return (db.driver as PostgresDriver).master as Pool;
+}
+
 /** Whether PreparedStatements names its statements (false: plain queries through TypeORM). */
 export const NAME_STATEMENTS = Symbol('NAME_STATEMENTS');
 
@@ -38,9 +43,8 @@ export class PreparedStatements implements Queryable {
   async query<T = unknown>(text: string, values: unknown[] = []): Promise<T> {
     const name = this.nameOf(text);
     if (!name) return this.db.query<T>(text, values);
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
     try {
-      const result = await pool.query({ name, text, values });
+      const result = await poolOf(this.db).query({ name, text, values });
       return result.rows as T;
     } catch (err) {
       throw new QueryFailedError(text, values, err as Error);
