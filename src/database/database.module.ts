@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
-import { HotRowGroups } from './hot-row-groups';
+import { StatementGroups } from './statement-groups';
 import { NAME_STATEMENTS, PreparedStatements } from './prepared-statements';
 
 /** The URL of the database in use (PostgreSQL, or the embedded one's socket), for clients beside TypeORM. */
@@ -23,9 +23,9 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => config.dbPreparedStatements && !embedded,
         },
         PreparedStatements,
-        HotRowGroups,
+        StatementGroups,
       ],
-      exports: [DATABASE_URL, PreparedStatements, HotRowGroups],
+      exports: [DATABASE_URL, PreparedStatements, StatementGroups],
       imports: [
         TypeOrmModule.forRootAsync({
           inject: [AppConfig],

@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { EntityColumns, InsertBatch } from '../../common/sql';
-import { HotRowGroups } from '../../database/hot-row-groups';
-import { PreparedStatements } from '../../database/prepared-statements';
+import { StatementGroups } from '../../database/statement-groups';
 import { Order } from '../../orders/order.entity';
 import type { OrderState } from '../../orders/order-state';
 import { OrdersService } from '../../orders/orders.service';
@@ -65,8 +64,7 @@ export class ConfirmationFastPath {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly statements: PreparedStatements,
-    private readonly hotRows: HotRowGroups,
+    private readonly groups: StatementGroups,
     private readonly orders: OrdersService,
     private readonly closer: AttemptCloser,
   ) {}
@@ -143,8 +141,9 @@ export class ConfirmationFastPath {
     );
     let others: number;
     try {
-      // Confirmations of one application all update its balance row: sent together (HotRowGroups).
-      [{ others }] = await batch.run<{ others: number }>(this.hotRows.on(order.applicationId));
+      // Confirmations of one application all update its balance row: sent together (StatementGroups).
+      const stream = order.applicationId === null ? null : `balance ${order.applicationId}`;
+      [{ others }] = await batch.run<{ others: number }>(this.groups.on(stream));
     } catch (err) {
       if ((err as { code?: string }).code === GUARD_FAILED) return null;
       throw err;
@@ -197,7 +196,8 @@ export class ConfirmationFastPath {
     const raw = await batch
       .returning('SELECT * FROM found')
       .run<PaymentRow & { order_version: string; db_now: Date; tenant_webhook_url: string | null }>(
-        this.statements,
+        // One round trip (and commit: the Sandbox's charge) for the reads of concurrent confirmations.
+        this.groups.on('confirmation reads'),
       );
     const [row] = raw;
     if (!row) return null;

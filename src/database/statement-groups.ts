@@ -16,16 +16,20 @@ interface Waiting {
 }
 
 /**
- * Group commit for autocommitted statements that all update one hot row (an application's balance:
- * every confirmation of the application credits it). Sent one by one, each such statement holds the
- * row's lock from its UPDATE until its own commit is flushed, and the next waits for it, then re-checks
- * its rows (PostgreSQL's EvalPlanQual) before going on: the row's lock queue, not the CPU, sets the pace.
+ * Group commit for short autocommitted statements of one stream: while one statement of a stream is in
+ * flight in this process, the next ones of the same stream wait in Node; when it ends, all that waited
+ * (up to MAX_GROUP) go in ONE round trip, as one transaction: a simple-protocol query of
+ * `EXECUTE name(literal, ...)` statements, one per caller, each its own named statement (planned once per
+ * connection, like PreparedStatements' names). One round trip, one socket write and one commit flush
+ * for the group. A statement alone (nothing waited) runs as it would without this. Two kinds of stream use it:
  *
- * Here, while one statement for a row is in flight in this process, the next ones for the same row wait
- * in Node; when it ends, all that waited (up to MAX_GROUP) go in ONE round trip, as one transaction: a
- * simple-protocol query of `EXECUTE name(literal, ...)` statements, one per caller, each its own named
- * statement (planned once per connection, like PreparedStatements' names). One lock wait, one commit
- * flush, one round trip for the group. A statement alone (nothing waited) runs as it would without this.
+ * - Statements that all update one hot row (an application's balance: every confirmation of the
+ *   application credits it). Sent one by one, each holds the row's lock from its UPDATE until its own
+ *   commit is flushed, and the next waits for it, then re-checks its rows (PostgreSQL's EvalPlanQual):
+ *   the row's lock queue, not the CPU, sets the pace. Grouped: one lock wait for the group.
+ * - Frequent statements that contend on nothing but cost a round trip and a commit each (the
+ *   confirmation's read, which also writes the Sandbox's charge): their cost is the round trip, not the
+ *   work in PostgreSQL.
  *
  * A group is all or nothing (PostgreSQL runs a multi-statement simple query as one transaction and
  * rolls it back whole when one statement fails). When the group fails for any reason, every statement
@@ -37,9 +41,9 @@ interface Waiting {
  * DB_PREPARED_STATEMENTS=off: a pooler in transaction mode would lose the session's PREPAREs).
  */
 @Injectable()
-export class HotRowGroups {
+export class StatementGroups {
   static readonly MAX_GROUP = 32;
-  /** Per hot row with a statement in flight, the statements waiting for it to end. */
+  /** Per stream with a statement in flight, the statements waiting for it to end. */
   private readonly waiting = new Map<string, Waiting[]>();
   /** The statements PREPAREd on each pooled connection (by name; under groupName). */
   private readonly prepared = new WeakMap<PoolClient, Set<string>>();
@@ -49,36 +53,39 @@ export class HotRowGroups {
     private readonly statements: PreparedStatements,
   ) {}
 
-  /** Where to run statements that update `hotRow` (a key naming the row; null: no hot row, run them as they come). */
-  on(hotRow: string | null): Queryable {
-    if (hotRow === null) return this.statements;
-    return { query: <T>(text: string, values: unknown[] = []) => this.query<T>(hotRow, text, values) };
+  /**
+   * Where to run the statements of `stream` (a key: for a hot row, one naming the row; null: no stream,
+   * run them as they come).
+   */
+  on(stream: string | null): Queryable {
+    if (stream === null) return this.statements;
+    return { query: <T>(text: string, values: unknown[] = []) => this.query<T>(stream, text, values) };
   }
 
-  private query<T>(hotRow: string, text: string, values: unknown[]): Promise<T> {
+  private query<T>(stream: string, text: string, values: unknown[]): Promise<T> {
     const name = this.statements.nameOf(text);
     if (name === undefined) return this.statements.query<T>(text, values);
-    const queue = this.waiting.get(hotRow);
+    const queue = this.waiting.get(stream);
     if (queue)
       return new Promise<T>((resolve, reject) =>
         queue.push({ text, name, values, resolve: (rows) => resolve(rows as T), reject }),
       );
-    this.waiting.set(hotRow, []);
+    this.waiting.set(stream, []);
     const alone = this.statements.query<T>(text, values);
-    const next = (): Promise<void> => this.drain(hotRow);
+    const next = (): Promise<void> => this.drain(stream);
     alone.then(next, next);
     return alone;
   }
 
-  /** Send what waited for `hotRow`, a group at a time, until nothing waits. */
-  private async drain(hotRow: string): Promise<void> {
+  /** Send what waited for `stream`, a group at a time, until nothing waits. */
+  private async drain(stream: string): Promise<void> {
     for (;;) {
-      const queue = this.waiting.get(hotRow) ?? [];
+      const queue = this.waiting.get(stream) ?? [];
       if (queue.length === 0) {
-        this.waiting.delete(hotRow);
+        this.waiting.delete(stream);
         return;
       }
-      await this.send(queue.splice(0, HotRowGroups.MAX_GROUP));
+      await this.send(queue.splice(0, StatementGroups.MAX_GROUP));
     }
   }
 
@@ -131,7 +138,7 @@ function argumentList(values: unknown[]): string {
     .map((v) => {
       const text = prepareValue(v);
       if (text === null) return 'NULL';
-      if (typeof text !== 'string') throw new Error('HotRowGroups: binary parameters are not grouped');
+      if (typeof text !== 'string') throw new Error('StatementGroups: binary parameters are not grouped');
       return escapeLiteral(text);
     })
     .join(', ')})`;

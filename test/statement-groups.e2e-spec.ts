@@ -1,26 +1,26 @@
 import { QueryFailedError } from 'typeorm';
 import type { RunningPaymux } from '../src/bootstrap';
-import { HotRowGroups } from '../src/database/hot-row-groups';
+import { StatementGroups } from '../src/database/statement-groups';
 import { PreparedStatements } from '../src/database/prepared-statements';
 import { balanceOf, db, http, newMerchant, newOrder, startTestApp } from './helpers/app';
 
 /**
- * Group commit of the statements that update one hot row (HotRowGroups), on PostgreSQL: statements
- * for one row that wait while another is in flight go together as one transaction; one of them failing
- * leaves each caller with exactly what it would have got alone. (On the embedded database statements
- * are not named, and so never grouped.)
+ * Group commit of the statements of one stream (StatementGroups), on PostgreSQL: statements of a stream
+ * (those updating one hot row, the confirmations' reads) that wait while another is in flight go
+ * together as one transaction; one of them failing leaves each caller with exactly what it would have
+ * got alone. (On the embedded database statements are not named, and so never grouped.)
  */
 const embedded = !process.env.DATABASE_URL || !!process.env.PAYMUX_TEST_EMBEDDED;
 const onPostgres = embedded ? describe.skip : describe;
 
-onPostgres('statements grouped per hot row (HotRowGroups)', () => {
+onPostgres('statements grouped per stream (StatementGroups)', () => {
   let app: RunningPaymux;
-  let groups: HotRowGroups;
+  let groups: StatementGroups;
   let statements: PreparedStatements;
 
   beforeAll(async () => {
     app = await startTestApp();
-    groups = app.app.get(HotRowGroups);
+    groups = app.app.get(StatementGroups);
     statements = app.app.get(PreparedStatements);
     await db(app).query('CREATE TABLE hot_row_groups_spec (v text NOT NULL)');
   });
@@ -53,7 +53,7 @@ onPostgres('statements grouped per hot row (HotRowGroups)', () => {
     expect(status.s).toBe('committed');
   });
 
-  it('does not hold a statement back for another row', async () => {
+  it('does not hold a statement back for another stream', async () => {
     let slowEnded = false;
     const first = slow('row-b', 0.5).then(() => (slowEnded = true));
     const other = await txOf('row-c', 'other');
@@ -106,7 +106,7 @@ onPostgres('statements grouped per hot row (HotRowGroups)', () => {
     expect(results[1]).toEqual(direct);
   });
 
-  it('confirms concurrent orders of one application in groups: each credited once, the balance equal to the ledger', async () => {
+  it('confirms concurrent orders of one application in groups (their reads, then their writes): each credited once, the balance equal to the ledger', async () => {
     const m = await newMerchant(app);
     const orders = await Promise.all(Array.from({ length: 30 }, () => newOrder(app, m)));
     const responses = await Promise.all(
@@ -129,5 +129,14 @@ onPostgres('statements grouped per hot row (HotRowGroups)', () => {
     // 30 confirmations at once: while the first one's statement is in flight the others wait, and go
     // in groups (rows written in one transaction share its xmin).
     expect(Number(ledger.transactions)).toBeLessThan(30);
+    // Their reads too: each one also records the Sandbox's charge, so the charges show the groups.
+    const [charges] = await db(app).query<{ n: string; succeeded: string; transactions: string }[]>(
+      `SELECT count(*)::text AS n, count(*) FILTER (WHERE outcome = 'succeeded')::text AS succeeded,
+              count(DISTINCT xmin::text)::text AS transactions
+         FROM sandbox_charges WHERE pay_id = ANY($1)`,
+      [orders.map((o) => o.pay_id as string)],
+    );
+    expect([charges.n, charges.succeeded]).toEqual(['30', '30']);
+    expect(Number(charges.transactions)).toBeLessThan(30);
   });
 });
