@@ -91,6 +91,12 @@ describe('confirmation fast path', () => {
         [payId],
       )
     )[0];
+  /** The provider events recorded for the payment with this reference. */
+  const eventsOf = (payId: unknown) =>
+    q<{ outcome: string }>(
+      `SELECT outcome FROM provider_events WHERE payment_id = (SELECT id FROM payments WHERE provider_ref = $1)`,
+      [payId],
+    );
   /** What ConfirmationFastPath.confirm answered, call by call. */
   const fastAnswers = (): Promise<unknown>[] => {
     const answers: Promise<unknown>[] = [];
@@ -207,10 +213,7 @@ describe('confirmation fast path', () => {
     const order = await newOrder(app, m);
     const results = await Promise.all(Array.from({ length: 10 }, () => webhook(m, order.pay_id as string)));
     for (const r of results) expect(r.status).toBe(200);
-    const events = await q<{ outcome: string }>(
-      `SELECT outcome FROM provider_events WHERE payment_id = (SELECT id FROM payments WHERE provider_ref = $1)`,
-      [order.pay_id],
-    );
+    const events = await eventsOf(order.pay_id);
     expect(events.filter((e) => e.outcome === 'applied')).toHaveLength(1);
     expect(events.filter((e) => e.outcome === 'ignored')).toHaveLength(9);
     expect(await credits(order.id)).toBe(1);
@@ -326,13 +329,104 @@ describe('confirmation fast path', () => {
         ['Cancelled', 'Paid'],
         ['Paid', 'Finished'],
       ]);
-      const events = await q<{ outcome: string }>(
-        `SELECT outcome FROM provider_events WHERE payment_id = (SELECT id FROM payments WHERE provider_ref = $1)`,
-        [order.pay_id],
-      );
+      const events = await eventsOf(order.pay_id);
       expect(events).toEqual([{ outcome: 'applied' }]);
       expect(await credits(order.id)).toBe(1);
       expect(await books(m)).toEqual({ balance: '500.000000', ledger: '500.000000' });
+    },
+  );
+
+  /**
+   * Cross the locks of a confirmation in flight with another session's: that session holds the
+   * application's balance row, waits until the confirmation waits for it (holding its order), then asks
+   * for the order's row: a deadlock. PostgreSQL looks for one deadlock_timeout (1 s) after a wait
+   * starts and rolls back the session that looks, so the confirmation is the one rolled back when the
+   * other's wait began within that second. `crossed` says whether it was (on a slow machine the other
+   * session may be the one rolled back; then the confirmation simply goes through).
+   */
+  const crossLocks = async <T>(
+    m: Merchant,
+    orderId: string,
+    confirm: () => Promise<T>,
+  ): Promise<{ crossed: boolean; done: T }> => {
+    const other = new Client({ connectionString: process.env.DATABASE_URL });
+    await other.connect();
+    try {
+      const [{ pid }] = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      await other.query('BEGIN');
+      await other.query('UPDATE applications SET updated_at = now() WHERE id = $1', [m.applicationId]);
+      // Sent now (a supertest request goes out when its promise is first asked for).
+      const confirming = confirm();
+      for (;;) {
+        const [blocked] = await q<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+          [pid],
+        );
+        if (blocked.n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      let crossed = true;
+      await other.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [orderId]).catch((err) => {
+        if ((err as { code?: string }).code !== '40P01') throw err;
+        crossed = false;
+      });
+      await other.query('ROLLBACK');
+      return { crossed, done: await confirming };
+    } finally {
+      await other.end();
+    }
+  };
+
+  /** Orders confirmed with their locks crossed (crossLocks) until one confirmation was rolled back. */
+  const confirmDeadlocked = async (m: Merchant) => {
+    for (let attempt = 1; ; attempt++) {
+      const order = await newOrder(app, m);
+      const { crossed, done } = await crossLocks(m, order.id as string, () =>
+        complete(order.pay_id as string).then((r) => r),
+      );
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ result: 'applied', order_state: 'Finished' });
+      expect(await credits(order.id)).toBe(1);
+      if (crossed) return order;
+      if (attempt >= 5)
+        throw new Error('the other session was rolled back every time: no deadlock of the confirmation');
+    }
+  };
+
+  onPostgres(
+    'a fast path statement rolled back in a deadlock writes nothing, and the general path applies the event once',
+    async () => {
+      const m = await newMerchant(app);
+      const answers = fastAnswers();
+      const order = await confirmDeadlocked(m);
+      expect((await Promise.all(answers)).at(-1)).toBeNull();
+      expect(await transitions(order.id)).toEqual([
+        [null, 'Pending'],
+        ['Pending', 'Paid'],
+        ['Paid', 'Finished'],
+      ]);
+      const events = await eventsOf(order.pay_id);
+      expect(events).toEqual([{ outcome: 'applied' }]);
+      const { balance, ledger } = await books(m);
+      expect(balance).toBe(ledger);
+    },
+  );
+
+  onPostgres(
+    'the general path rolled back in a deadlock runs again, and applies the event once',
+    async () => {
+      const m = await newMerchant(app);
+      // Every confirmation through the general path (the fast path's answer when it does not apply).
+      jest.spyOn(fastPath, 'confirm').mockResolvedValue(null);
+      const order = await confirmDeadlocked(m);
+      expect(await eventsOf(order.pay_id)).toEqual([{ outcome: 'applied' }]);
+      expect(await transitions(order.id)).toEqual([
+        [null, 'Pending'],
+        ['Pending', 'Paid'],
+        ['Paid', 'Finished'],
+      ]);
+      const { balance, ledger } = await books(m);
+      expect(balance).toBe(ledger);
     },
   );
 

@@ -4,3 +4,29 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: unknown; driverError?: { code?: unknown } };
   return e.code === '23505' || e.driverError?.code === '23505';
 }
+
+/**
+ * PostgreSQL deadlock_detected (40P01) or serialization_failure (40001): the transaction lost a race
+ * and PostgreSQL rolled it back whole, so nothing of it was written and running it again is safe.
+ */
+export function isRolledBackConflict(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e.code ?? e.driverError?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Run a transaction, and run it again (up to `attempts` times in all) when PostgreSQL rolled it back
+ * in a lost race (isRolledBackConflict): the winner has committed or is about to, and the next run
+ * waits for its locks and decides on what it then finds.
+ */
+export async function retryRolledBack<T>(transaction: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (err) {
+      if (attempt >= attempts || !isRolledBackConflict(err)) throw err;
+    }
+  }
+}

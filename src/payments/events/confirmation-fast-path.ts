@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { isRolledBackConflict } from '../../common/pg-errors';
 import { EntityColumns, InsertBatch } from '../../common/sql';
 import { StatementGroups } from '../../database/statement-groups';
 import { Order } from '../../orders/order.entity';
@@ -145,7 +146,14 @@ export class ConfirmationFastPath {
       const stream = order.applicationId === null ? null : `balance ${order.applicationId}`;
       [{ others }] = await batch.run<{ others: number }>(this.groups.on(stream));
     } catch (err) {
-      if ((err as { code?: string }).code === GUARD_FAILED) return null;
+      // Nothing of the statement was written, and the general path decides again: when what it read
+      // changed (GUARD_FAILED), and when PostgreSQL rolled it back in a deadlock. It takes its locks in
+      // the general path's order (event, order, payment, balance row), but a group of these statements
+      // (StatementGroups) is one transaction: after its first statement it holds the balance row
+      // while its next ones wait for their orders, one of which may be ours (a duplicate of the same
+      // order from another process). PostgreSQL then rolls one side back: a group runs again
+      // statement by statement; this one comes back here.
+      if ((err as { code?: string }).code === GUARD_FAILED || isRolledBackConflict(err)) return null;
       throw err;
     }
     this.orders.confirmedPaid(confirmed.after, confirmed.targets);
