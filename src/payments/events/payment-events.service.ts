@@ -11,7 +11,7 @@ import { isUUID } from 'class-validator';
 import { retryRolledBack } from '../../common/pg-errors';
 import { PaymentErrors } from '../payments.errors';
 import { amountMismatch } from './amount-mismatch';
-import { ConfirmationFastPath, ConfirmationRead } from './confirmation-fast-path';
+import { ConfirmablePayment, ConfirmationFastPath, ConfirmationRead } from './confirmation-fast-path';
 import { ProviderEvent, ProviderEventOutcome, VerifiedFields } from './provider-event.entity';
 
 /** The provider-neutral fields of a verified event, as stored with it. */
@@ -83,86 +83,99 @@ export class PaymentEventsService {
         return { outcome: 'applied', orderState: fast.orderState };
       }
     }
-    // A deadlock is possible here (a group of the fast path's statements holds the balance row and
-    // waits for this order): PostgreSQL rolls one side back, and this side runs again.
+    // A deadlock is possible in the transaction (a group of the fast path's statements holding the
+    // balance row and waiting for this order): PostgreSQL rolls one side back; this side runs again.
     const result = await retryRolledBack(() =>
-      this.db.transaction(async (m): Promise<EventResult> => {
-        const eventRowId = randomUUID();
-        const inserted = await m.query<{ id: string }[]>(
-          `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload, verified)
-         VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7, $8)
-         ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING id`,
-          [
-            eventRowId,
-            tenantId,
-            providerId,
-            event.eventId,
-            event.type,
-            found?.id ?? null,
-            JSON.stringify(event.payload),
-            JSON.stringify(verifiedFields(event)),
-          ],
-        );
-        if (inserted.length === 0) return { outcome: 'duplicate' };
-        if (within) await within(m);
-        // Recorded as 'applied' (the common case); any other outcome is written over it.
-        const record = async (
-          outcome: ProviderEventOutcome,
-          note?: string,
-          orderState?: OrderState,
-        ): Promise<EventResult> => {
-          if (outcome !== 'applied')
-            await m.update(ProviderEvent, { id: eventRowId }, { outcome, note: note ?? null });
-          return { outcome, note, orderState };
-        };
-        if (!found) return record('ignored', 'no payment with this reference');
-
-        const order = await this.orders.lock(m, tenantId, found.orderId);
-        const [payment] = await m.query<Pick<Payment, 'id' | 'status' | 'amount' | 'currency'>[]>(
-          'SELECT id, status, amount, currency FROM payments WHERE id = $1 FOR UPDATE',
-          [found.id],
-        );
-        const setPayment = (values: { status?: PaymentStatus; flag_reason?: string }): Promise<unknown> =>
-          m.query(
-            `UPDATE payments SET status = COALESCE($2, status), flag_reason = COALESCE($3, flag_reason), updated_at = now() WHERE id = $1`,
-            [payment.id, values.status ?? null, values.flag_reason ?? null],
-          );
-
-        switch (event.outcome) {
-          case 'succeeded': {
-            if (payment.status === 'succeeded')
-              return record('ignored', 'payment already succeeded', order.state);
-            const mismatch = amountMismatch(payment, event);
-            if (mismatch) {
-              await setPayment({ flag_reason: mismatch });
-              this.logger.warn(`payment ${payment.id} flagged: ${mismatch}`);
-              return record('flagged', mismatch, order.state);
-            }
-            // Paid, Finished or refunded: another attempt of this order already succeeded.
-            if (!this.orders.isPayable(order)) {
-              const note = 'order already paid by another payment: refund needed';
-              await setPayment({ flag_reason: note });
-              return record('flagged', note, order.state);
-            }
-            await setPayment({ status: 'succeeded' });
-            await this.orders.confirmPaid(m, order, `${providerId} ${event.type}`);
-            return record('applied', undefined, order.state);
-          }
-          case 'failed':
-          case 'expired': {
-            if (payment.status !== 'pending')
-              return record('ignored', `payment already ${payment.status}`, order.state);
-            await setPayment({ status: event.outcome });
-            return record('applied', undefined, order.state);
-          }
-          case 'pending':
-            return record('ignored', 'not final', order.state);
-        }
-      }),
+      this.db.transaction((m) => this.applyLocked(m, tenantId, providerId, event, found, within)),
     );
     if (found && event.outcome === 'succeeded' && result.outcome === 'applied')
       this.closer.closeOthersLater(tenantId, found.orderId, found.id);
     return result;
+  }
+
+  /**
+   * applyEvent's general path, in transaction `m`: records the event (or finds it a duplicate), then
+   * locks the order and the payment and decides on what it finds.
+   */
+  private async applyLocked(
+    m: EntityManager,
+    tenantId: string,
+    providerId: string,
+    event: VerifiedEvent,
+    found: ConfirmablePayment | null,
+    within?: (m: EntityManager) => Promise<unknown>,
+  ): Promise<EventResult> {
+    const eventRowId = randomUUID();
+    const inserted = await m.query<{ id: string }[]>(
+      `INSERT INTO provider_events (id, tenant_id, provider, event_id, type, payment_id, outcome, payload, verified)
+       VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7, $8)
+       ON CONFLICT (tenant_id, provider, event_id) DO NOTHING RETURNING id`,
+      [
+        eventRowId,
+        tenantId,
+        providerId,
+        event.eventId,
+        event.type,
+        found?.id ?? null,
+        JSON.stringify(event.payload),
+        JSON.stringify(verifiedFields(event)),
+      ],
+    );
+    if (inserted.length === 0) return { outcome: 'duplicate' };
+    if (within) await within(m);
+    // Recorded as 'applied' (the common case); any other outcome is written over it.
+    const record = async (
+      outcome: ProviderEventOutcome,
+      note?: string,
+      orderState?: OrderState,
+    ): Promise<EventResult> => {
+      if (outcome !== 'applied')
+        await m.update(ProviderEvent, { id: eventRowId }, { outcome, note: note ?? null });
+      return { outcome, note, orderState };
+    };
+    if (!found) return record('ignored', 'no payment with this reference');
+
+    const order = await this.orders.lock(m, tenantId, found.orderId);
+    const [payment] = await m.query<Pick<Payment, 'id' | 'status' | 'amount' | 'currency'>[]>(
+      'SELECT id, status, amount, currency FROM payments WHERE id = $1 FOR UPDATE',
+      [found.id],
+    );
+    const setPayment = (values: { status?: PaymentStatus; flag_reason?: string }): Promise<unknown> =>
+      m.query(
+        `UPDATE payments SET status = COALESCE($2, status), flag_reason = COALESCE($3, flag_reason), updated_at = now() WHERE id = $1`,
+        [payment.id, values.status ?? null, values.flag_reason ?? null],
+      );
+
+    switch (event.outcome) {
+      case 'succeeded': {
+        if (payment.status === 'succeeded')
+          return record('ignored', 'payment already succeeded', order.state);
+        const mismatch = amountMismatch(payment, event);
+        if (mismatch) {
+          await setPayment({ flag_reason: mismatch });
+          this.logger.warn(`payment ${payment.id} flagged: ${mismatch}`);
+          return record('flagged', mismatch, order.state);
+        }
+        // Paid, Finished or refunded: another attempt of this order already succeeded.
+        if (!this.orders.isPayable(order)) {
+          const note = 'order already paid by another payment: refund needed';
+          await setPayment({ flag_reason: note });
+          return record('flagged', note, order.state);
+        }
+        await setPayment({ status: 'succeeded' });
+        await this.orders.confirmPaid(m, order, `${providerId} ${event.type}`);
+        return record('applied', undefined, order.state);
+      }
+      case 'failed':
+      case 'expired': {
+        if (payment.status !== 'pending')
+          return record('ignored', `payment already ${payment.status}`, order.state);
+        await setPayment({ status: event.outcome });
+        return record('applied', undefined, order.state);
+      }
+      case 'pending':
+        return record('ignored', 'not final', order.state);
+    }
   }
 
   /**
