@@ -34,6 +34,8 @@ export interface ConfirmationRead {
 
 /** SQLSTATE division_by_zero: how the statement below fails on purpose (see `confirm`). */
 const GUARD_FAILED = '22012';
+/** SQLSTATE lock_not_available: the order's row was locked by another transaction (NOWAIT). */
+const ORDER_LOCKED = '55P03';
 
 /**
  * The common confirmation (a success for a payment that is not yet succeeded, of the attempt's exact
@@ -55,9 +57,16 @@ const GUARD_FAILED = '22012';
  * - Every data-modifying CTE runs exactly once, to completion, whether or not its rows are read.
  * - SELECT ... FOR UPDATE waits for a concurrent writer of the row, then re-evaluates its WHERE on the
  *   newest committed version and returns nothing if it no longer matches; so does UPDATE ... WHERE.
+ *   With NOWAIT it fails at once instead (55P03) when another transaction holds the row.
  * - A CTE that reads FROM another runs after it produced its rows: that orders the locks. They are
  *   taken in the general path's order: the provider event id (INSERT ... ON CONFLICT waits for a
  *   concurrent inserter of the same id), the order, the payment, then the balance row.
+ *
+ * The order's lock is taken NOWAIT: a row another transaction holds is one about to change (a
+ * duplicate confirmation, a cancellation, a reopen), which the general path waits for and decides on.
+ * Waiting here could deadlock: a group of these statements (StatementGroups) is one transaction that
+ * holds the balance row from its first statement on, and the holder of this order (a duplicate from
+ * another process, the general path) may be waiting for that row.
  */
 @Injectable()
 export class ConfirmationFastPath {
@@ -104,7 +113,7 @@ export class ConfirmationFastPath {
       `SELECT o.id FROM orders o, recorded
         WHERE o.id = ${batch.param(order.id)} AND o.tenant_id = ${batch.param(tenantId)}
           AND o.state = ${batch.param(order.state)} AND o.xmin = ${batch.param(orderVersion)}::xid
-        FOR UPDATE OF o`,
+        FOR UPDATE OF o NOWAIT`,
     );
     batch.add(
       'payment_locked',
@@ -147,13 +156,13 @@ export class ConfirmationFastPath {
       [{ others }] = await batch.run<{ others: number }>(this.groups.on(stream));
     } catch (err) {
       // Nothing of the statement was written, and the general path decides again: when what it read
-      // changed (GUARD_FAILED), and when PostgreSQL rolled it back in a deadlock. It takes its locks in
-      // the general path's order (event, order, payment, balance row), but a group of these statements
-      // (StatementGroups) is one transaction: after its first statement it holds the balance row
-      // while its next ones wait for their orders, one of which may be ours (a duplicate of the same
-      // order from another process). PostgreSQL then rolls one side back: a group runs again
-      // statement by statement; this one comes back here.
-      if ((err as { code?: string }).code === GUARD_FAILED || isRolledBackConflict(err)) return null;
+      // changed (GUARD_FAILED), when its order was locked (ORDER_LOCKED), and when PostgreSQL rolled it
+      // back in a deadlock. That is still possible through the provider event's id: a group holding
+      // the balance row may wait for a concurrent inserter of the same event id (a provider's
+      // redelivery, in another process) that holds it and waits for the balance row. A group runs
+      // again statement by statement; this statement comes back here.
+      const code = (err as { code?: string }).code;
+      if (code === GUARD_FAILED || code === ORDER_LOCKED || isRolledBackConflict(err)) return null;
       throw err;
     }
     this.orders.confirmedPaid(confirmed.after, confirmed.targets);
