@@ -97,6 +97,17 @@ describe('confirmation fast path', () => {
       `SELECT outcome FROM provider_events WHERE payment_id = (SELECT id FROM payments WHERE provider_ref = $1)`,
       [payId],
     );
+  /** The text of the first statement found waiting for a lock session `pid` holds (polled until one does). */
+  const firstBlockedBy = async (pid: number): Promise<string> => {
+    for (;;) {
+      const [blocked] = await q<{ query: string }>(
+        'SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+        [pid],
+      );
+      if (blocked) return blocked.query;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   /** What ConfirmationFastPath.confirm answered, call by call. */
   const fastAnswers = (): Promise<unknown>[] => {
     const answers: Promise<unknown>[] = [];
@@ -299,18 +310,7 @@ describe('confirmation fast path', () => {
         await other.query('BEGIN');
         await other.query(`SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`, [order.id]);
         const confirming = complete(order.pay_id as string).then((r) => r);
-        let waiting: string;
-        for (;;) {
-          const blocked = await q<{ query: string }>(
-            'SELECT query FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-            [pid],
-          );
-          if (blocked.length > 0) {
-            waiting = blocked[0].query;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        const waiting = await firstBlockedBy(pid);
         // What waits for the order is not the fast path's statement (the general path's lock of the
         // order: pg_stat_activity shows only the start of its text), the fast path having answered.
         expect(waiting).not.toMatch(/^WITH recorded AS/);
@@ -364,14 +364,7 @@ describe('confirmation fast path', () => {
       await other.query('UPDATE applications SET updated_at = now() WHERE id = $1', [m.applicationId]);
       // Sent now (a supertest request goes out when its promise is first asked for).
       const confirming = confirm();
-      for (;;) {
-        const [blocked] = await q<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
-          [pid],
-        );
-        if (blocked.n > 0) break;
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await firstBlockedBy(pid);
       let crossed = true;
       await other.query('SELECT 1 FROM orders WHERE id = $1 FOR UPDATE', [orderId]).catch((err) => {
         if ((err as { code?: string }).code !== '40P01') throw err;

@@ -1,8 +1,13 @@
+/** The SQLSTATE of a PostgreSQL error, as raised by the pg driver or wrapped by TypeORM; undefined otherwise. */
+export function sqlState(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; driverError?: { code?: unknown } };
+  return e.code ?? e.driverError?.code;
+}
+
 /** PostgreSQL unique_violation (23505), as raised through the pg driver. */
 export function isUniqueViolation(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  return e.code === '23505' || e.driverError?.code === '23505';
+  return sqlState(err) === '23505';
 }
 
 /**
@@ -10,9 +15,7 @@ export function isUniqueViolation(err: unknown): boolean {
  * and PostgreSQL rolled it back whole, so nothing of it was written and running it again is safe.
  */
 export function isRolledBackConflict(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  const code = e.code ?? e.driverError?.code;
+  const code = sqlState(err);
   return code === '40P01' || code === '40001';
 }
 

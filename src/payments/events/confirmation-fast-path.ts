@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { isRolledBackConflict } from '../../common/pg-errors';
+import { isRolledBackConflict, sqlState } from '../../common/pg-errors';
 import { EntityColumns, InsertBatch } from '../../common/sql';
 import { StatementGroups } from '../../database/statement-groups';
 import { Order } from '../../orders/order.entity';
@@ -161,7 +161,7 @@ export class ConfirmationFastPath {
       // the balance row may wait for a concurrent inserter of the same event id (a provider's
       // redelivery, in another process) that holds it and waits for the balance row. A group runs
       // again statement by statement; this statement comes back here.
-      const code = (err as { code?: string }).code;
+      const code = sqlState(err);
       if (code === GUARD_FAILED || code === ORDER_LOCKED || isRolledBackConflict(err)) return null;
       throw err;
     }
